@@ -1,0 +1,68 @@
+"""The `graft` command. Each subcommand is a small function; heavy imports stay inside them."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+SUBGRAPHS = ("catalog", "orders", "users", "payments")
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _subgraph(args: argparse.Namespace) -> int:
+    import importlib
+
+    from subgraphs.common.app import run
+    from subgraphs.common.settings import SubgraphSettings
+
+    settings = SubgraphSettings.from_env(args.name, args.port)
+    service = importlib.import_module(f"subgraphs.{args.name}.service")
+    run(service.create_app(settings), settings)
+    return 0
+
+
+def _dev(args: argparse.Namespace) -> int:
+    from router.dev import run_stack
+
+    return run_stack()
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from router.schema_files import check_schema_files, write_schema_files
+
+    if args.action == "write":
+        for path in write_schema_files():
+            print(f"wrote {path}")
+        return 0
+    stale = check_schema_files()
+    for path in stale:
+        print(f"stale: {path} (run `make schema`)", file=sys.stderr)
+    return 1 if stale else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="graft", description="Graft: a GraphQL federation router in Python.")
+    parser.add_argument("--log-level", default="INFO")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("subgraph", help="serve one subgraph")
+    p.add_argument("name", choices=SUBGRAPHS)
+    p.add_argument("--port", type=int, default=None)
+    p.set_defaults(func=_subgraph)
+
+    p = sub.add_parser("dev", help="run the whole stack in the foreground (make run)")
+    p.set_defaults(func=_dev)
+
+    p = sub.add_parser("schema", help="write or check schema/<name>.graphql from each subgraph")
+    p.add_argument("action", choices=("write", "check"))
+    p.set_defaults(func=_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)-5s %(name)s: %(message)s")
+    return args.func(args)

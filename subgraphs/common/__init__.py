@@ -1,0 +1,1 @@
+"""Plumbing shared by the four subgraphs: settings, database, HTTP app, loaders."""

@@ -1,0 +1,72 @@
+"""The aiohttp application every subgraph runs: /graphql, /health, database lifecycle."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from subgraphs.common.db import Database
+from subgraphs.common.settings import SubgraphSettings
+
+log = logging.getLogger("graft.subgraph")
+
+DATABASE = web.AppKey("database", Database)
+SETTINGS = web.AppKey("settings", SubgraphSettings)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Seeder = Callable[[Database], Awaitable[Any]]
+
+MAX_BODY = 1024 * 1024
+
+
+def create_app(
+    settings: SubgraphSettings,
+    database: Database,
+    graphql: Handler,
+    seed: Seeder | None = None,
+) -> web.Application:
+    """`graphql` handles GET and POST /graphql the way the subgraph's library does it."""
+    app = web.Application(client_max_size=MAX_BODY)
+    app[SETTINGS] = settings
+    app[DATABASE] = database
+    app.router.add_route("GET", "/graphql", graphql)
+    app.router.add_route("POST", "/graphql", graphql)
+    app.router.add_get("/health", _health)
+
+    async def lifecycle(app: web.Application):
+        await database.create_all()
+        if seed is not None and settings.seed:
+            await seed(database)
+        app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        log.info("%s subgraph ready on http://%s:%d/graphql", settings.name, settings.host, settings.port)
+        yield
+        await app[HTTP].close()
+        await database.dispose()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app
+
+
+async def _health(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    try:
+        await request.app[DATABASE].ping()
+    except Exception as exc:  # the point of a health check is to report, not raise
+        return web.json_response({"status": "down", "subgraph": settings.name, "error": str(exc)}, status=503)
+    return web.json_response({"status": "ok", "subgraph": settings.name})
+
+
+def run(app: web.Application, settings: SubgraphSettings) -> None:
+    """Serve in the foreground on uvloop until interrupted."""
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:  # pragma: no cover - uvloop is absent only on Windows
+        pass
+    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)

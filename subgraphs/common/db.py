@@ -1,0 +1,61 @@
+"""Async SQLAlchemy engine and sessions for one subgraph's own database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+
+class Database:
+    """One engine per subgraph; PostgreSQL gets a schema of its own so several subgraphs
+    can share one database without reading each other's tables."""
+
+    def __init__(self, url: str, metadata: MetaData, schema: str | None = None) -> None:
+        self.url = make_url(url)
+        self.metadata = metadata
+        self.schema = schema if self.is_postgres else None
+        self.engine: AsyncEngine = create_async_engine(self.url, **self._engine_options())
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.statement_count = 0
+        event.listen(self.engine.sync_engine, "before_cursor_execute", self._count)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.url.get_backend_name() == "postgresql"
+
+    def _engine_options(self) -> dict[str, Any]:
+        if self.is_postgres:
+            settings = {"search_path": self.schema} if self.schema else {}
+            return {"connect_args": {"server_settings": settings}, "pool_size": 10, "max_overflow": 10}
+        if self.url.database and self.url.database != ":memory:":
+            from pathlib import Path
+
+            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+        return {"connect_args": {"timeout": 30}}
+
+    def _count(self, *_: Any) -> None:
+        self.statement_count += 1
+
+    async def create_all(self) -> None:
+        """Idempotent: creates the schema and any missing tables."""
+        async with self.engine.begin() as conn:
+            if self.is_postgres and self.schema:
+                await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+            elif not self.is_postgres:
+                await conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+            await conn.run_sync(self.metadata.create_all)
+
+    async def ping(self) -> bool:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
+
+    def session(self) -> AsyncSession:
+        return self.sessions()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+

@@ -1,0 +1,52 @@
+"""Subgraph settings from the environment, resolved once at start."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SUBGRAPH_PORTS: dict[str, int] = {"catalog": 4001, "orders": 4002, "users": 4003, "payments": 4004}
+
+
+def data_dir() -> Path:
+    """Where embedded state (SQLite files, keys) lives: GRAFT_DATA_DIR or ./.data."""
+    return Path(os.environ.get("GRAFT_DATA_DIR", ".data")).resolve()
+
+
+def database_url(name: str) -> str:
+    """`<NAME>_DATABASE_URL`, else `DATABASE_URL`, else a SQLite file under the data dir."""
+    url = os.environ.get(f"{name.upper()}_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite+aiosqlite:///{data_dir() / f'{name}.db'}"
+
+
+def peer_url(name: str) -> str:
+    """The GraphQL endpoint of another subgraph: `<NAME>_URL` or its fixed local port."""
+    return os.environ.get(f"{name.upper()}_URL", f"http://127.0.0.1:{SUBGRAPH_PORTS[name]}/graphql")
+
+
+@dataclass(frozen=True)
+class SubgraphSettings:
+    name: str
+    port: int
+    host: str = "127.0.0.1"
+    database_url: str = ""
+    database_schema: str = ""
+    redis_url: str | None = None
+    seed: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, name: str, port: int | None = None) -> "SubgraphSettings":
+        return cls(
+            name=name,
+            port=port or int(os.environ.get(f"{name.upper()}_PORT", SUBGRAPH_PORTS[name])),
+            host=os.environ.get("GRAFT_HOST", "127.0.0.1"),
+            database_url=database_url(name),
+            # One PostgreSQL database may hold every subgraph: each gets its own schema.
+            database_schema=os.environ.get("GRAFT_DB_SCHEMA_PREFIX", "") + name,
+            redis_url=os.environ.get("REDIS_URL") or None,
+            seed=os.environ.get("GRAFT_SEED", "1") != "0",
+        )

@@ -1,0 +1,55 @@
+"""Fixtures shared by the whole suite: real services and real subgraph processes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support import services
+from tests.support.processes import RunningService, start_graft
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    if not services.listening("127.0.0.1", 5432):
+        services.unavailable("PostgreSQL at 127.0.0.1:5432")
+    return services.POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    if not services.listening("127.0.0.1", 6379):
+        services.unavailable("Redis at 127.0.0.1:6379")
+    return services.REDIS_URL
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture(scope="session")
+def sqlite_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, RunningService]]:
+    """The four subgraphs as real processes on SQLite, seeded, shared by the session's tests
+    that only read. Tests that write start their own."""
+    yield from _stack(tmp_path_factory.mktemp("stack"), {})
+
+
+def _stack(base: Path, env: dict[str, str]) -> Iterator[dict[str, RunningService]]:
+    from tests.support.processes import free_port
+
+    ports = {name: free_port() for name in ("catalog", "orders", "users", "payments")}
+    urls = {f"{name.upper()}_URL": f"http://127.0.0.1:{port}/graphql" for name, port in ports.items()}
+    common = {"GRAFT_DATA_DIR": str(base), **urls, **env}
+    running: dict[str, RunningService] = {}
+    try:
+        for name, port in ports.items():
+            running[name] = start_graft(name, ["subgraph", name], common, base, port)
+        yield running
+    finally:
+        for service in running.values():
+            service.stop()
