@@ -9,7 +9,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from auth.tokens import TokenError
 from subgraphs.common.db import Database
+from subgraphs.common.identity import Identity, IdentityVerifier, unauthenticated
 from subgraphs.common.settings import SubgraphSettings
 
 log = logging.getLogger("graft.subgraph")
@@ -17,6 +19,7 @@ log = logging.getLogger("graft.subgraph")
 DATABASE = web.AppKey("database", Database)
 SETTINGS = web.AppKey("settings", SubgraphSettings)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
+VERIFIER = web.AppKey("verifier", IdentityVerifier)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Seeder = Callable[[Database], Awaitable[Any]]
@@ -43,6 +46,7 @@ def create_app(
         if seed is not None and settings.seed:
             await seed(database)
         app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        app[VERIFIER] = IdentityVerifier.from_env(app[HTTP])
         log.info("%s subgraph ready on http://%s:%d/graphql", settings.name, settings.host, settings.port)
         yield
         await app[HTTP].close()
@@ -59,6 +63,14 @@ async def _health(request: web.Request) -> web.Response:
     except Exception as exc:  # the point of a health check is to report, not raise
         return web.json_response({"status": "down", "subgraph": settings.name, "error": str(exc)}, status=503)
     return web.json_response({"status": "ok", "subgraph": settings.name})
+
+
+async def request_identity(request: web.Request) -> Identity:
+    """The caller's verified identity; a bad token ends the request with a 401."""
+    try:
+        return await request.app[VERIFIER].identify(request.headers.get("Authorization"))
+    except TokenError as exc:
+        raise unauthenticated(str(exc)) from exc
 
 
 def run(app: web.Application, settings: SubgraphSettings) -> None:

@@ -1,0 +1,9 @@
+"""The scopes Graft's tokens carry."""
+
+ADMIN = "admin"
+SHOPPER = ("profile", "orders:read", "orders:write", "payments:write")
+CATALOG_READ = "catalog:read"
+CATALOG_WRITE = "catalog:write"
+INVENTORY_READ = "inventory:read"
+PAYMENTS_ADMIN = "payments:admin"
+ADMIN_SCOPES = (*SHOPPER, ADMIN, CATALOG_READ, CATALOG_WRITE, INVENTORY_READ, PAYMENTS_ADMIN)
