@@ -25,10 +25,15 @@ def redis_url() -> str:
     return services.REDIS_URL
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own GRAFT_DATA_DIR (SQLite files, signing keys): nothing touches ./.data."""
     path = tmp_path / "data"
     path.mkdir()
+    monkeypatch.setenv("GRAFT_DATA_DIR", str(path))
+    monkeypatch.delenv("GRAFT_KEYS_FILE", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
     return path
 
 
