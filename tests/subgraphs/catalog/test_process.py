@@ -1,14 +1,5 @@
-import json
-import urllib.request
-
+from tests.support.processes import post_graphql as _post
 from tests.support.processes import start_graft
-
-
-def _post(url: str, query: str, variables: dict | None = None) -> dict:
-    data = json.dumps({"query": query, "variables": variables or {}}).encode()
-    request = urllib.request.Request(url, data, {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as resp:
-        return json.loads(resp.read())
 
 
 def test_catalog_process_serves_service_and_entities(tmp_path):
