@@ -12,7 +12,7 @@ from aiohttp import web
 from graphql import GraphQLError
 
 from subgraphs.common.app import HTTP
-from subgraphs.common.db import Database
+from subgraphs.common.db import Database, as_utc
 from subgraphs.common.errors import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, graphql_error, parse_id
 from subgraphs.common.identity import Identity
 from subgraphs.common.relay import CursorError, decode_cursor, encode_cursor, page_size
@@ -171,7 +171,7 @@ def order_from_row(row: models.Order) -> Order:
     return Order(
         id=strawberry.ID(str(row.id)), number=row.number, status=OrderStatus(row.status),
         buyer=User(id=strawberry.ID(str(row.buyer_id))), subtotal=money(row.subtotal),
-        shipping=money(row.shipping), total=money(row.subtotal + row.shipping), created_at=row.created_at,
+        shipping=money(row.shipping), total=money(row.subtotal + row.shipping), created_at=as_utc(row.created_at),
         row_id=row.id, currency=row.currency,
     )
 
