@@ -18,6 +18,7 @@ from subgraphs.common.errors import CONFLICT, FORBIDDEN, NOT_FOUND, UNAUTHENTICA
 from subgraphs.common.identity import Identity
 from subgraphs.common.relay import CursorError, decode_cursor, encode_cursor, page_size
 from subgraphs.common.strawberry_types import Money, PageInfo
+from subgraphs.common.strawberry_view import FederatedSchema
 
 
 @dataclass
@@ -312,4 +313,4 @@ def _apply_update(row: models.Product, input: UpdateProductInput) -> None:
         row.cost_price = input.cost_price.amount
 
 
-schema = strawberry.federation.Schema(query=Query, mutation=Mutation, federation_version="2.7")
+schema = FederatedSchema(query=Query, mutation=Mutation, federation_version="2.7")

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import strawberry
+import strawberry.federation
 from aiohttp import web
 from strawberry.aiohttp.views import GraphQLView
 
@@ -26,3 +27,11 @@ class SubgraphView(GraphQLView):
     async def get_context(self, request: web.Request, response: web.StreamResponse) -> Any:
         identity = await request_identity(request)
         return self.make_context(request, response, request.app[DATABASE], identity)
+
+
+class FederatedSchema(strawberry.federation.Schema):
+    """Logs only unexpected errors: a GraphQLError with a code is an answer to the client."""
+
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        unexpected = [e for e in errors if not (getattr(e, "extensions", None) or {}).get("code")]
+        super().process_errors(unexpected, execution_context)

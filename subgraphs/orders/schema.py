@@ -19,6 +19,7 @@ from subgraphs.common.relay import CursorError, decode_cursor, encode_cursor, pa
 from subgraphs.common.seeddata import shipping_for_weight
 from subgraphs.common.settings import peer_url
 from subgraphs.common.strawberry_types import Money, PageInfo
+from subgraphs.common.strawberry_view import FederatedSchema
 from subgraphs.orders import models, placing
 from subgraphs.orders.loaders import NO_CURSOR, Loaders
 
@@ -212,4 +213,4 @@ class Mutation:
         return order_from_row(await placing.cancel_order(info.context.db, info.context.catalog(), row))
 
 
-schema = strawberry.federation.Schema(query=Query, mutation=Mutation, types=[Product], federation_version="2.7")
+schema = FederatedSchema(query=Query, mutation=Mutation, types=[Product], federation_version="2.7")
