@@ -1,0 +1,360 @@
+"""The query planner: walks an operation from the root and splits it into fetches.
+
+Fields the current subgraph can resolve (including what @provides makes local at this path)
+stay in its fetch; the rest jump through a key the current subgraph can supply to a subgraph
+that can resolve them, adding the key (and @requires) fields to the parent fetch. Abstract
+selections are split by the runtime types each subgraph knows."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLList,
+    GraphQLNonNull,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    get_operation_ast,
+    is_composite_type,
+    print_ast,
+)
+
+from router.planning.build import to_node
+from router.planning.groups import FetchGroup
+from router.planning.plan import (
+    QueryPlan,
+    RepresentationField,
+)
+from router.planning.selections import FieldSelection, SelectionTree
+from router.supergraph.model import Key, SupergraphModel
+
+Provided = dict[str, "Provided"]
+MAX_HOPS = 4
+
+
+class PlanningError(Exception):
+    """The operation cannot be planned against this supergraph."""
+
+
+class QueryPlanner:
+    def __init__(self, supergraph: SupergraphModel) -> None:
+        self.supergraph = supergraph
+
+    def plan(self, document: DocumentNode, operation_name: str | None = None) -> QueryPlan:
+        operation = get_operation_ast(document, operation_name)
+        if operation is None:
+            raise PlanningError(f"Unknown operation {operation_name!r}" if operation_name else "No operation to plan")
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        return _Planning(self.supergraph, operation, fragments).run()
+
+
+class _Planning:
+    def __init__(self, supergraph: SupergraphModel, operation: OperationDefinitionNode,
+                 fragments: dict[str, FragmentDefinitionNode]) -> None:
+        self.model = supergraph
+        self.schema = supergraph.schema
+        self.operation = operation
+        self.fragments = fragments
+        self.groups: list[FetchGroup] = []
+        self.roots: list[FetchGroup] = []
+        self.touched: list[set[int]] = []
+
+    # -- entry ---------------------------------------------------------------------------------
+
+    def run(self) -> QueryPlan:
+        root = self.schema.get_root_type(self.operation.operation)
+        if root is None:
+            raise PlanningError(f"The supergraph has no {self.operation.operation.value} type")
+        mutation = self.operation.operation is OperationType.MUTATION
+        for node in self.collect(root.name, self.operation.selection_set):
+            if node.name.value.startswith("__"):
+                continue  # introspection and __typename are answered by the router
+            graph = self.root_graph(root.name, node)
+            group = self.root_group(graph, sequential=mutation)
+            self.plan_field(group, group.tree, root.name, node, ())
+        return QueryPlan(to_node(self.model, self.operation, self.groups, self.roots, mutation))
+
+    def root_group(self, graph: str, sequential: bool) -> FetchGroup:
+        if sequential:
+            if self.roots and self.roots[-1].graph == graph:
+                return self.roots[-1]
+        else:
+            for group in self.roots:
+                if group.graph == graph:
+                    return group
+        group = self.new_group(graph, (), None)
+        self.roots.append(group)
+        return group
+
+    def new_group(self, graph: str, path: tuple[str, ...], parent: FetchGroup | None) -> FetchGroup:
+        group = FetchGroup(len(self.groups), graph, path, parent)
+        self.groups.append(group)
+        return group
+
+    # -- selections ----------------------------------------------------------------------------
+
+    def collect(self, type_name: str, selection_set: SelectionSetNode | None) -> Iterator[FieldNode]:
+        """The fields selected on an object type, through every fragment that applies to it."""
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                yield selection
+                continue
+            if isinstance(selection, FragmentSpreadNode):
+                fragment = self.fragments.get(selection.name.value)
+                if fragment is None:
+                    raise PlanningError(f"Unknown fragment {selection.name.value}")
+                condition, inner = fragment.type_condition.name.value, fragment.selection_set
+            else:
+                assert isinstance(selection, InlineFragmentNode)
+                condition = selection.type_condition.name.value if selection.type_condition else type_name
+                inner = selection.selection_set
+            if self.applies(condition, type_name):
+                yield from self.collect(type_name, inner)
+
+    def applies(self, condition: str, type_name: str) -> bool:
+        if condition == type_name:
+            return True
+        abstract, concrete = self.schema.get_type(condition), self.schema.get_type(type_name)
+        if abstract is None or concrete is None or not hasattr(abstract, "fields") and not hasattr(abstract, "types"):
+            return False
+        try:
+            return self.schema.is_sub_type(abstract, concrete)  # type: ignore[arg-type]
+        except TypeError:
+            return False
+
+    def plan_selection_set(self, group: FetchGroup, target: SelectionTree, type_name: str,
+                           selection_set: SelectionSetNode | None, path: tuple[str, ...],
+                           provided: Provided | None, internal: bool = False) -> list[RepresentationField]:
+        kind = self.model.types[type_name].kind
+        if kind in ("interface", "union") and group.graph not in self.model.types[type_name].interface_object_graphs:
+            target.add_field("__typename")
+            reps: list[RepresentationField] = []
+            for runtime in self.runtime_types(group.graph, type_name):
+                reps += self.plan_selection_set(group, target.fragment(runtime), runtime, selection_set,
+                                                path, provided, internal)
+            return reps
+        return [rep for node in self.collect(type_name, selection_set)
+                for rep in [self.plan_field(group, target, type_name, node, path, provided, internal)] if rep]
+
+    def runtime_types(self, graph: str, abstract: str) -> list[str]:
+        """The object types a subgraph may return for an interface or union, in schema order."""
+        members = self.model.types[abstract].members.get(graph, set())
+        return [name for name in self.model.types if name in members]
+
+    # -- fields --------------------------------------------------------------------------------
+
+    def plan_field(self, group: FetchGroup, target: SelectionTree, type_name: str, node: FieldNode,
+                   path: tuple[str, ...], provided: Provided | None = None,
+                   internal: bool = False) -> RepresentationField | None:
+        name = node.name.value
+        if name == "__typename":
+            target.add_field("__typename", None if internal else _alias(node))
+            return RepresentationField("__typename") if internal else None
+        if name not in self.model.types[type_name].fields:
+            raise PlanningError(f"{type_name}.{name} is not in the supergraph")
+        if self.resolvable(group.graph, type_name, name, provided):
+            return self.add_local(group, target, type_name, node, path, provided, internal)
+        destination, route = self.destination(group.graph, type_name, name, provided)
+        child, child_target = self.entity_target(group, target, type_name, path, route, provided)
+        requires = self.model.types[type_name].fields[name].sources[destination].requires
+        if requires is not None:
+            self.add_requires(group, target, child, type_name, requires, path, provided)
+        return self.add_local(child, child_target, type_name, node, path, None, internal)
+
+    def add_local(self, group: FetchGroup, target: SelectionTree, type_name: str, node: FieldNode,
+                  path: tuple[str, ...], provided: Provided | None, internal: bool) -> RepresentationField | None:
+        for touched in self.touched:
+            touched.add(group.id)
+        name = node.name.value
+        field_model = self.model.types[type_name].fields[name]
+        composite = is_composite_type(self.schema.get_type(field_model.type_name))
+        arguments = tuple(node.arguments or ())
+        alias = _alias(node) if not internal else None
+        if internal:
+            alias = _free_alias(target, name, arguments)
+        selection = target.add_field(name, alias, arguments, () if internal else tuple(node.directives or ()), composite)
+        if not composite:
+            return RepresentationField(name, None, alias) if internal else None
+        source = field_model.sources.get(group.graph)
+        child_provided = provided.get(name) if provided is not None and name in provided else (
+            _provided_tree(source.provides) if source is not None and source.provides is not None else None)
+        child_path = path + (selection.response_key,) + ("@",) * _list_depth(self.schema, type_name, name)
+        assert selection.children is not None
+        reps = self.plan_selection_set(group, selection.children, field_model.type_name, node.selection_set,
+                                       child_path, child_provided, internal)
+        return RepresentationField(name, tuple(reps), alias) if internal else None
+
+    def resolvable(self, graph: str, type_name: str, field_name: str, provided: Provided | None) -> bool:
+        if field_name == "__typename":
+            return True
+        field_model = self.model.types[type_name].fields.get(field_name)
+        if field_model is None:
+            return False
+        source = field_model.sources.get(graph)
+        if source is not None and source.resolves:
+            return True
+        return provided is not None and field_name in provided
+
+    def can_fetch(self, graph: str, type_name: str, selection_set: SelectionSetNode | None,
+                  provided: Provided | None) -> bool:
+        for node in self.collect(type_name, selection_set):
+            name = node.name.value
+            if not self.resolvable(graph, type_name, name, provided):
+                return False
+            if node.selection_set is not None and name != "__typename":
+                child_type = self.model.types[type_name].fields[name].type_name
+                child_provided = provided.get(name) if provided and name in provided else None
+                for runtime in self._concrete(graph, child_type):
+                    if not self.can_fetch(graph, runtime, node.selection_set, child_provided):
+                        return False
+        return True
+
+    def _concrete(self, graph: str, type_name: str) -> list[str]:
+        if self.model.types[type_name].kind in ("interface", "union"):
+            return self.runtime_types(graph, type_name) or [type_name]
+        return [type_name]
+
+    # -- entity jumps --------------------------------------------------------------------------
+
+    def destination(self, graph: str, type_name: str, field_name: str,
+                    provided: Provided | None) -> tuple[str, list[tuple[str, Key]]]:
+        candidates = self.model.types[type_name].fields[field_name].resolving_graphs()
+        best: tuple[str, list[tuple[str, Key]]] | None = None
+        for candidate in candidates:
+            route = self.route(graph, type_name, candidate, provided)
+            if route is not None and (best is None or len(route) < len(best[1])):
+                best = (candidate, route)
+        if best is None:
+            raise PlanningError(
+                f"Cannot plan {type_name}.{field_name}: no subgraph reachable from "
+                f"{self.model.graph_name(graph)} through a key resolves it")
+        return best
+
+    def route(self, start: str, type_name: str, goal: str, provided: Provided | None) -> list[tuple[str, Key]] | None:
+        """Shortest chain of key jumps from `start` to `goal` for entities of `type_name`."""
+        queue: deque[tuple[str, list[tuple[str, Key]]]] = deque([(start, [])])
+        seen = {start}
+        while queue:
+            graph, hops = queue.popleft()
+            if graph == goal and hops:
+                return hops
+            if len(hops) >= MAX_HOPS:
+                continue
+            for key in self.model.types[type_name].keys:
+                if not key.resolvable or key.graph in seen and key.graph != goal or key.graph == graph:
+                    continue
+                if self.can_fetch(graph, type_name, key.selection, provided if graph == start else None):
+                    if key.graph == goal:
+                        return [*hops, (key.graph, key)]
+                    seen.add(key.graph)
+                    queue.append((key.graph, [*hops, (key.graph, key)]))
+        return None
+
+    def entity_target(self, group: FetchGroup, target: SelectionTree, type_name: str, path: tuple[str, ...],
+                      route: list[tuple[str, Key]], provided: Provided | None) -> tuple[FetchGroup, SelectionTree]:
+        current, current_target, current_provided = group, target, provided
+        for graph, key in route:
+            current_target.add_field("__typename")
+            reps = self.plan_selection_set(current, current_target, type_name, key.selection, path,
+                                           current_provided, internal=True)
+            child = current.children.get((graph, path))
+            if child is None:
+                child = current.children[(graph, path)] = self.new_group(graph, path, current)
+            _merge_reps(child.representations.setdefault(type_name, [RepresentationField("__typename")]), reps)
+            current, current_target, current_provided = child, child.tree.fragment(type_name), None
+        return current, current_target
+
+    def add_requires(self, group: FetchGroup, target: SelectionTree, child: FetchGroup, type_name: str,
+                     requires: SelectionSetNode, path: tuple[str, ...], provided: Provided | None) -> None:
+        """@requires fields are fetched beside the key; whichever fetches supply them run first."""
+        self.touched.append(set())
+        try:
+            reps = self.plan_selection_set(group, target, type_name, requires, path, provided, internal=True)
+        finally:
+            suppliers = self.touched.pop()
+        child.depends_on |= {g for g in suppliers if g not in (group.id, child.id)}
+        _merge_reps(child.representations.setdefault(type_name, [RepresentationField("__typename")]), reps)
+
+    def root_graph(self, root: str, node: FieldNode) -> str:
+        """Among subgraphs resolving a root field, the one that needs the fewest jumps below it."""
+        candidates = self.model.types[root].fields[node.name.value].resolving_graphs()
+        if not candidates:
+            raise PlanningError(f"No subgraph resolves {root}.{node.name.value}")
+        used = {g.graph for g in self.roots}
+        return min(candidates, key=lambda g: (self.jumps(g, root, node), g not in used, candidates.index(g)))
+
+    def jumps(self, graph: str, type_name: str, node: FieldNode, provided: Provided | None = None) -> int:
+        name = node.name.value
+        if name == "__typename":
+            return 0
+        if not self.resolvable(graph, type_name, name, provided):
+            return 1
+        field_model = self.model.types[type_name].fields[name]
+        if node.selection_set is None:
+            return 0
+        source = field_model.sources.get(graph)
+        child_provided = _provided_tree(source.provides) if source and source.provides else None
+        return sum(self.jumps(graph, runtime, child, child_provided)
+                   for runtime in self._concrete(graph, field_model.type_name)
+                   for child in self.collect(runtime, node.selection_set))
+
+
+def _alias(node: FieldNode) -> str | None:
+    return node.alias.value if node.alias else None
+
+
+def _free_alias(target: SelectionTree, name: str, arguments: tuple) -> str | None:
+    """Internal fields keep their name unless the client used it for something else."""
+    existing = target.fields.get(name)
+    if existing is None or (existing.name == name and _same_args(existing, arguments)):
+        return None
+    n = 0
+    while True:
+        alias = f"_graft_{name}_{n}"
+        found = target.fields.get(alias)
+        if found is None or (found.name == name and _same_args(found, arguments)):
+            return alias
+        n += 1
+
+
+def _same_args(selection: FieldSelection, arguments: tuple) -> bool:
+    return [print_ast(a) for a in selection.arguments] == [print_ast(a) for a in arguments]
+
+
+def _merge_reps(into: list[RepresentationField], new: list[RepresentationField]) -> None:
+    for rep in new:
+        found = next((i for i, r in enumerate(into) if r.name == rep.name and r.source == rep.source), None)
+        if found is None:
+            into.append(rep)
+        elif rep.children is not None:
+            merged = list(into[found].children or ())
+            _merge_reps(merged, list(rep.children))
+            into[found] = RepresentationField(rep.name, tuple(merged), rep.source)
+
+
+def _provided_tree(selection_set: SelectionSetNode | None) -> Provided:
+    tree: Provided = {}
+    for selection in selection_set.selections if selection_set else ():
+        if isinstance(selection, FieldNode):
+            tree.setdefault(selection.name.value, {}).update(_provided_tree(selection.selection_set))
+        elif isinstance(selection, InlineFragmentNode):
+            for name, sub in _provided_tree(selection.selection_set).items():
+                tree.setdefault(name, {}).update(sub)
+    return tree
+
+
+def _list_depth(schema, type_name: str, field_name: str) -> int:
+    graphql_type = schema.get_type(type_name).fields[field_name].type
+    depth = 0
+    while isinstance(graphql_type, (GraphQLNonNull, GraphQLList)):
+        depth += isinstance(graphql_type, GraphQLList)
+        graphql_type = graphql_type.of_type
+    return depth
+
