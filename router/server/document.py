@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from threading import Lock
+from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -17,6 +18,7 @@ from graphql import (
     specified_rules,
     validate,
 )
+from graphql.execution.values import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 
@@ -75,6 +77,13 @@ def prepare_operation(schema: GraphQLSchema, query: str, operation_name: str | N
     if errors:
         raise DocumentError(list(errors))
     return PreparedOperation(document, select_operation(document, operation_name))
+
+
+def check_variables(schema: GraphQLSchema, prepared: PreparedOperation, variables: dict[str, Any]) -> None:
+    """CoerceVariableValues(): a request error (before execution) when a value does not fit."""
+    coerced = get_variable_values(schema, prepared.operation.variable_definitions or [], variables)
+    if isinstance(coerced, list):
+        raise DocumentError(coerced)
 
 
 class DocumentCache:
