@@ -31,7 +31,7 @@ class _Generation(Generic[G]):
     closed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-async def _close(value: Closable) -> None:
+async def close_value(value: Closable) -> None:
     result = value.close()
     if inspect.isawaitable(result):
         await result
@@ -70,7 +70,7 @@ class Swappable(Generic[G]):
     def _close_later(self, generation: _Generation[G]) -> None:
         async def close() -> None:
             try:
-                await _close(generation.value)
+                await close_value(generation.value)
             except Exception:
                 log.exception("closing the retired gateway failed")
             finally:
@@ -83,7 +83,7 @@ class Swappable(Generic[G]):
     async def aclose(self) -> None:
         """Close the current one and wait for retired ones still closing."""
         self._current.retired = True
-        await _close(self._current.value)
+        await close_value(self._current.value)
         self._current.closed.set()
         if self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)
