@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from aiohttp import web
 
 from router.config import RouterSettings
@@ -17,7 +19,7 @@ SETTINGS = web.AppKey("settings", RouterSettings)
 async def health(request: web.Request) -> web.Response:
     """Liveness: the process answers and has a supergraph in service."""
     service = request.app[SERVICES].current
-    return web.json_response({"status": "ok", "supergraph_sha": service.gateway.supergraph_sha})
+    return web.json_response({"status": "ok", "pid": os.getpid(), "supergraph_sha": service.gateway.supergraph_sha})
 
 
 def create_app(settings: RouterSettings, services: Swappable[Service]) -> web.Application:
