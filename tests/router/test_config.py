@@ -79,3 +79,11 @@ def test_published_json_schema():
     assert schema["additionalProperties"] is False
     assert {"listen", "supergraph", "subgraphs", "limits", "cors", "graphiql", "introspection", "dev_mode"} <= set(schema["properties"])
     assert schema["$defs"]["ListenSettings"]["properties"]["port"]["maximum"] == 65535
+
+
+def test_example_file_is_valid():
+    from tests.support.processes import ROOT
+
+    settings = load_settings(ROOT / "router.example.yaml")
+    assert settings.subgraph("payments").timeout == 20
+    assert settings.cors.allow_credentials
