@@ -3,6 +3,7 @@ response dict → HTTP. Each stage is a plain function with typed input and outp
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -25,6 +26,7 @@ from router.server.http import (
 )
 from router.server.reload import Swappable
 
+log = logging.getLogger("graft.server")
 INCLUDE_PLAN_HEADER = "graft-include-plan"
 
 
@@ -106,6 +108,9 @@ async def handle_graphql(request: web.Request, settings: RouterSettings, service
     except DocumentError as error:
         body = {"errors": [e.formatted for e in error.errors]}
         return graphql_response(body, media_type, status_for(body, media_type, request_error=True))
+    except Exception:  # a bug below us: say so as a GraphQL response, keep the details in the log
+        log.exception("request failed")
+        return graphql_response({"errors": [{"message": "Internal server error."}]}, media_type, 500)
     return graphql_response(result, media_type, status_for(result, media_type, request_error=False))
 
 

@@ -231,3 +231,16 @@ async def test_health(client):
     resp = await client.get("/health")
     assert resp.status == 200
     assert (await resp.json())["status"] == "ok"
+
+
+async def test_a_failing_gateway_is_a_500_graphql_error(client, caplog):
+    gateway = client.services.current.gateway
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("executor bug")
+
+    gateway.execute = broken
+    resp = await post(client, {"query": "{ version }"})
+    assert resp.status == 500
+    assert await resp.json(content_type=None) == {"errors": [{"message": "Internal server error."}]}
+    assert "executor bug" in caplog.text
