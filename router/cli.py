@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 SUBGRAPHS = ("catalog", "orders", "users", "payments")
 
@@ -43,6 +44,24 @@ def _schema(args: argparse.Namespace) -> int:
     return 1 if stale else 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from router.server.command import serve
+
+    return serve(args)
+
+
+def _config_schema(args: argparse.Namespace) -> int:
+    from router.server.command import config_schema
+
+    return config_schema(args)
+
+
+def _graphiql_assets(args: argparse.Namespace) -> int:
+    from router.server.command import graphiql_assets
+
+    return graphiql_assets(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="graft", description="Graft: a GraphQL federation router in Python.")
     parser.add_argument("--log-level", default="INFO")
@@ -59,6 +78,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="write or check schema/<name>.graphql from each subgraph")
     p.add_argument("action", choices=("write", "check"))
     p.set_defaults(func=_schema)
+
+    from router.server.command import add_serve_arguments
+
+    p = sub.add_parser("serve", help="run the router (GraphQL over HTTP, GraphiQL, hot reload)")
+    add_serve_arguments(p)
+    p.set_defaults(func=_serve)
+
+    p = sub.add_parser("config-schema", help="print the JSON schema of router.yaml")
+    p.add_argument("--output", type=Path, help="write it to this file instead")
+    p.set_defaults(func=_config_schema)
+
+    p = sub.add_parser("graphiql-assets", help="fetch GraphiQL's files from npm into the package (make install)")
+    p.add_argument("--cache", type=Path, default=Path(".cache/npm"), help="where npm tarballs are kept")
+    p.set_defaults(func=_graphiql_assets)
     return parser
 
 
