@@ -65,6 +65,7 @@ class _Planning:
         self.groups: list[FetchGroup] = []
         self.roots: list[FetchGroup] = []
         self.touched: list[set[int]] = []
+        self.requiring: set[int] = set()  # groups whose @requires are being planned: never reused for them
 
     # -- entry ---------------------------------------------------------------------------------
 
@@ -264,21 +265,35 @@ class _Planning:
             current_target.add_field("__typename")
             reps = self.plan_selection_set(current, current_target, type_name, key.selection, path,
                                            current_provided, internal=True)
-            child = current.children.get((graph, path))
-            if child is None:
-                child = current.children[(graph, path)] = self.new_group(graph, path, current)
+            child = self.child_group(current, graph, path)
             _merge_reps(child.representations.setdefault(type_name, [RepresentationField("__typename")]), reps)
             current, current_target, current_provided = child, child.tree.fragment(type_name), None
         return current, current_target
+
+    def child_group(self, parent: FetchGroup, graph: str, path: tuple[str, ...]) -> FetchGroup:
+        """Fields for the same subgraph at the same path share one fetch, except a fetch whose
+        @requires are being planned: what it requires must come from fetches before it."""
+        n = 0
+        while True:
+            key = (graph, path) if n == 0 else (graph, path + (f"#{n}",))
+            child = parent.children.get(key)
+            if child is None:
+                child = parent.children[key] = self.new_group(graph, path, parent)
+                return child
+            if child.id not in self.requiring:
+                return child
+            n += 1
 
     def add_requires(self, group: FetchGroup, target: SelectionTree, child: FetchGroup, type_name: str,
                      requires: SelectionSetNode, path: tuple[str, ...], provided: Provided | None) -> None:
         """@requires fields are fetched beside the key; whichever fetches supply them run first."""
         self.touched.append(set())
+        self.requiring.add(child.id)
         try:
             reps = self.plan_selection_set(group, target, type_name, requires, path, provided, internal=True)
         finally:
             suppliers = self.touched.pop()
+            self.requiring.discard(child.id)
         child.depends_on |= {g for g in suppliers if g not in (group.id, child.id)}
         _merge_reps(child.representations.setdefault(type_name, [RepresentationField("__typename")]), reps)
 
