@@ -160,9 +160,15 @@ class _Planning:
             return RepresentationField("__typename") if internal else None
         if name not in self.model.types[type_name].fields:
             raise PlanningError(f"{type_name}.{name} is not in the supergraph")
-        if self.resolvable(group.graph, type_name, name, provided):
+        source = self.model.types[type_name].fields[name].sources.get(group.graph)
+        needs_requires = source is not None and source.resolves and source.requires is not None
+        if self.resolvable(group.graph, type_name, name, provided) and not needs_requires:
             return self.add_local(group, target, type_name, node, path, provided, internal)
-        destination, route = self.destination(group.graph, type_name, name, provided)
+        if needs_requires:
+            # a subgraph sees @requires fields only in a representation: back into it via a key
+            destination, route = group.graph, self.self_route(group.graph, type_name, name, provided)
+        else:
+            destination, route = self.destination(group.graph, type_name, name, provided)
         child, child_target = self.entity_target(group, target, type_name, path, route, provided)
         requires = self.model.types[type_name].fields[name].sources[destination].requires
         if requires is not None:
@@ -237,6 +243,14 @@ class _Planning:
                 f"Cannot plan {type_name}.{field_name}: no subgraph reachable from "
                 f"{self.model.graph_name(graph)} through a key resolves it")
         return best
+
+    def self_route(self, graph: str, type_name: str, field_name: str,
+                   provided: Provided | None) -> list[tuple[str, Key]]:
+        for key in self.model.types[type_name].keys_in(graph):
+            if key.resolvable and self.can_fetch(graph, type_name, key.selection, provided):
+                return [(graph, key)]
+        raise PlanningError(f"Cannot plan {type_name}.{field_name}: its @requires need a key of {type_name} "
+                            f"in {self.model.graph_name(graph)}")
 
     def route(self, start: str, type_name: str, goal: str, provided: Provided | None) -> list[tuple[str, Key]] | None:
         """Shortest chain of key jumps from `start` to `goal` for entities of `type_name`."""
