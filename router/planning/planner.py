@@ -77,9 +77,9 @@ class _Planning:
         for node in self.collect(root.name, self.operation.selection_set):
             if node.name.value.startswith("__"):
                 continue  # introspection and __typename are answered by the router
-            graph = self.root_graph(root.name, node)
-            group = self.root_group(graph, sequential=mutation)
-            self.plan_field(group, group.tree, root.name, node, ())
+            for graph, part in self.split_root(root.name, node):
+                group = self.root_group(graph, sequential=mutation)
+                self.plan_field(group, group.tree, root.name, part, ())
         return QueryPlan(to_node(self.model, self.operation, self.groups, self.roots, mutation))
 
     def root_group(self, graph: str, sequential: bool) -> FetchGroup:
@@ -310,6 +310,24 @@ class _Planning:
             self.requiring.discard(child.id)
         child.depends_on |= {g for g in suppliers if g not in (group.id, child.id)}
         _merge_reps(child.representations.setdefault(type_name, [RepresentationField("__typename")]), reps)
+
+    def split_root(self, root: str, node: FieldNode) -> list[tuple[str, FieldNode]]:
+        """A shared root field over a type with no keys cannot jump between subgraphs: ask each
+        subgraph for the part of the selection it resolves, and merge the answers at the root."""
+        best = self.root_graph(root, node)
+        field_model = self.model.types[root].fields[node.name.value]
+        returned = self.model.types[field_model.type_name]
+        if node.selection_set is None or returned.kind != "object" or returned.is_entity \
+                or self.jumps(best, root, node) == 0:
+            return [(best, node)]
+        candidates = [best] + [g for g in field_model.resolving_graphs() if g != best]
+        parts: dict[str, list[FieldNode]] = {}
+        for child in self.collect(returned.name, node.selection_set):
+            graph = next((g for g in candidates if self.jumps(g, returned.name, child) == 0), best)
+            parts.setdefault(graph, []).append(child)
+        return [(graph, FieldNode(name=node.name, alias=node.alias, arguments=node.arguments,
+                                  directives=node.directives, selection_set=SelectionSetNode(selections=tuple(children))))
+                for graph, children in parts.items()]
 
     def root_graph(self, root: str, node: FieldNode) -> str:
         """Among subgraphs resolving a root field, the one that needs the fewest jumps below it."""
