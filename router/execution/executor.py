@@ -112,6 +112,9 @@ def representation(obj: dict, fields: tuple[RepresentationField, ...]) -> dict |
     """The representation an entity fetch sends, or None when the data lacks a key field."""
     rep: dict[str, Any] = {}
     for f in fields:
+        if f.value is not None:
+            rep[f.name] = f.value
+            continue
         if f.key not in obj:
             return None
         value = obj[f.key]

@@ -13,6 +13,7 @@ class RepresentationField:
     name: str
     children: tuple[RepresentationField, ...] | None = None
     source: str | None = None  # the response key it was fetched under, when aliased
+    value: str | None = None  # a literal instead (an interface object's __typename)
 
     @property
     def key(self) -> str:
@@ -100,4 +101,8 @@ def _print(node: PlanNode, level: int) -> str:
 
 
 def _rep(fields: tuple[RepresentationField, ...]) -> str:
-    return " ".join(f.name if f.children is None else f"{f.name} {{ {_rep(f.children)} }}" for f in fields)
+    return " ".join(
+        f'{f.name}: "{f.value}"' if f.value is not None else f.name if f.children is None
+        else f"{f.name} {{ {_rep(f.children)} }}"
+        for f in fields
+    )

@@ -18,6 +18,7 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     InlineFragmentNode,
+    NameNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -134,7 +135,9 @@ class _Planning:
                            selection_set: SelectionSetNode | None, path: tuple[str, ...],
                            provided: Provided | None, internal: bool = False) -> list[RepresentationField]:
         kind = self.model.types[type_name].kind
-        if kind in ("interface", "union") and group.graph not in self.model.types[type_name].interface_object_graphs:
+        if kind == "interface" and group.graph in self.model.types[type_name].interface_object_graphs:
+            return self.plan_interface_object(group, target, type_name, selection_set, path, provided, internal)
+        if kind in ("interface", "union"):
             target.add_field("__typename")
             reps: list[RepresentationField] = []
             for runtime in self.runtime_types(group.graph, type_name):
@@ -143,6 +146,51 @@ class _Planning:
             return reps
         return [rep for node in self.collect(type_name, selection_set)
                 for rep in [self.plan_field(group, target, type_name, node, path, provided, internal)] if rep]
+
+    def plan_interface_object(self, group: FetchGroup, target: SelectionTree, interface: str,
+                              selection_set: SelectionSetNode | None, path: tuple[str, ...],
+                              provided: Provided | None, internal: bool) -> list[RepresentationField]:
+        """In an @interfaceObject subgraph only the interface is known: its own fields stay here;
+        the real __typename and fragments on concrete types come from a subgraph where the
+        interface is a real entity interface."""
+        target.add_field("__typename")
+        local, remote = self._split_interface_object(interface, selection_set)
+        reps = [rep for node in local
+                for rep in [self.plan_field(group, target, interface, node, path, provided, internal)] if rep]
+        real = [k.graph for k in self.model.types[interface].keys
+                if k.resolvable and k.graph not in self.model.types[interface].interface_object_graphs]
+        for graph in dict.fromkeys(real):
+            route = self.route(group.graph, interface, graph, provided)
+            if route is None:
+                continue
+            child, child_target = self.entity_target(group, target, interface, path, route, provided)
+            typename = FieldNode(name=NameNode(value="__typename"))
+            self.plan_selection_set(child, child_target, interface,
+                                    SelectionSetNode(selections=(typename, *remote)), path, None, internal)
+            break
+        return reps
+
+    def _split_interface_object(self, interface: str, selection_set: SelectionSetNode | None
+                                ) -> tuple[list[FieldNode], list]:
+        local: list[FieldNode] = []
+        remote: list = []
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                (remote if selection.name.value == "__typename" else local).append(selection)
+                continue
+            if isinstance(selection, FragmentSpreadNode):
+                fragment = self.fragments[selection.name.value]
+                condition, inner = fragment.type_condition.name.value, fragment.selection_set
+            else:
+                condition = selection.type_condition.name.value if selection.type_condition else interface
+                inner = selection.selection_set
+            if condition == interface:
+                more_local, more_remote = self._split_interface_object(interface, inner)
+                local += more_local
+                remote += more_remote
+            else:
+                remote.append(selection)
+        return local, remote
 
     def runtime_types(self, graph: str, abstract: str) -> list[str]:
         """The object types a subgraph may return for an interface or union, in schema order."""
@@ -167,6 +215,8 @@ class _Planning:
         if needs_requires:
             # a subgraph sees @requires fields only in a representation: back into it via a key
             destination, route = group.graph, self.self_route(group.graph, type_name, name, provided)
+        elif not self.model.types[type_name].fields[name].resolving_graphs():
+            return self.via_interface_object(group, target, type_name, node, path, provided, internal)
         else:
             destination, route = self.destination(group.graph, type_name, name, provided)
         child, child_target = self.entity_target(group, target, type_name, path, route, provided)
@@ -197,6 +247,32 @@ class _Planning:
         reps = self.plan_selection_set(group, selection.children, field_model.type_name, node.selection_set,
                                        child_path, child_provided, internal)
         return RepresentationField(name, tuple(reps), alias) if internal else None
+
+    def via_interface_object(self, group: FetchGroup, target: SelectionTree, type_name: str, node: FieldNode,
+                             path: tuple[str, ...], provided: Provided | None,
+                             internal: bool) -> RepresentationField | None:
+        """A field an object gets from an interface it implements, resolved by an @interfaceObject
+        subgraph: the representation names the interface, not the object type."""
+        name = node.name.value
+        for interface in self.schema.get_type(type_name).interfaces:  # type: ignore[union-attr]
+            model = self.model.types.get(interface.name)
+            if model is None or name not in model.fields:
+                continue
+            for graph in model.fields[name].resolving_graphs():
+                if graph not in model.interface_object_graphs:
+                    continue
+                for key in model.keys_in(graph):
+                    if not (key.resolvable and self.can_fetch(group.graph, type_name, key.selection, provided)):
+                        continue
+                    target.add_field("__typename")
+                    reps = self.plan_selection_set(group, target, type_name, key.selection, path, provided, internal=True)
+                    child = self.child_group(group, graph, path)
+                    into = child.representations.setdefault(
+                        type_name, [RepresentationField("__typename", value=interface.name)])
+                    _merge_reps(into, reps)
+                    return self.add_local(child, child.tree.fragment(interface.name), interface.name, node, path,
+                                          None, internal)
+        raise PlanningError(f"Cannot plan {type_name}.{name}: no subgraph resolves it")
 
     def resolvable(self, graph: str, type_name: str, field_name: str, provided: Provided | None) -> bool:
         if field_name == "__typename":
