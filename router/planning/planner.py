@@ -353,8 +353,10 @@ class _Planning:
         current, current_target, current_provided = group, target, provided
         for graph, key in route:
             current_target.add_field("__typename")
-            reps = self.plan_selection_set(current, current_target, type_name, key.selection, path,
-                                           current_provided, internal=True)
+            # key fields are fields of the type itself: never split by runtime type
+            reps = [rep for node in self.collect(type_name, key.selection)
+                    for rep in [self.plan_field(current, current_target, type_name, node, path,
+                                                current_provided, internal=True)] if rep]
             child = self.child_group(current, graph, path)
             _merge_reps(child.representations.setdefault(type_name, [RepresentationField("__typename")]), reps)
             current, current_target, current_provided = child, child.tree.fragment(type_name), None
