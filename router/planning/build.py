@@ -5,7 +5,7 @@ from __future__ import annotations
 from graphql import OperationDefinitionNode, print_ast
 
 from router.planning.groups import FetchGroup
-from router.planning.plan import FetchNode, FlattenNode, ParallelNode, PlanNode, SequenceNode
+from router.planning.plan import FetchNode, FlattenNode, ParallelNode, PlanNode, RepresentationField, SequenceNode
 from router.supergraph.model import SupergraphModel
 
 
@@ -55,6 +55,20 @@ def _parallel(nodes: list[PlanNode]) -> PlanNode | None:
     return nodes[0] if len(nodes) == 1 else ParallelNode(tuple(nodes))
 
 
+def _representations(model: SupergraphModel, group: FetchGroup):
+    """Per __typename the representation fields. An @interfaceObject subgraph knows only the
+    interface: objects of every implementing type are sent with the interface's name."""
+    for type_name, reps in group.representations.items():
+        yield type_name, tuple(reps)
+        if group.graph in model.types[type_name].interface_object_graphs:
+            literal = (RepresentationField("__typename", value=type_name),)
+            rest = tuple(r for r in reps if r.name != "__typename")
+            interface = model.schema.get_type(type_name)
+            for implementation in model.schema.get_possible_types(interface):  # type: ignore[arg-type]
+                if implementation.name not in group.representations:
+                    yield implementation.name, literal + rest
+
+
 def _fetch_node(model: SupergraphModel, operation: OperationDefinitionNode, group: FetchGroup) -> PlanNode:
     used = group.tree.variables()
     definitions = [d for d in operation.variable_definitions or () if d.variable.name.value in used]
@@ -67,6 +81,6 @@ def _fetch_node(model: SupergraphModel, operation: OperationDefinitionNode, grou
         return FetchNode(service, head + group.tree.print(), kind, variables, None, group.id)
     head = "query(" + ", ".join(["$representations: [_Any!]!", *declared]) + ") "
     body = "{\n  _entities(representations: $representations) " + group.tree.print(1) + "\n}"
-    requires = tuple((type_name, tuple(reps)) for type_name, reps in group.representations.items())
+    requires = tuple(_representations(model, group))
     fetch = FetchNode(service, head + body, "query", variables, requires, group.id)
     return FlattenNode(group.path, fetch)

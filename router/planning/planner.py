@@ -270,6 +270,9 @@ class _Planning:
                     into = child.representations.setdefault(
                         type_name, [RepresentationField("__typename", value=interface.name)])
                     _merge_reps(into, reps)
+                    requires = model.fields[name].sources[graph].requires
+                    if requires is not None:
+                        self.add_requires(group, target, child, type_name, requires, path, provided)
                     return self.add_local(child, child.tree.fragment(interface.name), interface.name, node, path,
                                           None, internal)
         raise PlanningError(f"Cannot plan {type_name}.{name}: no subgraph resolves it")
