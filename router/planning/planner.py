@@ -428,7 +428,8 @@ class _Planning:
         if node.selection_set is None:
             return 0
         source = field_model.sources.get(graph)
-        child_provided = _provided_tree(source.provides) if source and source.provides else None
+        child_provided = provided.get(name) if provided is not None and name in provided else (
+            _provided_tree(source.provides) if source and source.provides else None)
         return sum(self.jumps(graph, runtime, child, child_provided)
                    for runtime in self._concrete(graph, field_model.type_name)
                    for child in self.collect(runtime, node.selection_set))
