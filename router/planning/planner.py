@@ -244,7 +244,10 @@ class _Planning:
             _provided_tree(source.provides) if source is not None and source.provides is not None else None)
         child_path = path + (selection.response_key,) + ("@",) * _list_depth(self.schema, type_name, name)
         assert selection.children is not None
-        reps = self.plan_selection_set(group, selection.children, field_model.type_name, node.selection_set,
+        child_type = (source.type_name if source is not None and source.type_name else None) or field_model.type_name
+        if child_type != field_model.type_name:
+            selection.children.add_field("__typename")  # the client's type is wider: shaping needs the real one
+        reps = self.plan_selection_set(group, selection.children, child_type, node.selection_set,
                                        child_path, child_provided, internal)
         return RepresentationField(name, tuple(reps), alias) if internal else None
 

@@ -40,6 +40,7 @@ class FieldSource:
     external: bool = False
     override: str | None = None
     used_overridden: bool = False
+    type_name: str | None = None  # the named type in this subgraph, when it differs (join__field type:)
 
     @property
     def resolves(self) -> bool:

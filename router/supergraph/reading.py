@@ -134,6 +134,7 @@ def _read_field(type_name: str, name: str, graphql_field: Any, owner: TypeModel,
             external=bool(args.get("external")),
             override=args.get("override"),
             used_overridden=bool(args.get("usedOverridden")),
+            type_name=args["type"].strip("[]!") if args.get("type") else None,
         )
     if not sources:
         # no @join__field: every subgraph that defines the type resolves the field
