@@ -135,6 +135,8 @@ class _Planning:
                            selection_set: SelectionSetNode | None, path: tuple[str, ...],
                            provided: Provided | None, internal: bool = False) -> list[RepresentationField]:
         kind = self.model.types[type_name].kind
+        if kind == "object":
+            provided = _provided_for(provided, type_name)
         if kind == "interface" and group.graph in self.model.types[type_name].interface_object_graphs:
             return self.plan_interface_object(group, target, type_name, selection_set, path, provided, internal)
         if kind in ("interface", "union"):
@@ -232,6 +234,8 @@ class _Planning:
         name = node.name.value
         field_model = self.model.types[type_name].fields[name]
         composite = is_composite_type(self.schema.get_type(field_model.type_name))
+        if composite and not internal and group.graph in self.model.types[type_name].graphs:
+            node = self.split_unreachable(group, target, type_name, node, path, provided)
         arguments = tuple(node.arguments or ())
         alias = _alias(node) if not internal else None
         if internal:
@@ -280,6 +284,37 @@ class _Planning:
                                           None, internal)
         raise PlanningError(f"Cannot plan {type_name}.{name}: no subgraph resolves it")
 
+    def split_unreachable(self, group: FetchGroup, target: SelectionTree, type_name: str, node: FieldNode,
+                          path: tuple[str, ...], provided: Provided | None) -> FieldNode:
+        """Children no key can reach from here (their object has no key in the subgraphs that
+        resolve them) are fetched with the whole field from another subgraph, through the
+        parent entity. Returns the field with what stays here."""
+        field_model = self.model.types[type_name].fields[node.name.value]
+        child_type = field_model.type_name
+        if self.model.types[child_type].kind != "object" or node.selection_set is None:
+            return node
+        source = field_model.sources.get(group.graph)
+        child_provided = provided.get(node.name.value) if provided and node.name.value in provided else (
+            _provided_tree(source.provides) if source and source.provides else None)
+        stuck = [c for c in self.collect(child_type, node.selection_set)
+                 if not self.resolvable(group.graph, child_type, c.name.value, child_provided)
+                 and not any(self.route(group.graph, child_type, g, child_provided)
+                             for g in self.model.types[child_type].fields[c.name.value].resolving_graphs())]
+        if not stuck:
+            return node
+        for other in field_model.resolving_graphs():
+            part = _with_selections(node, stuck)
+            if other == group.graph or self.jumps(other, type_name, part) != 0:
+                continue
+            route = self.route(group.graph, type_name, other, provided)
+            if route is None:
+                continue
+            child, child_target = self.entity_target(group, target, type_name, path, route, provided)
+            self.add_local(child, child_target, type_name, part, path, None, False)
+            kept = [s for s in node.selection_set.selections if not (isinstance(s, FieldNode) and s in stuck)]
+            return _with_selections(node, kept or [FieldNode(name=NameNode(value="__typename"))])
+        return node
+
     def resolvable(self, graph: str, type_name: str, field_name: str, provided: Provided | None) -> bool:
         if field_name == "__typename":
             return True
@@ -293,6 +328,7 @@ class _Planning:
 
     def can_fetch(self, graph: str, type_name: str, selection_set: SelectionSetNode | None,
                   provided: Provided | None) -> bool:
+        provided = _provided_for(provided, type_name)
         for node in self.collect(type_name, selection_set):
             name = node.name.value
             if not self.resolvable(graph, type_name, name, provided):
@@ -423,6 +459,7 @@ class _Planning:
 
     def jumps(self, graph: str, type_name: str, node: FieldNode, provided: Provided | None = None) -> int:
         name = node.name.value
+        provided = _provided_for(provided, type_name)
         if name == "__typename":
             return 0
         if not self.resolvable(graph, type_name, name, provided):
@@ -436,6 +473,11 @@ class _Planning:
         return sum(self.jumps(graph, runtime, child, child_provided)
                    for runtime in self._concrete(graph, field_model.type_name)
                    for child in self.collect(runtime, node.selection_set))
+
+
+def _with_selections(node: FieldNode, selections: list) -> FieldNode:
+    return FieldNode(name=node.name, alias=node.alias, arguments=node.arguments, directives=node.directives,
+                     selection_set=SelectionSetNode(selections=tuple(selections)))
 
 
 def _alias(node: FieldNode) -> str | None:
@@ -472,14 +514,23 @@ def _merge_reps(into: list[RepresentationField], new: list[RepresentationField])
 
 
 def _provided_tree(selection_set: SelectionSetNode | None) -> Provided:
+    """Fields @provides makes local; fragments kept as "...Type" entries so they apply only there."""
     tree: Provided = {}
     for selection in selection_set.selections if selection_set else ():
         if isinstance(selection, FieldNode):
             tree.setdefault(selection.name.value, {}).update(_provided_tree(selection.selection_set))
         elif isinstance(selection, InlineFragmentNode):
-            for name, sub in _provided_tree(selection.selection_set).items():
-                tree.setdefault(name, {}).update(sub)
+            key = f"...{selection.type_condition.name.value}" if selection.type_condition else None
+            into = tree.setdefault(key, {}) if key else tree
+            into.update(_provided_tree(selection.selection_set))
     return tree
+
+
+def _provided_for(provided: Provided | None, type_name: str) -> Provided | None:
+    if provided is None:
+        return None
+    fields = {k: v for k, v in provided.items() if not k.startswith("...")}
+    return {**fields, **provided.get(f"...{type_name}", {})}
 
 
 def _list_depth(schema, type_name: str, field_name: str) -> int:

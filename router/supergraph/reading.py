@@ -138,7 +138,7 @@ def _read_field(type_name: str, name: str, graphql_field: Any, owner: TypeModel,
         )
     if not sources:
         # no @join__field: every subgraph that defines the type resolves the field
-        model.sources = {g: FieldSource(g) for g in owner.graphs}
+        model.sources = {g: FieldSource(g) for g in graphs if g in owner.graphs}  # join__Graph order
     return model
 
 
