@@ -66,7 +66,6 @@ class _Planning:
         self.groups: list[FetchGroup] = []
         self.roots: list[FetchGroup] = []
         self.touched: list[set[int]] = []
-        self.requiring: set[int] = set()  # groups whose @requires are being planned: never reused for them
 
     # -- entry ---------------------------------------------------------------------------------
 
@@ -214,17 +213,17 @@ class _Planning:
         needs_requires = source is not None and source.resolves and source.requires is not None
         if self.resolvable(group.graph, type_name, name, provided) and not needs_requires:
             return self.add_local(group, target, type_name, node, path, provided, internal)
+        if not needs_requires and not self.model.types[type_name].fields[name].resolving_graphs():
+            return self.via_interface_object(group, target, type_name, node, path, provided, internal)
         if needs_requires:
             # a subgraph sees @requires fields only in a representation: back into it via a key
             destination, route = group.graph, self.self_route(group.graph, type_name, name, provided)
-        elif not self.model.types[type_name].fields[name].resolving_graphs():
-            return self.via_interface_object(group, target, type_name, node, path, provided, internal)
         else:
             destination, route = self.destination(group.graph, type_name, name, provided)
-        child, child_target = self.entity_target(group, target, type_name, path, route, provided)
         requires = self.model.types[type_name].fields[name].sources[destination].requires
-        if requires is not None:
-            self.add_requires(group, target, child, type_name, requires, path, provided)
+        suppliers, required = self.plan_requires(group, target, type_name, requires, path, provided)
+        child, child_target = self.entity_target(group, target, type_name, path, route, provided,
+                                                 avoid=suppliers, required=required)
         return self.add_local(child, child_target, type_name, node, path, None, internal)
 
     def add_local(self, group: FetchGroup, target: SelectionTree, type_name: str, node: FieldNode,
@@ -273,13 +272,13 @@ class _Planning:
                         continue
                     target.add_field("__typename")
                     reps = self.plan_selection_set(group, target, type_name, key.selection, path, provided, internal=True)
-                    child = self.child_group(group, graph, path)
+                    suppliers, required = self.plan_requires(group, target, type_name,
+                                                             model.fields[name].sources[graph].requires, path, provided)
+                    child = self.child_group(group, graph, path, type_name, suppliers, required)
                     into = child.representations.setdefault(
                         type_name, [RepresentationField("__typename", value=interface.name)])
-                    _merge_reps(into, reps)
-                    requires = model.fields[name].sources[graph].requires
-                    if requires is not None:
-                        self.add_requires(group, target, child, type_name, requires, path, provided)
+                    _merge_reps(into, reps + required)
+                    child.depends_on |= {g for g in suppliers if g not in (group.id, child.id)}
                     return self.add_local(child, child.tree.fragment(interface.name), interface.name, node, path,
                                           None, internal)
         raise PlanningError(f"Cannot plan {type_name}.{name}: no subgraph resolves it")
@@ -391,22 +390,33 @@ class _Planning:
         return None
 
     def entity_target(self, group: FetchGroup, target: SelectionTree, type_name: str, path: tuple[str, ...],
-                      route: list[tuple[str, Key]], provided: Provided | None) -> tuple[FetchGroup, SelectionTree]:
+                      route: list[tuple[str, Key]], provided: Provided | None, avoid: frozenset[int] = frozenset(),
+                      required: list[RepresentationField] | None = None) -> tuple[FetchGroup, SelectionTree]:
+        """Adds each hop's key to the fetch before it; the last hop's fetch is neither one that
+        supplies the @requires (`avoid`) nor one whose representations conflict with them."""
         current, current_target, current_provided = group, target, provided
-        for graph, key in route:
+        for hop, (graph, key) in enumerate(route):
+            last = hop == len(route) - 1
             current_target.add_field("__typename")
             # key fields are fields of the type itself: never split by runtime type
             reps = [rep for node in self.collect(type_name, key.selection)
                     for rep in [self.plan_field(current, current_target, type_name, node, path,
                                                 current_provided, internal=True)] if rep]
-            child = self.child_group(current, graph, path)
-            _merge_reps(child.representations.setdefault(type_name, [RepresentationField("__typename")]), reps)
+            child = self.child_group(current, graph, path, type_name, avoid if last else frozenset(),
+                                     required if last else None)
+            into = child.representations.setdefault(type_name, [RepresentationField("__typename")])
+            _merge_reps(into, reps)
+            if last and required:
+                _merge_reps(into, required)
+                child.depends_on |= {g for g in avoid if g not in (group.id, child.id)}
             current, current_target, current_provided = child, child.tree.fragment(type_name), None
         return current, current_target
 
-    def child_group(self, parent: FetchGroup, graph: str, path: tuple[str, ...]) -> FetchGroup:
-        """Fields for the same subgraph at the same path share one fetch, except a fetch whose
-        @requires are being planned: what it requires must come from fetches before it."""
+    def child_group(self, parent: FetchGroup, graph: str, path: tuple[str, ...], type_name: str = "",
+                    avoid: frozenset[int] = frozenset(),
+                    required: list[RepresentationField] | None = None) -> FetchGroup:
+        """Fields for the same subgraph at the same path share one fetch, unless that fetch is
+        in `avoid` or already carries a representation field that `required` conflicts with."""
         n = 0
         while True:
             key = (graph, path) if n == 0 else (graph, path + (f"#{n}",))
@@ -414,22 +424,22 @@ class _Planning:
             if child is None:
                 child = parent.children[key] = self.new_group(graph, path, parent)
                 return child
-            if child.id not in self.requiring:
+            if child.id not in avoid and not _conflicting(child.representations.get(type_name, []), required or []):
                 return child
             n += 1
 
-    def add_requires(self, group: FetchGroup, target: SelectionTree, child: FetchGroup, type_name: str,
-                     requires: SelectionSetNode, path: tuple[str, ...], provided: Provided | None) -> None:
-        """@requires fields are fetched beside the key; whichever fetches supply them run first."""
+    def plan_requires(self, group: FetchGroup, target: SelectionTree, type_name: str,
+                      requires: SelectionSetNode | None, path: tuple[str, ...],
+                      provided: Provided | None) -> tuple[frozenset[int], list[RepresentationField]]:
+        """Plans @requires fields from the parent fetch; returns the fetches that supply them."""
+        if requires is None:
+            return frozenset(), []
         self.touched.append(set())
-        self.requiring.add(child.id)
         try:
             reps = self.plan_selection_set(group, target, type_name, requires, path, provided, internal=True)
         finally:
             suppliers = self.touched.pop()
-            self.requiring.discard(child.id)
-        child.depends_on |= {g for g in suppliers if g not in (group.id, child.id)}
-        _merge_reps(child.representations.setdefault(type_name, [RepresentationField("__typename")]), reps)
+        return frozenset(suppliers), reps
 
     def split_root(self, root: str, node: FieldNode) -> list[tuple[str, FieldNode]]:
         """A shared root field over a type with no keys cannot jump between subgraphs: ask each
@@ -485,9 +495,11 @@ def _alias(node: FieldNode) -> str | None:
 
 
 def _free_alias(target: SelectionTree, name: str, arguments: tuple) -> str | None:
-    """Internal fields keep their name unless the client used it for something else."""
+    """Internal fields keep their name unless the client used it for something else; with
+    arguments they always get their own key, so a client's same field with other arguments
+    never lands on it."""
     existing = target.fields.get(name)
-    if existing is None or (existing.name == name and _same_args(existing, arguments)):
+    if not arguments and (existing is None or (existing.name == name and _same_args(existing, arguments))):
         return None
     n = 0
     while True:
@@ -500,6 +512,12 @@ def _free_alias(target: SelectionTree, name: str, arguments: tuple) -> str | Non
 
 def _same_args(selection: FieldSelection, arguments: tuple) -> bool:
     return [print_ast(a) for a in selection.arguments] == [print_ast(a) for a in arguments]
+
+
+def _conflicting(existing: list[RepresentationField], new: list[RepresentationField]) -> bool:
+    """The same representation field read from different response keys (other arguments)."""
+    sources = {r.name: r.source for r in existing}
+    return any(r.name in sources and sources[r.name] != r.source for r in new)
 
 
 def _merge_reps(into: list[RepresentationField], new: list[RepresentationField]) -> None:
