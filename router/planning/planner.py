@@ -219,7 +219,10 @@ class _Planning:
             # a subgraph sees @requires fields only in a representation: back into it via a key
             destination, route = group.graph, self.self_route(group.graph, type_name, name, provided)
         else:
-            destination, route = self.destination(group.graph, type_name, name, provided)
+            try:
+                destination, route = self.destination(group.graph, type_name, name, provided)
+            except PlanningError:
+                return self.via_gathered_key(group, target, type_name, node, path, provided, internal)
         requires = self.model.types[type_name].fields[name].sources[destination].requires
         suppliers, required = self.plan_requires(group, target, type_name, requires, path, provided)
         child, child_target = self.entity_target(group, target, type_name, path, route, provided,
@@ -253,6 +256,49 @@ class _Planning:
         reps = self.plan_selection_set(group, selection.children, child_type, node.selection_set,
                                        child_path, child_provided, internal)
         return RepresentationField(name, tuple(reps), alias) if internal else None
+
+    def via_gathered_key(self, group: FetchGroup, target: SelectionTree, type_name: str, node: FieldNode,
+                         path: tuple[str, ...], provided: Provided | None,
+                         internal: bool) -> RepresentationField | None:
+        """No subgraph holds a whole key: gather its fields from several (each through its own
+        jump, like @requires), then make the entity fetch with them."""
+        name = node.name.value
+        for graph in self.model.types[type_name].fields[name].resolving_graphs():
+            for key in self.model.types[type_name].keys_in(graph):
+                if not key.resolvable or not self.plannable(group.graph, type_name, key.selection, provided):
+                    continue
+                target.add_field("__typename")
+                suppliers, reps = self.plan_requires(group, target, type_name, key.selection, path, provided)
+                more, required = self.plan_requires(group, target, type_name,
+                                                    self.model.types[type_name].fields[name].sources[graph].requires,
+                                                    path, provided)
+                child = self.child_group(group, graph, path, type_name, suppliers | more, reps + required)
+                _merge_reps(child.representations.setdefault(type_name, [RepresentationField("__typename")]),
+                            reps + required)
+                child.depends_on |= {g for g in suppliers | more if g not in (group.id, child.id)}
+                return self.add_local(child, child.tree.fragment(type_name), type_name, node, path, None, internal)
+        raise PlanningError(f"Cannot plan {type_name}.{name}: no subgraph reachable from "
+                            f"{self.model.graph_name(group.graph)} through a key resolves it")
+
+    def plannable(self, graph: str, type_name: str, selection_set: SelectionSetNode | None,
+                  provided: Provided | None) -> bool:
+        """Each field is local, or one key jump away."""
+        provided = _provided_for(provided, type_name)
+        for node in self.collect(type_name, selection_set):
+            name = node.name.value
+            if self.resolvable(graph, type_name, name, provided):
+                if node.selection_set is not None and name != "__typename":
+                    child_type = self.model.types[type_name].fields[name].type_name
+                    child_provided = provided.get(name) if provided and name in provided else None
+                    if not all(self.plannable(graph, t, node.selection_set, child_provided)
+                               for t in self._concrete(graph, child_type)):
+                        return False
+                continue
+            if name not in self.model.types[type_name].fields or not any(
+                    self.route(graph, type_name, g, provided)
+                    for g in self.model.types[type_name].fields[name].resolving_graphs()):
+                return False
+        return True
 
     def via_interface_object(self, group: FetchGroup, target: SelectionTree, type_name: str, node: FieldNode,
                              path: tuple[str, ...], provided: Provided | None,
