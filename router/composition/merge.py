@@ -120,6 +120,7 @@ class Merger:
         out.args = self.merge_args(where, live)
         out.graphs = [self.enum[g] for g in holders]
         printed = print_ast(ftype)
+        same = all(print_ast(f.type) == printed for f in live.values())
         joins = []
         for g, f in holders.items():
             if g in overridden:
@@ -128,7 +129,7 @@ class Merger:
                 continue
             override = f.override if f.override in {s.name for s in self.subgraphs} else None
             joins.append(JoinField(self.enum[g], f.requires, f.provides,
-                                   None if print_ast(f.type) == printed else print_ast(f.type),
+                                   None if same else print_ast(f.type),
                                    f.external, override, f.override_label if override else None))
         missing = any(fname not in t.fields for t in merged.sources.values())
         needed = missing or overridden or any(j.type or j.external or j.requires or j.provides or j.override for j in joins)
@@ -147,11 +148,17 @@ class Merger:
                                      f"(FROM_SUBGRAPH_DOES_NOT_EXIST); the directive has no effect")
             elif f.override == g:
                 self.error("OVERRIDE_FROM_SELF_ERROR", f"[{g}] {merged.name}.{fname}: @override cannot name its own subgraph")
-            elif f.override in holders and not f.override_label:
-                source = merged.sources[f.override]
-                used = any(fname in _field_names(k) for k, _ in source.keys) or holders[f.override].external
-                out[f.override] = used
+            elif f.override in holders and not f.override_label and not holders[f.override].external:
+                out[f.override] = self.still_used(merged, f.override, fname)
         return out
+
+    def still_used(self, merged: MergedType, graph: str, fname: str) -> bool:
+        """An overridden field its own subgraph still needs: in a key or for an interface it implements."""
+        source = merged.sources[graph]
+        if any(fname in _field_names(k) for k, _ in source.keys):
+            return True
+        subgraph = next(s for s in self.subgraphs if s.name == graph)
+        return any(fname in getattr(subgraph.types.get(i), "fields", {}) for i in source.interfaces)
 
     def merge_args(self, where: str, holders: dict[str, Field]) -> dict[str, MergedArgument]:
         """Arguments by intersection; defaults must agree."""
@@ -227,17 +234,19 @@ class Merger:
         as_input, as_output = merged.name in self.input_use, merged.name in self.output_use
         sets = [set(t.values) for t in merged.sources.values()]
         union, common = set.union(*sets), set.intersection(*sets)
-        if as_input and as_output and union != common:
+        hidden = {v for t in merged.sources.values() for v, f in t.values.items() if any(d.name == "inaccessible" for d in f.directives)}
+        if as_input and as_output and union - hidden != common - hidden:
             for g, t in merged.sources.items():
-                for v in sorted(union - set(t.values)):
+                for v in sorted(union - hidden - set(t.values)):
                     self.error("ENUM_VALUE_MISMATCH", f"enum {merged.name} is used as both input and output, "
                                f"but value {v} is not defined in subgraph {g}")
         keep = common if as_input and not as_output else union
+        keep = keep | (hidden if as_output else set())
         for vname in dict.fromkeys(v for t in merged.sources.values() for v in t.values):
             if vname not in keep:
                 continue
             holders = {g: t.values[vname] for g, t in merged.sources.items() if vname in t.values}
-            out = MergedField(vname, ast.NamedTypeNode(), description=first(v.description for v in holders.values()))
+            out = MergedField(vname, ast.NamedTypeNode(name=ast.NameNode(value="")), description=first(v.description for v in holders.values()))
             out.directives = merge_directives([v.directives for v in holders.values()])
             out.graphs = [self.enum[g] for g in holders]
             merged.values[vname] = out

@@ -75,7 +75,7 @@ def _used(supergraph: Supergraph) -> set[str]:
 
 def print_supergraph(supergraph: Supergraph) -> str:
     used = _used(supergraph)
-    specs = list(dict.fromkeys(SPECS[n] for n in SPECS if n in used))
+    specs = list({SPECS[n][0]: SPECS[n] for n in SPECS if n in used}.values())
     links = ['@link(url: "https://specs.apollo.dev/link/v1.0")',
              '@link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)',
              *(link for link, _ in specs)]
@@ -128,14 +128,14 @@ def _join_field(j: JoinField) -> str:
     return f" @join__field({', '.join(args)})"
 
 
-def _join_type(graph: str, key: str | None, extension: bool, resolvable: bool, interface_object: bool) -> str:
+def _join_type(graph: str, key: str | None, extension: bool, resolvable: bool | None, interface_object: bool) -> str:
     args = [f"graph: {graph}"]
     if key is not None:
         args.append(f"key: {json.dumps(key)}")
     if extension:
         args.append("extension: true")
-    if not resolvable:
-        args.append("resolvable: false")
+    if resolvable is not None:
+        args.append(f"resolvable: {'true' if resolvable else 'false'}")
     if interface_object:
         args.append("isInterfaceObject: true")
     return f"  @join__type({', '.join(args)})"
@@ -149,7 +149,7 @@ def _type_directives(t: MergedType, enums: dict[str, str]) -> list[str]:
         keys = src.keys if t.kind in ("object", "interface") else []
         extension = src.extension and t.kind in ("object", "interface")
         if not keys:
-            lines.append(_join_type(enums[g], None, extension, True, src.interface_object))
+            lines.append(_join_type(enums[g], None, extension, None, src.interface_object))
         for key, resolvable in keys:
             lines.append(_join_type(enums[g], key, extension, resolvable, src.interface_object))
     for g, src in t.sources.items():

@@ -64,7 +64,7 @@ class TypeDef:
     name: str
     description: str | None = None
     fields: dict[str, Field] = field(default_factory=dict)
-    keys: list[tuple[str, bool]] = field(default_factory=list)
+    keys: list[tuple[str, bool | None]] = field(default_factory=list)  # (fields, resolvable as written)
     interfaces: list[str] = field(default_factory=list)
     members: list[str] = field(default_factory=list)
     values: dict[str, Field] = field(default_factory=dict)
@@ -182,7 +182,7 @@ class _Builder:
         carried, fed = self.applied(node.directives)
         args = getattr(node, "arguments", None) or ()
         f = Field(node.name.value, node.type, {a.name.value: self.argument(a) for a in args})
-        f.description = node.description.value if node.description else None
+        f.description = node.description.value if getattr(node, "description", None) else None
         f.directives = carried
         f.default = getattr(node, "default_value", None)
         f.external = "external" in fed
@@ -197,7 +197,7 @@ class _Builder:
     def value(self, node: ast.EnumValueDefinitionNode) -> Field:
         carried, _ = self.applied(node.directives)
         desc = node.description.value if node.description else None
-        return Field(node.name.value, ast.NamedTypeNode(), {}, desc, carried)
+        return Field(node.name.value, ast.NamedTypeNode(name=ast.NameNode(value="")), {}, desc, carried)
 
     def add(self, types: dict[str, TypeDef], node) -> None:
         kind = KIND_OF[type(node)]
@@ -211,11 +211,12 @@ class _Builder:
         t.interface_object = t.interface_object or "interfaceObject" in fed
         shareable = "shareable" in fed
         t.shareable = t.shareable or shareable
-        if node.description and not t.description:
+        if getattr(node, "description", None) and not t.description:
             t.description = node.description.value
         for key in fed.get("key", ()):
             resolvable = key.get("resolvable")
-            t.keys.append((_string(key.get("fields")) or "", not (isinstance(resolvable, ast.BooleanValueNode) and not resolvable.value)))
+            explicit = resolvable.value if isinstance(resolvable, ast.BooleanValueNode) else None
+            t.keys.append((_string(key.get("fields")) or "", explicit))
         t.interfaces += [i.name.value for i in getattr(node, "interfaces", None) or ()]
         t.members += [m.name.value for m in getattr(node, "types", None) or ()]
         for v in getattr(node, "values", None) or ():
@@ -224,6 +225,7 @@ class _Builder:
             if f.name.value in t.fields:
                 self.errors.append(CompositionError("INVALID_GRAPHQL", f"[{self.name}] field {name}.{f.name.value} is defined twice"))
             built = self.field(f, shareable) if kind != "input" else self.field(f, True)
+            built.external = built.external or "external" in fed
             t.fields[f.name.value] = built
 
 
@@ -253,14 +255,14 @@ def build_subgraph(name: str, url: str, sdl: str) -> Subgraph:
             composed[node.name.value] = node
     if builder.errors:
         raise CompositionFailed(builder.errors)
+    _fake_externals(types)
     for t in types.values():
-        t.extension = t.extension or not t.defined
+        t.extension = t.extension or (names.fed2 and not t.defined)
     roots = _roots(doc)
     _rename_roots(types, roots)
     query = types.setdefault("Query", TypeDef("object", "Query", defined=True))
     for hidden in ("_service", "_entities"):
         query.fields.pop(hidden, None)
-    _fed1_fake_externals(types, names.fed2)
     links = [(u, i) for u, i in names.links if any(n.lstrip("@") in names.compose for n in i)]
     return Subgraph(name, url, names.fed2, types, {k: DEFAULT_ROOTS[k] for k in roots}, composed, links)
 
@@ -275,10 +277,10 @@ def _rename_roots(types: dict[str, TypeDef], roots: dict[str, str]) -> None:
             types[target] = t
 
 
-def _fed1_fake_externals(types: dict[str, TypeDef], fed2: bool) -> None:
+def _fake_externals(types: dict[str, TypeDef]) -> None:
     """Key fields marked @external on a type extension are owned by the extension, not external."""
     for t in types.values():
-        if not t.extension:
+        if t.defined and not t.extension:
             continue
         for fields, _ in t.keys:
             for name in fields.replace("{", " ").replace("}", " ").split():
