@@ -62,6 +62,39 @@ def _graphiql_assets(args: argparse.Namespace) -> int:
     return graphiql_assets(args)
 
 
+def _compose(args: argparse.Namespace) -> int:
+    from router.composition import CompositionFailed, compose_from_config
+
+    try:
+        sdl = compose_from_config(args.config)
+    except CompositionFailed as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        return 1
+    if args.output:
+        with open(args.output, "w") as out:
+            out.write(sdl)
+    else:
+        sys.stdout.write(sdl)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from router.composition import CompositionFailed, compose_from_config
+    from router.composition.check import compare_schemas
+
+    try:
+        changes = compare_schemas(open(args.against).read(), compose_from_config(args.config))
+    except (CompositionFailed, OSError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for change in changes:
+        print(change)
+    breaking = [c for c in changes if c.breaking]
+    print(f"{len(breaking)} breaking, {len(changes) - len(breaking)} safe change(s)")
+    return 1 if breaking else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="graft", description="Graft: a GraphQL federation router in Python.")
     parser.add_argument("--log-level", default="INFO")
@@ -92,6 +125,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("graphiql-assets", help="fetch GraphiQL's files from npm into the package (make install)")
     p.add_argument("--cache", type=Path, default=Path(".cache/npm"), help="where npm tarballs are kept")
     p.set_defaults(func=_graphiql_assets)
+
+    p = sub.add_parser("compose", help="compose subgraph schemas into a supergraph SDL")
+    p.add_argument("--config", required=True, help="rover-style supergraph.yaml")
+    p.add_argument("-o", "--output", help="write here instead of stdout")
+    p.set_defaults(func=_compose)
+
+    p = sub.add_parser("check", help="list changes that break clients against a published supergraph")
+    p.add_argument("--config", required=True, help="rover-style supergraph.yaml")
+    p.add_argument("--against", required=True, help="the published supergraph SDL")
+    p.set_defaults(func=_check)
     return parser
 
 
