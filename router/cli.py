@@ -95,6 +95,33 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if breaking else 0
 
 
+def _plan(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from graphql import GraphQLError, parse, validate
+
+    from router.planning import PlanningError, QueryPlanner
+    from router.supergraph import SupergraphError, load_supergraph
+
+    try:
+        model = load_supergraph(Path(args.supergraph).read_text())
+        document = parse(Path(args.query).read_text())
+    except (OSError, SupergraphError, GraphQLError) as exc:
+        print(f"graft plan: {exc}", file=sys.stderr)
+        return 2
+    errors = validate(model.api_schema, document)
+    for error in errors:
+        print(f"graft plan: {error.message}", file=sys.stderr)
+    if errors:
+        return 2
+    try:
+        print(QueryPlanner(model).plan(document, args.operation_name).pretty(), end="")
+    except PlanningError as exc:
+        print(f"graft plan: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="graft", description="Graft: a GraphQL federation router in Python.")
     parser.add_argument("--log-level", default="INFO")
@@ -125,6 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("graphiql-assets", help="fetch GraphiQL's files from npm into the package (make install)")
     p.add_argument("--cache", type=Path, default=Path(".cache/npm"), help="where npm tarballs are kept")
     p.set_defaults(func=_graphiql_assets)
+
+    p = sub.add_parser("plan", help="print the query plan of an operation")
+    p.add_argument("--supergraph", required=True, help="supergraph SDL file")
+    p.add_argument("--query", required=True, help="file with the operation")
+    p.add_argument("--operation-name", default=None)
+    p.set_defaults(func=_plan)
 
     p = sub.add_parser("compose", help="compose subgraph schemas into a supergraph SDL")
     p.add_argument("--config", required=True, help="rover-style supergraph.yaml")

@@ -90,7 +90,7 @@ async def _entity_fetch(node: FlattenNode, state: ExecutionState) -> None:
     try:
         result = await state.client.fetch(fetch.service_name, fetch.operation, variables, state.headers)
     except SubgraphError as exc:
-        state.errors.append(_fetch_error(exc, fetch, targets[0][0][1]))
+        state.errors.append(_fetch_error(exc, fetch))  # about the whole fetch, not one of its objects
         return
     entities = (result.get("data") or {}).get("_entities")
     if isinstance(entities, list):

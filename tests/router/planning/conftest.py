@@ -36,9 +36,9 @@ def plan_of(case: str, query: str) -> str:
 
 
 @pytest.fixture
-def run(fixture_server):
+async def run(fixture_server):
     """run(case, query, variables) → the router's response, against the real fixture subgraphs."""
-    gateways = []
+    gateways: list[Gateway] = []
 
     async def execute(case: str, query: str, variables: dict | None = None, urls: dict | None = None) -> dict:
         gateway = Gateway.from_sdl(supergraph_sdl(case, fixture_server.url), urls=urls)
@@ -47,6 +47,4 @@ def run(fixture_server):
 
     yield execute
     for gateway in gateways:
-        import asyncio
-
-        asyncio.get_event_loop().run_until_complete(gateway.close()) if False else None
+        await gateway.close()
