@@ -28,7 +28,10 @@ class StartupError(Exception):
 
 def build_gateway(sdl: str, settings: RouterSettings) -> Gateway:
     """The router core's Gateway for a supergraph SDL, with subgraph overrides from settings."""
-    from router.gateway import Gateway as CoreGateway
+    try:
+        from router.gateway import Gateway as CoreGateway
+    except ImportError as exc:
+        raise StartupError(f"the router core is not installed ({exc})") from exc
 
     return CoreGateway.from_settings(sdl, settings)
 
@@ -50,6 +53,8 @@ def load_service(settings: RouterSettings, factory: GatewayFactory) -> tuple[Ser
         raise StartupError(f"cannot read supergraph {path}: {exc.strerror}") from exc
     try:
         gateway = factory(sdl, settings)
+    except StartupError:
+        raise
     except Exception as exc:
         raise StartupError(f"supergraph {path} is invalid: {exc}") from exc
     return Service.build(gateway, settings), state
