@@ -93,12 +93,13 @@ def test_missing_supergraph_and_bad_config_fail_startup(tmp_path):
     assert result.returncode == 2 and "listen.port" in result.stderr
 
 
-def _serve(tmp_path: Path, tiny: RunningService, fields=V1, extra: list[str] | None = None) -> tuple[RunningService, Path]:
+def _serve(tmp_path: Path, tiny: RunningService, fields=V1, extra: list[str] | None = None,
+           url: str | None = None, config: str = "") -> tuple[RunningService, Path]:
     path = tmp_path / "supergraph.graphql"
-    path.write_text(supergraph(tiny.graphql_url, fields))
-    config = tmp_path / "router.yaml"
-    config.write_text("supergraph: {poll_interval: 0.1}\n")
-    args = ["serve", "--supergraph", str(path), "--config", str(config), *(extra or [])]
+    path.write_text(supergraph(url or tiny.graphql_url, fields))
+    config_path = tmp_path / "router.yaml"
+    config_path.write_text("supergraph: {poll_interval: 0.1}\n" + config)
+    args = ["serve", "--supergraph", str(path), "--config", str(config_path), *(extra or [])]
     return start_router(args, tmp_path), path
 
 
@@ -132,6 +133,26 @@ def test_hot_reload(tmp_path, tiny):
     finally:
         router.stop()
     assert router.process.returncode == 0
+
+
+def test_subgraph_url_override_from_config(tmp_path, tiny):
+    dead = f"http://127.0.0.1:{free_port()}/graphql"
+    config = f'subgraphs: {{tiny: {{url: "{tiny.graphql_url}"}}}}\n'
+    router, _ = _serve(tmp_path, tiny, url=dead, config=config)
+    try:
+        assert query(router.graphql_url, '{ hello(name: "o") }') == (200, {"data": {"hello": "hello o"}})
+    finally:
+        router.stop()
+
+
+def test_override_of_unknown_subgraph_fails_startup(tmp_path, tiny):
+    path = tmp_path / "supergraph.graphql"
+    path.write_text(supergraph(tiny.graphql_url))
+    config = tmp_path / "router.yaml"
+    config.write_text('subgraphs: {katalog: {url: "http://127.0.0.1:1/graphql"}}\n')
+    result = run_serve(["--supergraph", str(path), "--config", str(config), "--port", str(free_port())])
+    assert result.returncode == 2
+    assert "subgraphs the supergraph does not have: katalog" in result.stderr
 
 
 def test_workers_share_the_port_and_stop_together(tmp_path, tiny):
