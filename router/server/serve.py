@@ -96,8 +96,9 @@ async def run_server(settings: RouterSettings, factory: GatewayFactory = build_g
             await site.start()
         except OSError as exc:
             raise StartupError(f"cannot listen on {settings.listen.host}:{settings.listen.port}: {exc.strerror}") from exc
-        log.info("router listening on http://%s:%d/graphql (pid %d, supergraph %s)",
-                 settings.listen.host, settings.listen.port, os.getpid(), service.gateway.supergraph_sha[:12])
+        log.info("router listening on http://%s:%d/graphql (pid %d, %s loop, supergraph %s)",
+                 settings.listen.host, settings.listen.port, os.getpid(),
+                 type(asyncio.get_running_loop()).__module__.split(".")[0], service.gateway.supergraph_sha[:12])
         if settings.supergraph.watch:
             def rebuild(sdl: str) -> Service:
                 return build_service(factory, sdl, settings)

@@ -107,6 +107,7 @@ def test_hot_reload(tmp_path, tiny):
     router, path = _serve(tmp_path, tiny)
     try:
         assert query(router.graphql_url, '{ hello(name: "a") }') == (200, {"data": {"hello": "hello a"}})
+        assert "uvloop loop" in router.log()
         status, body = query(router.graphql_url, "{ greeting }")
         assert status == 400 and "greeting" in body["errors"][0]["message"]
 
