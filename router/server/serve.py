@@ -14,6 +14,7 @@ from aiohttp import web
 
 from router.config import RouterSettings
 from router.server.app import create_app
+from router.server.overrides import apply_subgraph_urls
 from router.server.pipeline import Gateway, Service
 from router.server.reload import FileState, Swappable, file_state, watch_file
 
@@ -28,9 +29,18 @@ class StartupError(Exception):
 
 def build_gateway(sdl: str, settings: RouterSettings) -> Gateway:
     """The router core's Gateway for a supergraph SDL, with subgraph overrides from settings."""
-    from router.gateway import Gateway as CoreGateway
+    try:
+        from router.gateway import Gateway as CoreGateway
+    except ImportError as exc:
+        raise StartupError(f"the router core is not installed ({exc})") from exc
 
-    return CoreGateway.from_settings(sdl, settings)
+    return CoreGateway(sdl)
+
+
+def build_service(factory: GatewayFactory, sdl: str, settings: RouterSettings) -> Service:
+    """Subgraph URL overrides from settings applied to the SDL, then the gateway and its caches."""
+    urls = {name: str(sub.url) for name, sub in settings.subgraphs.items() if sub.url is not None}
+    return Service.build(factory(apply_subgraph_urls(sdl, urls), settings), settings)
 
 
 def supergraph_path(settings: RouterSettings) -> Path:
@@ -49,10 +59,12 @@ def load_service(settings: RouterSettings, factory: GatewayFactory) -> tuple[Ser
     except OSError as exc:
         raise StartupError(f"cannot read supergraph {path}: {exc.strerror}") from exc
     try:
-        gateway = factory(sdl, settings)
+        service = build_service(factory, sdl, settings)
+    except StartupError:
+        raise
     except Exception as exc:
         raise StartupError(f"supergraph {path} is invalid: {exc}") from exc
-    return Service.build(gateway, settings), state
+    return service, state
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -84,11 +96,12 @@ async def run_server(settings: RouterSettings, factory: GatewayFactory = build_g
             await site.start()
         except OSError as exc:
             raise StartupError(f"cannot listen on {settings.listen.host}:{settings.listen.port}: {exc.strerror}") from exc
-        log.info("router listening on http://%s:%d/graphql (pid %d, supergraph %s)",
-                 settings.listen.host, settings.listen.port, os.getpid(), service.gateway.supergraph_sha[:12])
+        log.info("router listening on http://%s:%d/graphql (pid %d, %s loop, supergraph %s)",
+                 settings.listen.host, settings.listen.port, os.getpid(),
+                 type(asyncio.get_running_loop()).__module__.split(".")[0], service.gateway.supergraph_sha[:12])
         if settings.supergraph.watch:
             def rebuild(sdl: str) -> Service:
-                return Service.build(factory(sdl, settings), settings)
+                return build_service(factory, sdl, settings)
 
             tasks.append(asyncio.create_task(watch_file(
                 supergraph_path(settings), services, rebuild,

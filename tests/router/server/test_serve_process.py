@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.router.server.supergraphs import V1, V2, supergraph
-from tests.support.processes import ROOT, RunningService, free_port, start_graft, wait_healthy
+from tests.support.processes import ROOT, RunningService, free_port, wait_healthy
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +53,26 @@ def until(condition, timeout: float = 20.0, what: str = "condition") -> None:
         time.sleep(0.05)
 
 
+# The router core is replaced by a forwarding gateway (tests/router/server/local_router.py): these
+# tests are about the server process, not planning.
+PROGRAM = "tests.router.server.local_router"
+
+
 def run_serve(args: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "router", "serve", *args], cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", PROGRAM, "serve", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout)
+
+
+def start_router(args: list[str], log_dir: Path) -> RunningService:
+    """`python -m PROGRAM <args> --port N`, returned once /health answers."""
+    port = free_port()
+    log_path = log_dir / f"router-{port}.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", PROGRAM, *args, "--port", str(port)], cwd=ROOT,
+                                   env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=log, stderr=subprocess.STDOUT)
+    service = RunningService("router", port, process, log_path)
+    wait_healthy(service)
+    return service
 
 
 @pytest.mark.parametrize("content", ["type Query {", "type Query { a: Int }", ""])
@@ -77,19 +94,20 @@ def test_missing_supergraph_and_bad_config_fail_startup(tmp_path):
 
 
 def _serve(tmp_path: Path, tiny: RunningService, fields=V1, extra: list[str] | None = None,
-           env: dict[str, str] | None = None) -> tuple[RunningService, Path]:
+           url: str | None = None, config: str = "") -> tuple[RunningService, Path]:
     path = tmp_path / "supergraph.graphql"
-    path.write_text(supergraph(tiny.graphql_url, fields))
-    config = tmp_path / "router.yaml"
-    config.write_text("supergraph: {poll_interval: 0.1}\n")
-    args = ["serve", "--supergraph", str(path), "--config", str(config), *(extra or [])]
-    return start_graft("router", args, env or {}, tmp_path), path
+    path.write_text(supergraph(url or tiny.graphql_url, fields))
+    config_path = tmp_path / "router.yaml"
+    config_path.write_text("supergraph: {poll_interval: 0.1}\n" + config)
+    args = ["serve", "--supergraph", str(path), "--config", str(config_path), *(extra or [])]
+    return start_router(args, tmp_path), path
 
 
 def test_hot_reload(tmp_path, tiny):
     router, path = _serve(tmp_path, tiny)
     try:
         assert query(router.graphql_url, '{ hello(name: "a") }') == (200, {"data": {"hello": "hello a"}})
+        assert "uvloop loop" in router.log()
         status, body = query(router.graphql_url, "{ greeting }")
         assert status == 400 and "greeting" in body["errors"][0]["message"]
 
@@ -116,6 +134,26 @@ def test_hot_reload(tmp_path, tiny):
     finally:
         router.stop()
     assert router.process.returncode == 0
+
+
+def test_subgraph_url_override_from_config(tmp_path, tiny):
+    dead = f"http://127.0.0.1:{free_port()}/graphql"
+    config = f'subgraphs: {{tiny: {{url: "{tiny.graphql_url}"}}}}\n'
+    router, _ = _serve(tmp_path, tiny, url=dead, config=config)
+    try:
+        assert query(router.graphql_url, '{ hello(name: "o") }') == (200, {"data": {"hello": "hello o"}})
+    finally:
+        router.stop()
+
+
+def test_override_of_unknown_subgraph_fails_startup(tmp_path, tiny):
+    path = tmp_path / "supergraph.graphql"
+    path.write_text(supergraph(tiny.graphql_url))
+    config = tmp_path / "router.yaml"
+    config.write_text('subgraphs: {katalog: {url: "http://127.0.0.1:1/graphql"}}\n')
+    result = run_serve(["--supergraph", str(path), "--config", str(config), "--port", str(free_port())])
+    assert result.returncode == 2
+    assert "subgraphs the supergraph does not have: katalog" in result.stderr
 
 
 def test_workers_share_the_port_and_stop_together(tmp_path, tiny):
@@ -150,3 +188,18 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
     except (FileNotFoundError, IndexError):
         return False
+
+
+def test_graft_serve_refuses_a_broken_supergraph(tmp_path):
+    """The real `graft serve` (router core's gateway) fails start-up with a clear message."""
+    import importlib.util
+
+    path = tmp_path / "supergraph.graphql"
+    path.write_text("type Query {")
+    result = subprocess.run([sys.executable, "-m", "router", "serve", "--supergraph", str(path),
+                             "--port", str(free_port())], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    if importlib.util.find_spec("router.gateway") is None:
+        assert "the router core is not installed" in result.stderr
+    else:
+        assert f"supergraph {path} is invalid" in result.stderr
