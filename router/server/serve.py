@@ -34,7 +34,7 @@ def build_gateway(sdl: str, settings: RouterSettings) -> Gateway:
     except ImportError as exc:
         raise StartupError(f"the router core is not installed ({exc})") from exc
 
-    return CoreGateway(sdl)
+    return CoreGateway.from_settings(sdl, settings)
 
 
 def build_service(factory: GatewayFactory, sdl: str, settings: RouterSettings) -> Service:
