@@ -122,6 +122,19 @@ def _plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _token(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from subgraphs.users.tokens import TokenRequestError, token_for_user
+
+    try:
+        print(asyncio.run(token_for_user(args.user, args.scope or ())))
+    except TokenRequestError as exc:
+        print(f"graft token: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="graft", description="Graft: a GraphQL federation router in Python.")
     parser.add_argument("--log-level", default="INFO")
@@ -152,6 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("graphiql-assets", help="fetch GraphiQL's files from npm into the package (make install)")
     p.add_argument("--cache", type=Path, default=Path(".cache/npm"), help="where npm tarballs are kept")
     p.set_defaults(func=_graphiql_assets)
+
+    p = sub.add_parser("token", help="print an access token for a user (scripts, local trials)")
+    p.add_argument("--user", required=True, help="the user's email, e.g. ada@example.com")
+    p.add_argument("--scope", action="append", help="limit to these scopes (repeatable)")
+    p.set_defaults(func=_token)
 
     p = sub.add_parser("plan", help="print the query plan of an operation")
     p.add_argument("--supergraph", required=True, help="supergraph SDL file")
