@@ -171,9 +171,11 @@ def _filtered(query: Select, category_id: int | None, search: str | None) -> Sel
     if category_id is not None:
         query = query.where(models.Product.category_id == category_id)
     if search:
-        pattern = f"%{search.lower()}%"
-        query = query.where(or_(func.lower(models.Product.name).like(pattern),
-                                func.lower(models.Product.description).like(pattern)))
+        # the client's % and _ are text, not wildcards
+        literal = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{literal}%"
+        query = query.where(or_(func.lower(models.Product.name).like(pattern, escape="\\"),
+                                func.lower(models.Product.description).like(pattern, escape="\\")))
     return query
 
 

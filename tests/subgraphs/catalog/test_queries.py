@@ -79,3 +79,9 @@ async def test_invalid_graphql_and_unknown_fields(catalog):
     assert "Cannot query field 'nope'" in body["errors"][0]["message"]
     body = await catalog.execute("query($f: Int!) { products(first: $f) { totalCount } }", {"f": "ten"})
     assert "Int cannot represent" in body["errors"][0]["message"]
+
+
+async def test_search_wildcards_are_literal_text(catalog):
+    for text in ("%", "_", "lamp%"):
+        body = await catalog.execute(PRODUCTS, {"first": 5, "search": text})
+        assert body["data"]["products"]["totalCount"] == 0, text
