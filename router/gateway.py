@@ -115,7 +115,8 @@ class Gateway:
         except PlanningError as exc:
             return {"errors": [{"message": str(exc), "extensions": {"code": "QUERY_PLANNING_FAILED"}}]}
         headers = _forwarded(getattr(context, "headers", None) or {})
-        state = ExecutionState(self.client, variables or {}, headers)
+        values = getattr(coerced, "coerced", coerced)  # graphql-core 3.3 wraps them, 3.2 did not
+        state = ExecutionState(self.client, variables or {}, headers, conditions=values)
         await execute_node(plan.node, state)
         if _asks_introspection(definition):
             _introspect(self.api_schema, document, name, variables, state)

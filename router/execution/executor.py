@@ -30,6 +30,8 @@ class ExecutionState:
     headers: dict[str, str]
     data: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # coerced values (defaults applied) for Condition nodes
+    conditions: dict[str, Any] = field(default_factory=dict)
 
 
 async def execute_node(node: PlanNode | None, state: ExecutionState) -> None:
@@ -45,7 +47,7 @@ async def execute_node(node: PlanNode | None, state: ExecutionState) -> None:
     elif isinstance(node, FetchNode):
         await _root_fetch(node, state)
     elif isinstance(node, ConditionNode):
-        branch = node.if_clause if state.variables.get(node.condition) else node.else_clause
+        branch = node.if_clause if state.conditions.get(node.condition) else node.else_clause
         await execute_node(branch, state)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from graphql import OperationDefinitionNode, print_ast
 
 from router.planning.groups import FetchGroup
-from router.planning.plan import FetchNode, FlattenNode, ParallelNode, PlanNode, RepresentationField, SequenceNode
+from router.planning.plan import ConditionNode, FetchNode, FlattenNode, ParallelNode, PlanNode, RepresentationField, SequenceNode
 from router.supergraph.model import SupergraphModel
 
 
@@ -14,7 +14,7 @@ def to_node(model: SupergraphModel, operation: OperationDefinitionNode, groups: 
     live = [g for g in groups if not g.tree.empty]
     if not live:
         return None
-    nodes = {g.id: _fetch_node(model, operation, g) for g in live}
+    nodes = {g.id: _conditional(g, _fetch_node(model, operation, g)) for g in live}
     levels = _levels(live)
     stages: list[PlanNode] = []
     root_ids = [g.id for g in roots if g.id in nodes]
@@ -26,6 +26,13 @@ def to_node(model: SupergraphModel, operation: OperationDefinitionNode, groups: 
         stages.append(_parallel([nodes[g.id] for g in live if levels[g.id] == level]))
     stages = [s for s in stages if s is not None]
     return stages[0] if len(stages) == 1 else SequenceNode(tuple(stages))
+
+
+def _conditional(group: FetchGroup, node: PlanNode) -> PlanNode:
+    if group.condition is None:
+        return node
+    variable, included = group.condition
+    return ConditionNode(variable, node if included else None, None if included else node)
 
 
 def _levels(groups: list[FetchGroup]) -> dict[int, int]:

@@ -18,6 +18,8 @@ class FetchGroup:
     representations: dict[str, list[RepresentationField]] = field(default_factory=dict)
     depends_on: set[int] = field(default_factory=set)
     children: dict[tuple[str, tuple[str, ...]], FetchGroup] = field(default_factory=dict)
+    # (variable, wanted value): the fetch runs only when @include/@skip on that variable lets it
+    condition: tuple[str, bool] | None = None
 
     @property
     def is_entity(self) -> bool:

@@ -92,6 +92,8 @@ def _print(node: PlanNode, level: int) -> str:
         kind = "Sequence" if isinstance(node, SequenceNode) else "Parallel"
         return f"{pad}{kind} {{\n" + "".join(_print(n, level + 1) for n in node.nodes) + f"{pad}}},\n"
     if isinstance(node, ConditionNode):
+        if node.if_clause is None and node.else_clause is not None:
+            return f"{pad}Skip(if: ${node.condition}) {{\n" + _print(node.else_clause, level + 1) + f"{pad}}},\n"
         out = f"{pad}Include(if: ${node.condition}) {{\n"
         out += _print(node.if_clause, level + 1) if node.if_clause else ""
         if node.else_clause:

@@ -22,6 +22,7 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    VariableNode,
     get_operation_ast,
     is_composite_type,
     print_ast,
@@ -66,6 +67,7 @@ class _Planning:
         self.groups: list[FetchGroup] = []
         self.roots: list[FetchGroup] = []
         self.touched: list[set[int]] = []
+        self.condition: tuple[str, bool] | None = None
 
     # -- entry ---------------------------------------------------------------------------------
 
@@ -77,9 +79,11 @@ class _Planning:
         for node in self.collect(root.name, self.operation.selection_set):
             if node.name.value.startswith("__"):
                 continue  # introspection and __typename are answered by the router
+            self.condition = None if mutation else _variable_condition(node)
             for graph, part in self.split_root(root.name, node):
                 group = self.root_group(graph, sequential=mutation)
                 self.plan_field(group, group.tree, root.name, part, ())
+        self.condition = None
         return QueryPlan(to_node(self.model, self.operation, self.groups, self.roots, mutation))
 
     def root_group(self, graph: str, sequential: bool) -> FetchGroup:
@@ -88,14 +92,14 @@ class _Planning:
                 return self.roots[-1]
         else:
             for group in self.roots:
-                if group.graph == graph:
+                if group.graph == graph and group.condition == self.condition:
                     return group
         group = self.new_group(graph, (), None)
         self.roots.append(group)
         return group
 
     def new_group(self, graph: str, path: tuple[str, ...], parent: FetchGroup | None) -> FetchGroup:
-        group = FetchGroup(len(self.groups), graph, path, parent)
+        group = FetchGroup(len(self.groups), graph, path, parent, condition=self.condition)
         self.groups.append(group)
         return group
 
@@ -203,6 +207,17 @@ class _Planning:
     def plan_field(self, group: FetchGroup, target: SelectionTree, type_name: str, node: FieldNode,
                    path: tuple[str, ...], provided: Provided | None = None,
                    internal: bool = False) -> RepresentationField | None:
+        """Fetches made for a field under @include/@skip on a variable run only when it applies."""
+        outer = self.condition
+        if outer is None and not internal:
+            self.condition = _variable_condition(node)
+        try:
+            return self._plan_field(group, target, type_name, node, path, provided, internal)
+        finally:
+            self.condition = outer
+
+    def _plan_field(self, group: FetchGroup, target: SelectionTree, type_name: str, node: FieldNode,
+                    path: tuple[str, ...], provided: Provided | None, internal: bool) -> RepresentationField | None:
         name = node.name.value
         if name == "__typename":
             target.add_field("__typename", None if internal else _alias(node))
@@ -465,7 +480,8 @@ class _Planning:
         in `avoid` or already carries a representation field that `required` conflicts with."""
         n = 0
         while True:
-            key = (graph, path) if n == 0 else (graph, path + (f"#{n}",))
+            key = (graph, path + (f"?{self.condition}",) if self.condition else path)
+            key = key if n == 0 else (graph, key[1] + (f"#{n}",))
             child = parent.children.get(key)
             if child is None:
                 child = parent.children[key] = self.new_group(graph, path, parent)
@@ -529,6 +545,16 @@ class _Planning:
         return sum(self.jumps(graph, runtime, child, child_provided)
                    for runtime in self._concrete(graph, field_model.type_name)
                    for child in self.collect(runtime, node.selection_set))
+
+
+def _variable_condition(node: FieldNode) -> tuple[str, bool] | None:
+    """@include(if: $v) → (v, True); @skip(if: $v) → (v, False); literals need no plan node."""
+    for directive in node.directives or ():
+        if directive.name.value in ("include", "skip") and directive.arguments:
+            value = directive.arguments[0].value
+            if isinstance(value, VariableNode):
+                return value.name.value, directive.name.value == "include"
+    return None
 
 
 def _with_selections(node: FieldNode, selections: list) -> FieldNode:

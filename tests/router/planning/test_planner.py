@@ -153,10 +153,16 @@ async def test_aliases_typename_and_same_field_with_other_arguments(run):
 
 async def test_skip_and_include_on_variables(run):
     query = "query($withReviews: Boolean!) { topProducts { name reviews @include(if: $withReviews) { body } } }"
+    plan = plan_of("entity_jump", query)
+    assert '    Include(if: $withReviews) {\n      Flatten(path: "topProducts.@") {' in plan
+    skipped = plan_of("entity_jump", "query($s: Boolean = false) { topProducts @skip(if: $s) { name } }")
+    assert skipped.startswith("QueryPlan {\n  Skip(if: $s) {\n    Fetch(")
     assert await run("entity_jump", query, {"withReviews": False}) == {"data": {"topProducts": [
         {"name": "Table"}, {"name": "Chair"}]}}
     with_reviews = await run("entity_jump", query, {"withReviews": True})
     assert with_reviews["data"]["topProducts"][0] == {"name": "Table", "reviews": [{"body": "Sturdy"}]}
+    defaulted = "query($s: Boolean = false) { topProducts @skip(if: $s) { name } }"
+    assert await run("entity_jump", defaulted) == {"data": {"topProducts": [{"name": "Table"}, {"name": "Chair"}]}}
 
 
 async def test_fragments_spread_on_abstract_types(run):
