@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from auth import scopes
@@ -16,6 +17,8 @@ from auth.tokens import TokenSettings, issue_access_token
 from subgraphs.common.app import DATABASE
 from subgraphs.common.db import Database
 from subgraphs.common.settings import SubgraphSettings
+from tests.support.processes import RunningService, start_graft
+from tests.support.services import unique_schema_prefix
 
 
 def token(user_id: int | str = 1, granted: Iterable[str] = scopes.SHOPPER, kind: str = "user") -> str:
@@ -61,3 +64,26 @@ async def subgraph_client(name: str, database_url: str | None = None,
     app = importlib.import_module(f"subgraphs.{name}.service").create_app(settings)
     async with TestClient(TestServer(app)) as client:
         yield SubgraphClient(client)
+
+
+DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@asynccontextmanager
+async def subgraph_on(request: pytest.FixtureRequest, name: str) -> AsyncIterator[SubgraphClient]:
+    """For fixtures parametrized over DATABASES: the subgraph on SQLite, or on PostgreSQL in
+    schemas of its own."""
+    if request.param == "sqlite":
+        async with subgraph_client(name) as client:
+            yield client
+    else:
+        url = request.getfixturevalue("postgres_url")
+        async with subgraph_client(name, url, unique_schema_prefix()) as client:
+            yield client
+
+
+def peer_process(name: str, tmp_path_factory: pytest.TempPathFactory) -> RunningService:
+    """A real, seeded subgraph process another subgraph calls, with a key file tests share."""
+    base = tmp_path_factory.mktemp(name)
+    env = {"GRAFT_DATA_DIR": str(base), "GRAFT_KEYS_FILE": str(base / "keys.json")}
+    return start_graft(name, ["subgraph", name], env, base)

@@ -1,16 +1,12 @@
 import pytest
 
-from tests.support.apps import subgraph_client
-from tests.support.processes import start_graft
-from tests.support.services import unique_schema_prefix
+from tests.support.apps import DATABASES, peer_process, subgraph_on
 
 
 @pytest.fixture(scope="module")
 def catalog_process(tmp_path_factory):
     """A real catalog subgraph: placeOrder reserves stock in it over HTTP."""
-    base = tmp_path_factory.mktemp("catalog")
-    keys = base / "keys.json"
-    service = start_graft("catalog", ["subgraph", "catalog"], {"GRAFT_DATA_DIR": str(base), "GRAFT_KEYS_FILE": str(keys)}, base)
+    service = peer_process("catalog", tmp_path_factory)
     yield service
     service.stop()
 
@@ -21,12 +17,7 @@ def _share_keys_and_catalog(catalog_process, monkeypatch):
     monkeypatch.setenv("CATALOG_URL", catalog_process.graphql_url)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DATABASES)
 async def orders(request):
-    if request.param == "sqlite":
-        async with subgraph_client("orders") as client:
-            yield client
-    else:
-        url = request.getfixturevalue("postgres_url")
-        async with subgraph_client("orders", url, unique_schema_prefix()) as client:
-            yield client
+    async with subgraph_on(request, "orders") as client:
+        yield client

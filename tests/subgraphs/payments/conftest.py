@@ -1,17 +1,13 @@
 import pytest
 
-from tests.support.apps import subgraph_client
-from tests.support.processes import start_graft
-from tests.support.services import unique_schema_prefix
+from tests.support.apps import DATABASES, peer_process, subgraph_client, subgraph_on
 from tests.support.stripe_standin import start_stand_in
 
 
 @pytest.fixture(scope="module")
 def orders_process(tmp_path_factory):
     """The real, seeded orders subgraph: payOrder reads the order's total and buyer from it."""
-    base = tmp_path_factory.mktemp("orders")
-    env = {"GRAFT_DATA_DIR": str(base), "GRAFT_KEYS_FILE": str(base / "keys.json")}
-    service = start_graft("orders", ["subgraph", "orders"], env, base)
+    service = peer_process("orders", tmp_path_factory)
     yield service
     service.stop()
 
@@ -22,15 +18,10 @@ def _share_keys_and_orders(orders_process, monkeypatch):
     monkeypatch.setenv("ORDERS_URL", orders_process.graphql_url)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DATABASES)
 async def payments(request):
-    if request.param == "sqlite":
-        async with subgraph_client("payments") as client:
-            yield client
-    else:
-        url = request.getfixturevalue("postgres_url")
-        async with subgraph_client("payments", url, unique_schema_prefix()) as client:
-            yield client
+    async with subgraph_on(request, "payments") as client:
+        yield client
 
 
 @pytest.fixture

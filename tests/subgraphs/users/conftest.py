@@ -1,16 +1,10 @@
 import pytest
 
-from tests.support.apps import subgraph_client
-from tests.support.services import unique_schema_prefix
+from tests.support.apps import DATABASES, subgraph_on
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DATABASES)
 async def users(request):
     """The users app, seeded, on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        async with subgraph_client("users") as client:
-            yield client
-    else:
-        url = request.getfixturevalue("postgres_url")
-        async with subgraph_client("users", url, unique_schema_prefix()) as client:
-            yield client
+    async with subgraph_on(request, "users") as client:
+        yield client
