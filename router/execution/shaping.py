@@ -26,6 +26,8 @@ from graphql import (
 )
 from graphql.execution.values import get_directive_values
 
+from router.planning.planner import TYPE_ALIAS
+
 Path = list[str | int]
 
 
@@ -66,7 +68,8 @@ class Shaper:
             definition = type_.fields.get(name)
             if definition is None:
                 continue
-            value = self.value(definition.type, nodes, data.get(key), [*path, key], f"{type_.name}.{name}")
+            raw = data[key] if key in data else data.get(TYPE_ALIAS + key)
+            value = self.value(definition.type, nodes, raw, [*path, key], f"{type_.name}.{name}")
             if value is PROPAGATE:
                 return PROPAGATE
             out[key] = value

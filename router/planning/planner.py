@@ -38,6 +38,7 @@ from router.planning.selections import FieldSelection, SelectionTree
 from router.supergraph.model import Key, SupergraphModel
 
 Provided = dict[str, "Provided"]
+TYPE_ALIAS = "_graft_t_"  # response-key prefix of fields fetched under their subgraph's own type
 MAX_HOPS = 4
 
 
@@ -257,6 +258,8 @@ class _Planning:
         alias = _alias(node) if not internal else None
         if internal:
             alias = _free_alias(target, name, arguments)
+        if self._shape_differs(group.graph, type_name, name) and not (internal and alias):
+            alias = TYPE_ALIAS + (alias or name)
         selection = target.add_field(name, alias, arguments, () if internal else tuple(node.directives or ()), composite)
         if not composite:
             return RepresentationField(name, None, alias) if internal else None
@@ -374,6 +377,14 @@ class _Planning:
             kept = [s for s in node.selection_set.selections if not (isinstance(s, FieldNode) and s in stuck)]
             return _with_selections(node, kept or [FieldNode(name=NameNode(value="__typename"))])
         return node
+
+    def _shape_differs(self, graph: str, type_name: str, field_name: str) -> bool:
+        """The subgraph types this field unlike the supergraph (say ID! for ID): beside a fragment
+        of another type it could not share a response key, so it travels under its own."""
+        source = self.model.types[type_name].fields[field_name].sources.get(graph)
+        if source is None or source.type_string is None:
+            return False
+        return source.type_string != str(self.schema.get_type(type_name).fields[field_name].type)
 
     def resolvable(self, graph: str, type_name: str, field_name: str, provided: Provided | None) -> bool:
         if field_name == "__typename":

@@ -41,6 +41,7 @@ class FieldSource:
     override: str | None = None
     used_overridden: bool = False
     type_name: str | None = None  # the named type in this subgraph, when it differs (join__field type:)
+    type_string: str | None = None  # the full type there, e.g. "ID!", when the join says it
 
     @property
     def resolves(self) -> bool:

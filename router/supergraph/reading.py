@@ -135,6 +135,7 @@ def _read_field(type_name: str, name: str, graphql_field: Any, owner: TypeModel,
             override=args.get("override"),
             used_overridden=bool(args.get("usedOverridden")),
             type_name=args["type"].strip("[]!") if args.get("type") else None,
+            type_string=args.get("type"),
         )
     if not sources:
         # no @join__field: every subgraph that defines the type resolves the field

@@ -165,4 +165,22 @@ CASES: dict[str, dict[str, Subgraph]] = {
             entities={"Product": [{"upc": "1", "inStock": True}]},
         ),
     },
+    # one field, typed differently per subgraph (ID! here, ID there) beside another type's field
+    "type_mismatch": {
+        "people": Subgraph(
+            sdl("key shareable", "type Query { people: [User] }\n"
+                                 "type User @key(fields: \"id\") { id: ID name: String @shareable }"),
+            entities={"User": [{"id": "u1", "name": "Ada"}]},
+            resolvers={"Query.people": lambda *_: [{"id": "u1", "name": "Ada"}]},
+        ),
+        "accounts": Subgraph(
+            sdl("key shareable", "union Account = User | Admin\n"
+                                 "type User @key(fields: \"id\") { id: ID! }\n"
+                                 "type Admin { id: ID name: String @shareable }\n"
+                                 "type Query { accounts: [Account!]! }"),
+            entities={"User": [{"id": "u1"}]},
+            resolvers={"Query.accounts": lambda *_: [{"__typename": "User", "id": "u1"},
+                                                     {"__typename": "Admin", "id": "a1", "name": "Root"}]},
+        ),
+    },
 }

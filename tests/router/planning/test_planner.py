@@ -171,6 +171,14 @@ async def test_fragments_spread_on_abstract_types(run):
     assert await run("abstract", query) == {"data": {"media": [{"title": "Dune", "pages": 412}, {"title": "Alien"}]}}
 
 
+async def test_field_typed_differently_in_a_subgraph_travels_under_its_own_key(run):
+    query = "{ accounts { ... on User { id name } ... on Admin { id name } } }"
+    plan = plan_of("type_mismatch", query)
+    assert "_graft_t_id: id" in plan  # User.id is ID! in accounts but ID in the supergraph
+    assert await run("type_mismatch", query) == {"data": {"accounts": [
+        {"id": "u1", "name": "Ada"}, {"id": "a1", "name": "Root"}]}}
+
+
 async def test_unreachable_subgraph_gives_partial_data_and_errors(run):
     query = "{ items { label product { inStock } } }"
     result = await run("null_keys", query, urls={"stock": "http://127.0.0.1:9/graphql"})
