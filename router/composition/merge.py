@@ -81,7 +81,7 @@ class Merger:
             kinds = kinds or {"object"}
             if kinds != {"interface"}:
                 self.error("INTERFACE_OBJECT_USAGE_ERROR", f"type {name} is an @interfaceObject in "
-                           f"{_list(n for n, t in sources.items() if t.interface_object)} but no subgraph defines an interface {name} with @key")
+                           f"{_list(n for n, t in sources.items() if t.interface_object)} but no subgraph defines an interface {name}")
                 return None
         if len(kinds) > 1:
             detail = ", ".join(f"{t.kind} in {n}" for n, t in sources.items())

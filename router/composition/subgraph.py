@@ -117,8 +117,10 @@ class _Names:
             if FEDERATION_SPEC in url:
                 self.fed2 = True
                 prefix = _string(args.get("as")) or "federation"
+                imported = {name.lstrip("@") for name, _ in imports}
                 for name in FEDERATION_DIRECTIVES:
-                    self.local[f"{prefix}__{name}"] = name
+                    if name not in imported:
+                        self.local[f"{prefix}__{name}"] = name
                 for name, alias in imports:
                     if name.lstrip("@") in FEDERATION_DIRECTIVES:
                         self.local[alias.lstrip("@")] = name.lstrip("@")

@@ -29,6 +29,7 @@ def validate(subgraphs: list[Subgraph], supergraph: Supergraph) -> list[Composit
         errors += SubgraphRules(s).check()
     errors += field_sharing(subgraphs)
     errors += interface_objects(subgraphs)
+    errors += extensions_with_base(subgraphs)
     if not errors:
         errors += check_satisfiability(subgraphs, supergraph)
     return errors
@@ -152,10 +153,10 @@ def interface_objects(subgraphs: list[Subgraph]) -> list[CompositionError]:
         for t in s.types.values():
             if not t.interface_object:
                 continue
-            entity = [o.name for o in subgraphs for i in [o.types.get(t.name)] if i and i.kind == "interface" and i.keys]
-            if not entity:
+            interface = [o.name for o in subgraphs for i in [o.types.get(t.name)] if i and i.kind == "interface"]
+            if not interface:
                 errors.append(CompositionError("INTERFACE_OBJECT_USAGE_ERROR",
-                    f'[{s.name}] type {t.name} is an @interfaceObject but no subgraph defines interface {t.name} with a @key'))
+                    f'[{s.name}] type {t.name} is an @interfaceObject but no subgraph defines an interface {t.name}'))
     return errors
 
 
@@ -175,3 +176,12 @@ def _key_fields(s: Subgraph) -> set[tuple[str, str]]:
         for fields, _ in t.keys:
             walk(t, parse_field_set(fields))
     return out
+
+
+def extensions_with_base(subgraphs: list[Subgraph]) -> list[CompositionError]:
+    """Federation 1 type extensions need a definition somewhere (EXTENSION_WITH_NO_BASE)."""
+    based = {n for s in subgraphs for n, t in s.types.items() if t.defined and not t.extension}
+    return [CompositionError("EXTENSION_WITH_NO_BASE",
+                             f'[{s.name}] type {n} is an extension, but no subgraph defines {n}')
+            for s in subgraphs if not s.fed2 for n, t in s.types.items()
+            if (t.extension or not t.defined) and n not in based and n not in ("Query", "Mutation", "Subscription")]
