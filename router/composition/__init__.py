@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from router.composition.config import SubgraphSource, load_config
@@ -25,6 +26,8 @@ def compose(sources: list[SubgraphSource]) -> str:
         raise CompositionFailed(errors)
     merger = Merger(subgraphs)
     supergraph = merger.merge()
+    for warning in supergraph.warnings:
+        logging.getLogger("graft.composition").warning(warning)
     errors = merger.errors + (validate(subgraphs, supergraph) if not merger.errors else [])
     if errors:
         raise CompositionFailed(errors)
