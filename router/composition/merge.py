@@ -18,6 +18,12 @@ def graph_enum(name: str) -> str:
     return f"_{value}" if value[:1].isdigit() else value
 
 
+def join_version(subgraphs: list[Subgraph]) -> str:
+    """The join spec @apollo/composition 2.x picks for the newest federation version in use."""
+    newest = max((s.version for s in subgraphs), default=(2, 0))
+    return "0.5" if newest >= (2, 8) else "0.4" if newest >= (2, 7) else "0.3"
+
+
 def merge_directives(lists: list[list[Applied]]) -> list[Applied]:
     seen, out = set(), []
     for applied in lists:
@@ -73,7 +79,7 @@ class Merger:
             composed.update(s.composed)
             links += [link for link in s.composed_links if link not in links]
         graphs = {s.name: (self.enum[s.name], s.url) for s in self.subgraphs}
-        return Supergraph(graphs, types, composed, links, self.warnings)
+        return Supergraph(graphs, types, composed, links, join_version(self.subgraphs), self.warnings)
 
     def merge_type(self, name: str, sources: dict[str, TypeDef]) -> MergedType | None:
         kinds = {t.kind for t in sources.values() if not t.interface_object}

@@ -10,19 +10,45 @@ from graphql.language import ast
 from router.composition.subgraph import Applied
 from router.composition.supergraph import JoinField, MergedField, MergedType, Supergraph
 
-JOIN_DEFINITIONS = '''directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE
+_JOIN_FIELD_ARGS = {
+    "0.3": "",
+    "0.4": ", overrideLabel: String",
+    "0.5": ", overrideLabel: String, contextArguments: [join__ContextArgument!]",
+}
+JOIN_DIRECTIVE = ("directive @join__directive(graphs: [join__Graph!], name: String!, args: join__DirectiveArguments) "
+                  "repeatable on SCHEMA | OBJECT | INTERFACE | FIELD_DEFINITION")
+JOIN_CONTEXT_ARGUMENT = """input join__ContextArgument {
+  name: String!
+  type: String!
+  context: String!
+  selection: join__FieldValue!
+}"""
 
-directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet, type: String, external: Boolean, override: String, usedOverridden: Boolean) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 
-directive @join__graph(name: String!, url: String!) on ENUM_VALUE
+def join_definitions(version: str) -> list[str]:
+    """Directive definitions of join v0.3-v0.5, as @apollo/composition writes them."""
+    return [
+        *([JOIN_DIRECTIVE] if version != "0.3" else []),
+        "directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE",
+        "directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet, type: String, "
+        f"external: Boolean, override: String, usedOverridden: Boolean{_JOIN_FIELD_ARGS[version]}) repeatable on "
+        "FIELD_DEFINITION | INPUT_FIELD_DEFINITION",
+        "directive @join__graph(name: String!, url: String!) on ENUM_VALUE",
+        "directive @join__implements(graph: join__Graph!, interface: String!) repeatable on OBJECT | INTERFACE",
+        "directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! = false, resolvable: "
+        "Boolean! = true, isInterfaceObject: Boolean! = false) repeatable on OBJECT | INTERFACE | UNION | ENUM | "
+        "INPUT_OBJECT | SCALAR",
+        "directive @join__unionMember(graph: join__Graph!, member: String!) repeatable on UNION",
+        "directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA",
+    ]
 
-directive @join__implements(graph: join__Graph!, interface: String!) repeatable on OBJECT | INTERFACE
 
-directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! = false, resolvable: Boolean! = true, isInterfaceObject: Boolean! = false) repeatable on OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT | SCALAR
+def join_types(version: str) -> list[str]:
+    return [*([JOIN_CONTEXT_ARGUMENT] if version == "0.5" else []),
+            *(["scalar join__DirectiveArguments"] if version != "0.3" else []),
+            "scalar join__FieldSet",
+            *(["scalar join__FieldValue"] if version == "0.5" else [])]
 
-directive @join__unionMember(graph: join__Graph!, member: String!) repeatable on UNION
-
-directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA'''
 
 LINK_TYPES = '''scalar link__Import
 
@@ -53,7 +79,7 @@ SPECS = {
                         "scalar requiresScopes__Scope"]),
     "policy": ('@link(url: "https://specs.apollo.dev/policy/v0.1", for: SECURITY)',
                [f"directive @policy(policies: [[policy__Policy!]!]!) on {_AUTH}", "scalar policy__Policy"]),
-    "cost": ('@link(url: "https://specs.apollo.dev/cost/v0.1", import: ["@cost", "@listSize"])',
+    "cost": ('@link(url: "https://specs.apollo.dev/cost/v0.1")',
              ["directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR",
               "directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], "
               "requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION"]),
@@ -76,18 +102,20 @@ def _used(supergraph: Supergraph) -> set[str]:
 def print_supergraph(supergraph: Supergraph) -> str:
     used = _used(supergraph)
     specs = list({SPECS[n][0]: SPECS[n] for n in SPECS if n in used}.values())
+    version = supergraph.join_version
     links = ['@link(url: "https://specs.apollo.dev/link/v1.0")',
-             '@link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)',
-             *(link for link, _ in specs)]
+             f'@link(url: "https://specs.apollo.dev/join/v{version}", for: EXECUTION)',
+             *(link.replace(")", ', import: ["@listSize"])') if "cost/" in link and "listSize" in used else link
+               for link, _ in specs)]
     links += [f"@link(url: {json.dumps(url)}, import: {json.dumps(imports)})".replace('","', '", "')
               for url, imports in supergraph.links]
     roots = [f"  {op}: {name}" for op, name in ROOTS if name in supergraph.types and (op == "query" or supergraph.types[name].fields)]
-    parts = ["schema\n" + "".join(f"  {link}\n" for link in links) + "{\n" + "\n".join(roots) + "\n}", JOIN_DEFINITIONS]
+    parts = ["schema\n" + "".join(f"  {link}\n" for link in links) + "{\n" + "\n".join(roots) + "\n}", *join_definitions(version)]
     for _, defs in specs:
         parts += [d for d in defs if d.startswith("directive")]
     parts += [print_ast(node) for node in supergraph.composed.values()]
     parts += [d for _, defs in specs for d in defs if d.startswith("scalar")]
-    parts.append("scalar join__FieldSet")
+    parts += join_types(version)
     graphs = [f'  {enum} @join__graph(name: {json.dumps(name)}, url: {json.dumps(url)})' for name, (enum, url) in supergraph.graphs.items()]
     parts.append("enum join__Graph {\n" + "\n".join(graphs) + "\n}")
     parts.append(LINK_TYPES)
@@ -118,7 +146,8 @@ def _applied(directives: list[Applied]) -> str:
 
 def _join_field(j: JoinField) -> str:
     args = [f"graph: {j.graph}"] if j.graph else []
-    for name, value in (("requires", j.requires), ("provides", j.provides), ("type", j.type), ("override", j.override)):
+    for name, value in (("requires", j.requires), ("provides", j.provides), ("type", j.type), ("override", j.override),
+                        ("overrideLabel", j.override_label)):
         if value is not None:
             args.append(f"{name}: {json.dumps(value)}")
     if j.external:
