@@ -1,5 +1,5 @@
-"""Semantic form of a supergraph: equal when types, fields, arguments, defaults, values and
-directives agree, whatever their order and formatting (descriptions are not compared)."""
+"""Semantic form of a supergraph: equal when types, fields, arguments, defaults, values,
+directives and descriptions agree, whatever their order and formatting."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def _directives(nodes) -> tuple[str, ...]:
 def _definition(node) -> tuple:
     if isinstance(node, ast.SchemaDefinitionNode):
         return _directives(node.directives), tuple(sorted(print_ast(o) for o in node.operation_types))
-    out: list = [type(node).__name__, _directives(getattr(node, "directives", ()))]
+    out: list = [type(node).__name__, _directives(getattr(node, "directives", ())), _description(node)]
     if getattr(node, "interfaces", None):
         out.append(tuple(sorted(i.name.value for i in node.interfaces)))
     if getattr(node, "types", None):
@@ -44,4 +44,9 @@ def _member(node) -> tuple:
     kind = print_ast(node.type) if getattr(node, "type", None) else None
     default = print_ast(node.default_value) if getattr(node, "default_value", None) else None
     args = tuple(sorted((a.name.value, _member(a)) for a in getattr(node, "arguments", None) or ()))
-    return kind, default, args, _directives(node.directives)
+    return kind, default, args, _directives(node.directives), _description(node)
+
+
+def _description(node) -> str | None:
+    description = getattr(node, "description", None)
+    return description.value.strip() if description else None

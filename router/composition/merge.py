@@ -127,6 +127,7 @@ class Merger:
         out.graphs = [self.enum[g] for g in holders]
         printed = print_ast(ftype)
         same = all(print_ast(f.type) == printed for f in live.values())
+        labels = {f.override: f.override_label for f in holders.values() if f.override and f.override_label}  # progressive
         joins = []
         for g, f in holders.items():
             if g in overridden:
@@ -134,11 +135,12 @@ class Merger:
                     joins.append(JoinField(self.enum[g], used_overridden=True))
                 continue
             override = f.override if f.override in {s.name for s in self.subgraphs} else None
+            label = f.override_label if override else labels.get(g)
             joins.append(JoinField(self.enum[g], f.requires, f.provides,
-                                   None if same else print_ast(f.type),
-                                   f.external, override, f.override_label if override else None))
+                                   None if same else print_ast(f.type), f.external, override, label))
         missing = any(fname not in t.fields for t in merged.sources.values())
-        needed = missing or overridden or any(j.type or j.external or j.requires or j.provides or j.override for j in joins)
+        needed = missing or overridden or any(j.type or j.external or j.requires or j.provides or j.override or j.override_label
+                                              for j in joins)
         out.joins = joins if needed else None
         return out
 

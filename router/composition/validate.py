@@ -125,7 +125,7 @@ def field_sharing(subgraphs: list[Subgraph]) -> list[CompositionError]:
     """A field resolved by several subgraphs must be @shareable in all of them (INVALID_FIELD_SHARING)."""
     resolvers: dict[tuple[str, str], list[tuple[str, bool]]] = {}
     overridden = {(t.name, f.name, f.override) for s in subgraphs for t in s.types.values()
-                  for f in t.fields.values() if f.override and not f.override_label}
+                  for f in t.fields.values() if f.override}
     for s in subgraphs:
         key_fields = _key_fields(s)
         for t in s.types.values():
