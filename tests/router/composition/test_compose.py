@@ -105,3 +105,20 @@ def test_cli_compose_fails_with_errors(capsys) -> None:
     assert main(["compose", "--config", str(FIXTURES / "fail_field_sharing" / "supergraph.yaml")]) == 1
     captured = capsys.readouterr()
     assert captured.out == "" and "[INVALID_FIELD_SHARING]" in captured.err
+
+
+def test_stale_supergraph_reports_differences(tmp_path: Path) -> None:
+    from router.composition import stale_supergraph
+
+    config = FIXTURES / "keys" / "supergraph.yaml"
+    published = tmp_path / "supergraph.graphql"
+    published.write_text(compose_from_config(config))
+    assert stale_supergraph(config, published) == []
+    published.write_text(published.read_text().replace("  name: String", ""))
+    assert any("Product" in line for line in stale_supergraph(config, published))
+
+
+async def test_compose_inside_an_event_loop() -> None:
+    from router.composition import compose_from_config_async
+
+    assert "type Product" in await compose_from_config_async(FIXTURES / "keys" / "supergraph.yaml")

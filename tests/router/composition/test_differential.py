@@ -19,6 +19,7 @@ FAILING = {
     "fail_provides_external": "PROVIDES_FIELDS_MISSING_EXTERNAL",
     "fail_type_mismatch": "FIELD_TYPE_MISMATCH",
     "fail_unsatisfiable": "SATISFIABILITY_ERROR",
+    "fail_unsatisfiable_key": "SATISFIABILITY_ERROR",
     "fail_interface_object": "INTERFACE_OBJECT_USAGE_ERROR",
     "fail_extension_no_base": "EXTENSION_WITH_NO_BASE",
 }
