@@ -27,6 +27,8 @@ def validate(subgraphs: list[Subgraph], supergraph: Supergraph) -> list[Composit
     errors: list[CompositionError] = []
     for s in subgraphs:
         errors += SubgraphRules(s).check()
+    if errors:  # like @apollo/composition: broken subgraphs first, then cross-subgraph rules
+        return errors
     errors += field_sharing(subgraphs)
     errors += interface_objects(subgraphs)
     errors += extensions_with_base(subgraphs)
