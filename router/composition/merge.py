@@ -39,6 +39,12 @@ def first(values):
     return next((v for v in values if v), None)
 
 
+def description(values) -> str | None:
+    """The description most subgraphs give (the first of those on a tie), as @apollo/composition does."""
+    given = [v for v in values if v]
+    return max(dict.fromkeys(given), key=given.count) if given else None
+
+
 class Merger:
     def __init__(self, subgraphs: list[Subgraph]) -> None:
         self.subgraphs = sorted(subgraphs, key=lambda s: graph_enum(s.name))
@@ -94,7 +100,7 @@ class Merger:
             self.error("TYPE_KIND_MISMATCH", f"type {name} has different kinds: {detail}")
             return None
         merged = MergedType(kinds.pop(), name, sources)
-        merged.description = first(t.description for t in sources.values())
+        merged.description = description(t.description for t in sources.values())
         merged.directives = merge_directives([t.directives for t in sources.values()])
         if merged.kind in ("object", "interface"):
             self.merge_fields(merged)
@@ -121,28 +127,33 @@ class Merger:
         live = {g: f for g, f in holders.items() if g not in overridden}
         ftype = self.widen(where, {g: f.type for g, f in live.items()}) or next(iter(live.values())).type
         out = MergedField(fname, ftype)
-        out.description = first(f.description for f in holders.values())
+        out.description = description(f.description for f in holders.values())
         out.directives = merge_directives([f.directives for f in holders.values()])
         out.args = self.merge_args(where, live)
         out.graphs = [self.enum[g] for g in holders]
-        printed = print_ast(ftype)
-        same = all(print_ast(f.type) == printed for f in live.values())
-        labels = {f.override: f.override_label for f in holders.values() if f.override and f.override_label}  # progressive
+        out.joins = self.field_joins(merged, fname, holders, overridden, print_ast(ftype))
+        return out
+
+    def field_joins(self, merged: MergedType, fname: str, holders: dict[str, Field], overridden: dict[str, bool],
+                    printed: str) -> list[JoinField] | None:
+        """One @join__field per subgraph resolving the field, or None when every subgraph of the type
+        resolves it plainly with the same type."""
+        same = all(print_ast(f.type) == printed for g, f in holders.items() if g not in overridden)
+        labels = {f.override: f.override_label for f in holders.values() if f.override and f.override_label}
+        known = {s.name for s in self.subgraphs}
         joins = []
         for g, f in holders.items():
             if g in overridden:
                 if overridden[g]:
                     joins.append(JoinField(self.enum[g], used_overridden=True))
                 continue
-            override = f.override if f.override in {s.name for s in self.subgraphs} else None
+            override = f.override if f.override in known else None
             label = f.override_label if override else labels.get(g)
             joins.append(JoinField(self.enum[g], f.requires, f.provides,
                                    None if same else print_ast(f.type), f.external, override, label))
         missing = any(fname not in t.fields for t in merged.sources.values())
-        needed = missing or overridden or any(j.type or j.external or j.requires or j.provides or j.override or j.override_label
-                                              for j in joins)
-        out.joins = joins if needed else None
-        return out
+        special = any(j.type or j.external or j.requires or j.provides or j.override or j.override_label for j in joins)
+        return joins if missing or overridden or special else None
 
     def overridden(self, merged: MergedType, fname: str, holders: dict[str, Field]) -> dict[str, bool]:
         """Subgraphs whose field is taken over by @override → whether their own keys still use it."""
@@ -188,7 +199,7 @@ class Merger:
             atype = self.narrow(f"{where}({name}:)", {g: a.type for g, a in args.items()})
             any_arg = next(iter(args.values()))
             out[name] = MergedArgument(name, atype or any_arg.type, first(a.default for a in args.values()),
-                                       first(a.description for a in args.values()),
+                                       description(a.description for a in args.values()),
                                        merge_directives([a.directives for a in args.values()]))
         return out
 
@@ -207,7 +218,7 @@ class Merger:
         try:
             return _combine(list(types.values()), output, self.subtypes)
         except ValueError:
-            code = "FIELD_TYPE_MISMATCH" if output else "FIELD_ARGUMENT_TYPE_MISMATCH" if "(" in where else "FIELD_TYPE_MISMATCH"
+            code = "FIELD_ARGUMENT_TYPE_MISMATCH" if "(" in where else "FIELD_TYPE_MISMATCH"
             self.error(code, f"{where} has incompatible types across subgraphs: {_detail(types, print_ast)}")
             return None
 
@@ -225,7 +236,7 @@ class Merger:
                                f"{_list(g for g in merged.sources if g not in holders)}")
                 continue
             ftype = self.narrow(where, {g: f.type for g, f in holders.items()}) or next(iter(holders.values())).type
-            out = MergedField(fname, ftype, description=first(f.description for f in holders.values()))
+            out = MergedField(fname, ftype, description=description(f.description for f in holders.values()))
             out.directives = merge_directives([f.directives for f in holders.values()])
             defaults = {print_ast(f.default) for f in holders.values() if getattr(f, "default", None) is not None}
             out.graphs = [self.enum[g] for g in holders]
@@ -254,7 +265,7 @@ class Merger:
             if vname not in keep:
                 continue
             holders = {g: t.values[vname] for g, t in merged.sources.items() if vname in t.values}
-            out = MergedField(vname, ast.NamedTypeNode(name=ast.NameNode(value="")), description=first(v.description for v in holders.values()))
+            out = MergedField(vname, ast.NamedTypeNode(name=ast.NameNode(value="")), description=description(v.description for v in holders.values()))
             out.directives = merge_directives([v.directives for v in holders.values()])
             out.graphs = [self.enum[g] for g in holders]
             merged.values[vname] = out
