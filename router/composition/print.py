@@ -176,7 +176,7 @@ def _type_directives(t: MergedType, enums: dict[str, str]) -> list[str]:
         lines += [f'  @join__implements(graph: {enums[g]}, interface: "{i}")' for i in src.interfaces]
     for g, src in t.sources.items():
         keys = src.keys if t.kind in ("object", "interface") else []
-        extension = src.extension and t.kind in ("object", "interface")
+        extension = src.extension and t.kind in ("object", "interface") and t.name not in ("Query", "Mutation", "Subscription")
         if not keys:
             lines.append(_join_type(enums[g], None, extension, None, src.interface_object))
         for key, resolvable in keys:

@@ -32,6 +32,7 @@ def validate(subgraphs: list[Subgraph], supergraph: Supergraph) -> list[Composit
     errors += field_sharing(subgraphs)
     errors += interface_objects(subgraphs)
     errors += extensions_with_base(subgraphs)
+    errors += interface_fields_implemented(supergraph)
     if not errors:
         errors += check_satisfiability(subgraphs, supergraph)
     return errors
@@ -187,3 +188,21 @@ def extensions_with_base(subgraphs: list[Subgraph]) -> list[CompositionError]:
                              f'[{s.name}] type {n} is an extension, but no subgraph defines {n}')
             for s in subgraphs if not s.fed2 for n, t in s.types.items()
             if (t.extension or not t.defined) and n not in based and n not in ("Query", "Mutation", "Subscription")]
+
+
+def interface_fields_implemented(supergraph: Supergraph) -> list[CompositionError]:
+    """Every merged interface field exists on each merged implementation (INTERFACE_FIELD_NO_IMPLEM)."""
+    errors = []
+    for iface in supergraph.types.values():
+        if iface.kind != "interface":
+            continue
+        for obj in supergraph.types.values():
+            if iface.name not in obj.interfaces:
+                continue
+            for fname, f in iface.fields.items():
+                if fname not in obj.fields:
+                    declared = ", ".join(f'"{g}"' for g, t in iface.sources.items() if fname in t.fields)
+                    errors.append(CompositionError("INTERFACE_FIELD_NO_IMPLEM",
+                        f'interface field {iface.name}.{fname} is declared in subgraph {declared} but type {obj.name}, '
+                        f'which implements {iface.name}, has no field {fname} in any subgraph'))
+    return errors

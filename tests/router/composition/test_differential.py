@@ -28,6 +28,7 @@ FAILING = {
     "fail_key_unknown_field": "KEY_INVALID_FIELDS",
     "fail_requires_unknown_field": "REQUIRES_INVALID_FIELDS",
     "fail_override_self": "OVERRIDE_FROM_SELF_ERROR",
+    "fail_interface_field_no_implem": "INTERFACE_FIELD_NO_IMPLEM",
 }
 
 
