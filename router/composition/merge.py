@@ -194,7 +194,7 @@ class Merger:
                 continue
             defaults = {print_ast(a.default) for a in args.values() if a.default is not None}
             if len(defaults) > 1:
-                self.error("ARGUMENT_DEFAULT_MISMATCH",
+                self.error("FIELD_ARGUMENT_DEFAULT_MISMATCH",
                            f"argument {where}({name}:) has different defaults: {_detail(args, lambda a: print_ast(a.default) if a.default else 'none')}")
             atype = self.narrow(f"{where}({name}:)", {g: a.type for g, a in args.items()})
             any_arg = next(iter(args.values()))
@@ -241,8 +241,7 @@ class Merger:
             defaults = {print_ast(f.default) for f in holders.values() if getattr(f, "default", None) is not None}
             out.graphs = [self.enum[g] for g in holders]
             differing = [g for g, f in holders.items() if print_ast(f.type) != print_ast(ftype)]
-            out.joins = [JoinField(self.enum[g], type=print_ast(f.type) if g in differing else None)
-                         for g, f in holders.items()] if differing else None
+            out.joins = [JoinField(self.enum[g], type=print_ast(f.type)) for g, f in holders.items()] if differing else None
             if len(defaults) > 1:
                 self.error("INPUT_FIELD_DEFAULT_MISMATCH", f"input field {where} has different defaults: "
                            f"{_detail(holders, lambda f: print_ast(f.default) if f.default else 'none')}")

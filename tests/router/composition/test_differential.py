@@ -29,6 +29,7 @@ FAILING = {
     "fail_requires_unknown_field": "REQUIRES_INVALID_FIELDS",
     "fail_override_self": "OVERRIDE_FROM_SELF_ERROR",
     "fail_interface_field_no_implem": "INTERFACE_FIELD_NO_IMPLEM",
+    "fail_default_mismatch": "FIELD_ARGUMENT_DEFAULT_MISMATCH",
 }
 
 
