@@ -124,8 +124,10 @@ class Merger:
     def merge_field(self, merged: MergedType, fname: str, holders: dict[str, Field]) -> MergedField:
         where = f"{merged.name}.{fname}"
         overridden = self.overridden(merged, fname, holders)
-        live = {g: f for g, f in holders.items() if g not in overridden}
-        ftype = self.widen(where, {g: f.type for g, f in live.items()}) or next(iter(live.values())).type
+        live = {g: f for g, f in holders.items() if g not in overridden} or holders
+        resolving = {g: f.type for g, f in live.items() if not f.external} or {g: f.type for g, f in live.items()}
+        ftype = self.widen(where, resolving) or next(iter(resolving.values()))
+        self.check_external_types(where, live, ftype)
         out = MergedField(fname, ftype)
         out.description = description(f.description for f in holders.values())
         out.directives = merge_directives([f.directives for f in holders.values()])
@@ -167,6 +169,9 @@ class Merger:
                                      f"(FROM_SUBGRAPH_DOES_NOT_EXIST); the directive has no effect")
             elif f.override == g:
                 self.error("OVERRIDE_FROM_SELF_ERROR", f"[{g}] {merged.name}.{fname}: @override cannot name its own subgraph")
+            elif f.override in holders and holders[f.override].override:
+                self.error("OVERRIDE_SOURCE_HAS_OVERRIDE", f"[{g}] {merged.name}.{fname}: overrides \"{f.override}\", "
+                           f"whose field is itself marked @override")
             elif f.override in holders and not f.override_label and not holders[f.override].external:
                 out[f.override] = self.still_used(merged, f.override, fname)
         return out
@@ -178,6 +183,17 @@ class Merger:
             return True
         subgraph = next(s for s in self.subgraphs if s.name == graph)
         return any(fname in getattr(subgraph.types.get(i), "fields", {}) for i in source.interfaces)
+
+    def check_external_types(self, where: str, live: dict[str, Field], ftype: ast.TypeNode) -> None:
+        """An @external declaration must agree with the type the resolving subgraphs give."""
+        for g, f in live.items():
+            if not f.external:
+                continue
+            try:
+                _combine([ftype, f.type], True, self.subtypes)
+            except ValueError:
+                self.error("EXTERNAL_TYPE_MISMATCH", f'[{g}] {where} is @external with type {print_ast(f.type)}, '
+                           f"incompatible with {print_ast(ftype)} where it is resolved")
 
     def merge_args(self, where: str, holders: dict[str, Field]) -> dict[str, MergedArgument]:
         """Arguments by intersection; defaults must agree."""

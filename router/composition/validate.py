@@ -30,6 +30,7 @@ def validate(subgraphs: list[Subgraph], supergraph: Supergraph) -> list[Composit
     if errors:  # like @apollo/composition: broken subgraphs first, then cross-subgraph rules
         return errors
     errors += field_sharing(subgraphs)
+    errors += externals_have_base(subgraphs)
     errors += interface_objects(subgraphs)
     errors += extensions_with_base(subgraphs)
     errors += interface_fields_implemented(supergraph)
@@ -206,3 +207,19 @@ def interface_fields_implemented(supergraph: Supergraph) -> list[CompositionErro
                         f'interface field {iface.name}.{fname} is declared in subgraph {declared} but type {obj.name}, '
                         f'which implements {iface.name}, has no field {fname} in any subgraph'))
     return errors
+
+
+def externals_have_base(subgraphs: list[Subgraph]) -> list[CompositionError]:
+    """An @external field must be resolved by some subgraph (EXTERNAL_MISSING_ON_BASE)."""
+    external: dict[tuple[str, str], list[str]] = {}
+    resolved: set[tuple[str, str]] = set()
+    for s in subgraphs:
+        for t in s.types.values():
+            for f in t.fields.values():
+                if f.external:
+                    external.setdefault((t.name, f.name), []).append(s.name)
+                else:
+                    resolved.add((t.name, f.name))
+    return [CompositionError("EXTERNAL_MISSING_ON_BASE",
+                             f'field {t}.{f} is marked @external in {", ".join(graphs)} but no subgraph resolves it')
+            for (t, f), graphs in external.items() if (t, f) not in resolved]

@@ -30,6 +30,10 @@ FAILING = {
     "fail_override_self": "OVERRIDE_FROM_SELF_ERROR",
     "fail_interface_field_no_implem": "INTERFACE_FIELD_NO_IMPLEM",
     "fail_default_mismatch": "FIELD_ARGUMENT_DEFAULT_MISMATCH",
+    "fail_external_missing_on_base": "EXTERNAL_MISSING_ON_BASE",
+    "fail_external_type_mismatch": "EXTERNAL_TYPE_MISMATCH",
+    "fail_override_cycle": "OVERRIDE_SOURCE_HAS_OVERRIDE",
+    "fail_type_kind_mismatch": "TYPE_KIND_MISMATCH",
 }
 
 
