@@ -18,6 +18,18 @@ def graph_enum(name: str) -> str:
     return f"_{value}" if value[:1].isdigit() else value
 
 
+def graph_enums(names: list[str]) -> dict[str, str]:
+    """join__Graph values, made unique with _1, _2... when two names sanitize alike."""
+    out: dict[str, str] = {}
+    for name in names:
+        value, n = graph_enum(name), 0
+        while value in out.values():
+            n += 1
+            value = f"{graph_enum(name)}_{n}"
+        out[name] = value
+    return out
+
+
 def join_version(subgraphs: list[Subgraph]) -> str:
     """The join spec @apollo/composition 2.x picks for the newest federation version in use."""
     newest = max((s.version for s in subgraphs), default=(2, 0))
@@ -50,7 +62,7 @@ class Merger:
         self.subgraphs = sorted(subgraphs, key=lambda s: graph_enum(s.name))
         self.errors: list[CompositionError] = []
         self.warnings: list[str] = []
-        self.enum = {s.name: graph_enum(s.name) for s in self.subgraphs}
+        self.enum = graph_enums([s.name for s in self.subgraphs])
         self.subtypes: dict[str, set[str]] = {}
         for s in self.subgraphs:
             for t in s.types.values():
@@ -79,6 +91,8 @@ class Merger:
                 names.setdefault(name, {})[s.name] = t
         types = {name: self.merge_type(name, sources) for name, sources in sorted(names.items())}
         types = {k: v for k, v in types.items() if v is not None}
+        if not types.get("Query") or not types["Query"].fields:
+            self.error("NO_QUERIES", "none of the subgraphs defines a field on Query")
         self.add_interface_object_fields(types)
         composed, links = {}, []
         for s in self.subgraphs:

@@ -122,3 +122,12 @@ async def test_compose_inside_an_event_loop() -> None:
     from router.composition import compose_from_config_async
 
     assert "type Product" in await compose_from_config_async(FIXTURES / "keys" / "supergraph.yaml")
+
+
+def test_no_queries_is_an_error() -> None:
+    assert _codes(a="scalar X") == ["NO_QUERIES"]
+
+
+def test_subgraph_names_that_sanitize_alike_get_distinct_graphs() -> None:
+    sdl = compose([SubgraphSource("a-b", "http://1", "type Query { a: Int }"), SubgraphSource("a_b", "http://2", "type Query { b: Int }")])
+    assert 'A_B @join__graph(name: "a-b"' in sdl and 'A_B_1 @join__graph(name: "a_b"' in sdl
