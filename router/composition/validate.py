@@ -3,7 +3,7 @@ with the code the federation docs give it and the subgraph, type and field it co
 
 from __future__ import annotations
 
-from graphql import GraphQLSyntaxError, parse
+from graphql import GraphQLSyntaxError, parse, print_ast
 from graphql.language import ast
 
 from router.composition.errors import CompositionError
@@ -13,12 +13,13 @@ from router.composition.supergraph import Supergraph
 LEAF_KINDS = ("scalar", "enum")
 
 
-def parse_field_set(fields: str) -> list[ast.FieldNode] | None:
+def parse_field_set(fields: str) -> list[ast.SelectionNode] | None:
+    """A @key/@requires/@provides field set as selections; None when it does not parse."""
     try:
         doc = parse("{" + fields + "}")
     except GraphQLSyntaxError:
         return None
-    return [s for s in doc.definitions[0].selection_set.selections]
+    return list(doc.definitions[0].selection_set.selections)
 
 
 def validate(subgraphs: list[Subgraph], supergraph: Supergraph) -> list[CompositionError]:
@@ -109,20 +110,14 @@ class SubgraphRules:
             if key and (f.args or sel.arguments):
                 self.error("KEY_FIELDS_HAS_ARGS", where, f"key field {t.name}.{name} takes arguments")
             if key and target is not None and target.kind in ("interface", "union"):
-                self.error("KEY_FIELDS_SELECT_INVALID_TYPE", where, f"key field {t.name}.{name} has type {_show(f.type)}; "
+                self.error("KEY_FIELDS_SELECT_INVALID_TYPE", where, f"key field {t.name}.{name} has type {print_ast(f.type)}; "
                            "keys cannot select interfaces or unions")
             if external and not self.external(t, name) and sel.selection_set is None:
                 self.error(f"{rule}_FIELDS_MISSING_EXTERNAL", where, f"field {t.name}.{name} is not marked @external")
             if sel.selection_set and target is not None:
                 self._walk(target, sel.selection_set.selections, where, rule, external and not self.external(t, name), key)
             elif sel.selection_set is None and target is not None and target.kind not in LEAF_KINDS:
-                self.error(f"{rule}_INVALID_FIELDS", where, f"field {t.name}.{name} of type {_show(f.type)} needs a sub-selection")
-
-
-def _show(node: ast.TypeNode) -> str:
-    from graphql import print_ast
-
-    return print_ast(node)
+                self.error(f"{rule}_INVALID_FIELDS", where, f"field {t.name}.{name} of type {print_ast(f.type)} needs a sub-selection")
 
 
 def field_sharing(subgraphs: list[Subgraph]) -> list[CompositionError]:
