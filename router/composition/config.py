@@ -28,9 +28,12 @@ async def fetch_sdl(url: str) -> str:
     """Introspect a running subgraph with `_service { sdl }`."""
     import aiohttp
 
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-        async with session.post(url, json={"query": SDL_QUERY}) as response:
-            body = await response.json(content_type=None)
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+            async with session.post(url, json={"query": SDL_QUERY}) as response:
+                body = await response.json(content_type=None)
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        raise _fail(f"cannot read the SDL from {url}: {exc or type(exc).__name__}") from exc
     try:
         return body["data"]["_service"]["sdl"]
     except (KeyError, TypeError) as exc:

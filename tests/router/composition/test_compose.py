@@ -131,3 +131,14 @@ def test_no_queries_is_an_error() -> None:
 def test_subgraph_names_that_sanitize_alike_get_distinct_graphs() -> None:
     sdl = compose([SubgraphSource("a-b", "http://1", "type Query { a: Int }"), SubgraphSource("a_b", "http://2", "type Query { b: Int }")])
     assert 'A_B @join__graph(name: "a-b"' in sdl and 'A_B_1 @join__graph(name: "a_b"' in sdl
+
+
+def test_unreachable_subgraph_url_is_a_clear_error(tmp_path: Path) -> None:
+    from tests.support.processes import free_port
+
+    config = tmp_path / "supergraph.yaml"
+    url = f"http://127.0.0.1:{free_port()}/graphql"
+    config.write_text(f"subgraphs:\n  a:\n    routing_url: {url}\n    schema:\n      subgraph_url: {url}\n")
+    with pytest.raises(CompositionFailed) as failed:
+        compose_from_config(config)
+    assert f"cannot read the SDL from {url}" in str(failed.value)
