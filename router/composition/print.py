@@ -103,25 +103,30 @@ def print_supergraph(supergraph: Supergraph) -> str:
     used = _used(supergraph)
     specs = list({SPECS[n][0]: SPECS[n] for n in SPECS if n in used}.values())
     version = supergraph.join_version
-    links = ['@link(url: "https://specs.apollo.dev/link/v1.0")',
-             f'@link(url: "https://specs.apollo.dev/join/v{version}", for: EXECUTION)',
-             *(link.replace(")", ', import: ["@listSize"])') if "cost/" in link and "listSize" in used else link
-               for link, _ in specs)]
-    links += [f"@link(url: {json.dumps(url)}, import: {json.dumps(imports)})".replace('","', '", "')
-              for url, imports in supergraph.links]
-    roots = [f"  {op}: {name}" for op, name in ROOTS if name in supergraph.types and (op == "query" or supergraph.types[name].fields)]
-    parts = ["schema\n" + "".join(f"  {link}\n" for link in links) + "{\n" + "\n".join(roots) + "\n}", *join_definitions(version)]
-    for _, defs in specs:
-        parts += [d for d in defs if d.startswith("directive")]
+    parts = [_schema_definition(supergraph, specs, used), *join_definitions(version)]
+    parts += [d for _, defs in specs for d in defs if d.startswith("directive")]
     parts += [print_ast(node) for node in supergraph.composed.values()]
     parts += [d for _, defs in specs for d in defs if d.startswith("scalar")]
     parts += join_types(version)
-    graphs = [f'  {enum} @join__graph(name: {json.dumps(name)}, url: {json.dumps(url)})' for name, (enum, url) in supergraph.graphs.items()]
-    parts.append("enum join__Graph {\n" + "\n".join(graphs) + "\n}")
-    parts.append(LINK_TYPES)
+    graphs = [f"  {enum} @join__graph(name: {json.dumps(name)}, url: {json.dumps(url)})"
+              for name, (enum, url) in supergraph.graphs.items()]
+    parts += ["enum join__Graph {\n" + "\n".join(graphs) + "\n}", LINK_TYPES]
     enums = {name: enum for name, (enum, _) in supergraph.graphs.items()}
     parts += [_type(t, enums) for t in supergraph.types.values() if not _empty_root(t)]
     return "\n\n".join(parts) + "\n"
+
+
+def _schema_definition(supergraph: Supergraph, specs: list, used: set[str]) -> str:
+    """`schema` with one @link per spec in use (cost imports @listSize only when used) and the roots."""
+    links = ['@link(url: "https://specs.apollo.dev/link/v1.0")',
+             f'@link(url: "https://specs.apollo.dev/join/v{supergraph.join_version}", for: EXECUTION)']
+    for link, _ in specs:
+        links.append(link.replace(")", ', import: ["@listSize"])') if "cost/" in link and "listSize" in used else link)
+    links += [f"@link(url: {json.dumps(url)}, import: {json.dumps(imports)})".replace('","', '", "')
+              for url, imports in supergraph.links]
+    roots = [f"  {op}: {name}" for op, name in ROOTS
+             if name in supergraph.types and (op == "query" or supergraph.types[name].fields)]
+    return "schema\n" + "".join(f"  {link}\n" for link in links) + "{\n" + "\n".join(roots) + "\n}"
 
 
 def _empty_root(t: MergedType) -> bool:
