@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from router.composition.config import SubgraphSource, load_config
+from router.composition.config import SubgraphSource, load_config, load_config_async
 from router.composition.errors import CompositionError, CompositionFailed
 
 
@@ -25,6 +26,8 @@ def compose(sources: list[SubgraphSource]) -> str:
         raise CompositionFailed(errors)
     merger = Merger(subgraphs)
     supergraph = merger.merge()
+    for warning in supergraph.warnings:
+        logging.getLogger("graft.composition").warning(warning)
     errors = merger.errors + (validate(subgraphs, supergraph) if not merger.errors else [])
     if errors:
         raise CompositionFailed(errors)
@@ -36,4 +39,17 @@ def compose_from_config(path: str | Path) -> str:
     return compose(load_config(path))
 
 
-__all__ = ["CompositionError", "CompositionFailed", "SubgraphSource", "compose", "compose_from_config"]
+async def compose_from_config_async(path: str | Path) -> str:
+    """For callers inside an event loop; composition itself is synchronous and pure."""
+    return compose(await load_config_async(path))
+
+
+def stale_supergraph(config: str | Path, published: str | Path) -> list[str]:
+    """Differences between the published supergraph file and a fresh composition; [] when current."""
+    from router.composition.equality import differences
+
+    return differences(compose_from_config(config), Path(published).read_text())
+
+
+__all__ = ["CompositionError", "CompositionFailed", "SubgraphSource", "compose", "compose_from_config",
+           "compose_from_config_async", "stale_supergraph"]

@@ -28,9 +28,12 @@ async def fetch_sdl(url: str) -> str:
     """Introspect a running subgraph with `_service { sdl }`."""
     import aiohttp
 
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-        async with session.post(url, json={"query": SDL_QUERY}) as response:
-            body = await response.json(content_type=None)
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+            async with session.post(url, json={"query": SDL_QUERY}) as response:
+                body = await response.json(content_type=None)
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        raise _fail(f"cannot read the SDL from {url}: {exc or type(exc).__name__}") from exc
     try:
         return body["data"]["_service"]["sdl"]
     except (KeyError, TypeError) as exc:
@@ -39,6 +42,11 @@ async def fetch_sdl(url: str) -> str:
 
 def load_config(path: str | Path) -> list[SubgraphSource]:
     """Read the config and every subgraph's SDL (files relative to the config's folder)."""
+    return asyncio.run(load_config_async(path))
+
+
+async def load_config_async(path: str | Path) -> list[SubgraphSource]:
+    """The same, for callers already inside an event loop (the router at start-up)."""
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text())
@@ -47,7 +55,7 @@ def load_config(path: str | Path) -> list[SubgraphSource]:
     subgraphs = (data or {}).get("subgraphs") if isinstance(data, dict) else None
     if not isinstance(subgraphs, dict) or not subgraphs:
         raise _fail(f"{path}: 'subgraphs' must map names to {{routing_url, schema}}")
-    return asyncio.run(_load_all(path.parent, subgraphs))
+    return await _load_all(path.parent, subgraphs)
 
 
 async def _load_all(base: Path, subgraphs: dict) -> list[SubgraphSource]:

@@ -18,6 +18,24 @@ def graph_enum(name: str) -> str:
     return f"_{value}" if value[:1].isdigit() else value
 
 
+def graph_enums(names: list[str]) -> dict[str, str]:
+    """join__Graph values, made unique with _1, _2... when two names sanitize alike."""
+    out: dict[str, str] = {}
+    for name in names:
+        value, n = graph_enum(name), 0
+        while value in out.values():
+            n += 1
+            value = f"{graph_enum(name)}_{n}"
+        out[name] = value
+    return out
+
+
+def join_version(subgraphs: list[Subgraph]) -> str:
+    """The join spec @apollo/composition 2.x picks for the newest federation version in use."""
+    newest = max((s.version for s in subgraphs), default=(2, 0))
+    return "0.5" if newest >= (2, 8) else "0.4" if newest >= (2, 7) else "0.3"
+
+
 def merge_directives(lists: list[list[Applied]]) -> list[Applied]:
     seen, out = set(), []
     for applied in lists:
@@ -33,12 +51,18 @@ def first(values):
     return next((v for v in values if v), None)
 
 
+def description(values) -> str | None:
+    """The description most subgraphs give (the first of those on a tie), as @apollo/composition does."""
+    given = [v for v in values if v]
+    return max(dict.fromkeys(given), key=given.count) if given else None
+
+
 class Merger:
     def __init__(self, subgraphs: list[Subgraph]) -> None:
         self.subgraphs = sorted(subgraphs, key=lambda s: graph_enum(s.name))
         self.errors: list[CompositionError] = []
         self.warnings: list[str] = []
-        self.enum = {s.name: graph_enum(s.name) for s in self.subgraphs}
+        self.enum = graph_enums([s.name for s in self.subgraphs])
         self.subtypes: dict[str, set[str]] = {}
         for s in self.subgraphs:
             for t in s.types.values():
@@ -67,13 +91,15 @@ class Merger:
                 names.setdefault(name, {})[s.name] = t
         types = {name: self.merge_type(name, sources) for name, sources in sorted(names.items())}
         types = {k: v for k, v in types.items() if v is not None}
+        if not types.get("Query") or not types["Query"].fields:
+            self.error("NO_QUERIES", "none of the subgraphs defines a field on Query")
         self.add_interface_object_fields(types)
         composed, links = {}, []
         for s in self.subgraphs:
             composed.update(s.composed)
             links += [link for link in s.composed_links if link not in links]
         graphs = {s.name: (self.enum[s.name], s.url) for s in self.subgraphs}
-        return Supergraph(graphs, types, composed, links, self.warnings)
+        return Supergraph(graphs, types, composed, links, join_version(self.subgraphs), self.warnings)
 
     def merge_type(self, name: str, sources: dict[str, TypeDef]) -> MergedType | None:
         kinds = {t.kind for t in sources.values() if not t.interface_object}
@@ -81,14 +107,14 @@ class Merger:
             kinds = kinds or {"object"}
             if kinds != {"interface"}:
                 self.error("INTERFACE_OBJECT_USAGE_ERROR", f"type {name} is an @interfaceObject in "
-                           f"{_list(n for n, t in sources.items() if t.interface_object)} but no subgraph defines an interface {name} with @key")
+                           f"{_list(n for n, t in sources.items() if t.interface_object)} but no subgraph defines an interface {name}")
                 return None
         if len(kinds) > 1:
             detail = ", ".join(f"{t.kind} in {n}" for n, t in sources.items())
             self.error("TYPE_KIND_MISMATCH", f"type {name} has different kinds: {detail}")
             return None
         merged = MergedType(kinds.pop(), name, sources)
-        merged.description = first(t.description for t in sources.values())
+        merged.description = description(t.description for t in sources.values())
         merged.directives = merge_directives([t.directives for t in sources.values()])
         if merged.kind in ("object", "interface"):
             self.merge_fields(merged)
@@ -112,29 +138,38 @@ class Merger:
     def merge_field(self, merged: MergedType, fname: str, holders: dict[str, Field]) -> MergedField:
         where = f"{merged.name}.{fname}"
         overridden = self.overridden(merged, fname, holders)
-        live = {g: f for g, f in holders.items() if g not in overridden}
-        ftype = self.widen(where, {g: f.type for g, f in live.items()}) or next(iter(live.values())).type
+        live = {g: f for g, f in holders.items() if g not in overridden} or holders
+        resolving = {g: f.type for g, f in live.items() if not f.external} or {g: f.type for g, f in live.items()}
+        ftype = self.widen(where, resolving) or next(iter(resolving.values()))
+        self.check_external_types(where, live, ftype)
         out = MergedField(fname, ftype)
-        out.description = first(f.description for f in holders.values())
+        out.description = description(f.description for f in holders.values())
         out.directives = merge_directives([f.directives for f in holders.values()])
         out.args = self.merge_args(where, live)
         out.graphs = [self.enum[g] for g in holders]
-        printed = print_ast(ftype)
-        same = all(print_ast(f.type) == printed for f in live.values())
+        out.joins = self.field_joins(merged, fname, holders, overridden, print_ast(ftype))
+        return out
+
+    def field_joins(self, merged: MergedType, fname: str, holders: dict[str, Field], overridden: dict[str, bool],
+                    printed: str) -> list[JoinField] | None:
+        """One @join__field per subgraph resolving the field, or None when every subgraph of the type
+        resolves it plainly with the same type."""
+        same = all(print_ast(f.type) == printed for g, f in holders.items() if g not in overridden)
+        labels = {f.override: f.override_label for f in holders.values() if f.override and f.override_label}
+        known = {s.name for s in self.subgraphs}
         joins = []
         for g, f in holders.items():
             if g in overridden:
                 if overridden[g]:
                     joins.append(JoinField(self.enum[g], used_overridden=True))
                 continue
-            override = f.override if f.override in {s.name for s in self.subgraphs} else None
+            override = f.override if f.override in known else None
+            label = f.override_label if override else labels.get(g)
             joins.append(JoinField(self.enum[g], f.requires, f.provides,
-                                   None if same else print_ast(f.type),
-                                   f.external, override, f.override_label if override else None))
+                                   None if same else print_ast(f.type), f.external, override, label))
         missing = any(fname not in t.fields for t in merged.sources.values())
-        needed = missing or overridden or any(j.type or j.external or j.requires or j.provides or j.override for j in joins)
-        out.joins = joins if needed else None
-        return out
+        special = any(j.type or j.external or j.requires or j.provides or j.override or j.override_label for j in joins)
+        return joins if missing or overridden or special else None
 
     def overridden(self, merged: MergedType, fname: str, holders: dict[str, Field]) -> dict[str, bool]:
         """Subgraphs whose field is taken over by @override → whether their own keys still use it."""
@@ -148,6 +183,9 @@ class Merger:
                                      f"(FROM_SUBGRAPH_DOES_NOT_EXIST); the directive has no effect")
             elif f.override == g:
                 self.error("OVERRIDE_FROM_SELF_ERROR", f"[{g}] {merged.name}.{fname}: @override cannot name its own subgraph")
+            elif f.override in holders and holders[f.override].override:
+                self.error("OVERRIDE_SOURCE_HAS_OVERRIDE", f"[{g}] {merged.name}.{fname}: overrides \"{f.override}\", "
+                           f"whose field is itself marked @override")
             elif f.override in holders and not f.override_label and not holders[f.override].external:
                 out[f.override] = self.still_used(merged, f.override, fname)
         return out
@@ -159,6 +197,17 @@ class Merger:
             return True
         subgraph = next(s for s in self.subgraphs if s.name == graph)
         return any(fname in getattr(subgraph.types.get(i), "fields", {}) for i in source.interfaces)
+
+    def check_external_types(self, where: str, live: dict[str, Field], ftype: ast.TypeNode) -> None:
+        """An @external declaration must agree with the type the resolving subgraphs give."""
+        for g, f in live.items():
+            if not f.external:
+                continue
+            try:
+                _combine([ftype, f.type], True, self.subtypes)
+            except ValueError:
+                self.error("EXTERNAL_TYPE_MISMATCH", f'[{g}] {where} is @external with type {print_ast(f.type)}, '
+                           f"incompatible with {print_ast(ftype)} where it is resolved")
 
     def merge_args(self, where: str, holders: dict[str, Field]) -> dict[str, MergedArgument]:
         """Arguments by intersection; defaults must agree."""
@@ -175,12 +224,12 @@ class Merger:
                 continue
             defaults = {print_ast(a.default) for a in args.values() if a.default is not None}
             if len(defaults) > 1:
-                self.error("ARGUMENT_DEFAULT_MISMATCH",
+                self.error("FIELD_ARGUMENT_DEFAULT_MISMATCH",
                            f"argument {where}({name}:) has different defaults: {_detail(args, lambda a: print_ast(a.default) if a.default else 'none')}")
             atype = self.narrow(f"{where}({name}:)", {g: a.type for g, a in args.items()})
             any_arg = next(iter(args.values()))
             out[name] = MergedArgument(name, atype or any_arg.type, first(a.default for a in args.values()),
-                                       first(a.description for a in args.values()),
+                                       description(a.description for a in args.values()),
                                        merge_directives([a.directives for a in args.values()]))
         return out
 
@@ -199,7 +248,7 @@ class Merger:
         try:
             return _combine(list(types.values()), output, self.subtypes)
         except ValueError:
-            code = "FIELD_TYPE_MISMATCH" if output else "FIELD_ARGUMENT_TYPE_MISMATCH" if "(" in where else "FIELD_TYPE_MISMATCH"
+            code = "FIELD_ARGUMENT_TYPE_MISMATCH" if "(" in where else "FIELD_TYPE_MISMATCH"
             self.error(code, f"{where} has incompatible types across subgraphs: {_detail(types, print_ast)}")
             return None
 
@@ -217,13 +266,12 @@ class Merger:
                                f"{_list(g for g in merged.sources if g not in holders)}")
                 continue
             ftype = self.narrow(where, {g: f.type for g, f in holders.items()}) or next(iter(holders.values())).type
-            out = MergedField(fname, ftype, description=first(f.description for f in holders.values()))
+            out = MergedField(fname, ftype, description=description(f.description for f in holders.values()))
             out.directives = merge_directives([f.directives for f in holders.values()])
             defaults = {print_ast(f.default) for f in holders.values() if getattr(f, "default", None) is not None}
             out.graphs = [self.enum[g] for g in holders]
             differing = [g for g, f in holders.items() if print_ast(f.type) != print_ast(ftype)]
-            out.joins = [JoinField(self.enum[g], type=print_ast(f.type) if g in differing else None)
-                         for g, f in holders.items()] if differing else None
+            out.joins = [JoinField(self.enum[g], type=print_ast(f.type)) for g, f in holders.items()] if differing else None
             if len(defaults) > 1:
                 self.error("INPUT_FIELD_DEFAULT_MISMATCH", f"input field {where} has different defaults: "
                            f"{_detail(holders, lambda f: print_ast(f.default) if f.default else 'none')}")
@@ -246,7 +294,7 @@ class Merger:
             if vname not in keep:
                 continue
             holders = {g: t.values[vname] for g, t in merged.sources.items() if vname in t.values}
-            out = MergedField(vname, ast.NamedTypeNode(name=ast.NameNode(value="")), description=first(v.description for v in holders.values()))
+            out = MergedField(vname, ast.NamedTypeNode(name=ast.NameNode(value="")), description=description(v.description for v in holders.values()))
             out.directives = merge_directives([v.directives for v in holders.values()])
             out.graphs = [self.enum[g] for g in holders]
             merged.values[vname] = out

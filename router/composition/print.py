@@ -10,19 +10,45 @@ from graphql.language import ast
 from router.composition.subgraph import Applied
 from router.composition.supergraph import JoinField, MergedField, MergedType, Supergraph
 
-JOIN_DEFINITIONS = '''directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE
+_JOIN_FIELD_ARGS = {
+    "0.3": "",
+    "0.4": ", overrideLabel: String",
+    "0.5": ", overrideLabel: String, contextArguments: [join__ContextArgument!]",
+}
+JOIN_DIRECTIVE = ("directive @join__directive(graphs: [join__Graph!], name: String!, args: join__DirectiveArguments) "
+                  "repeatable on SCHEMA | OBJECT | INTERFACE | FIELD_DEFINITION")
+JOIN_CONTEXT_ARGUMENT = """input join__ContextArgument {
+  name: String!
+  type: String!
+  context: String!
+  selection: join__FieldValue!
+}"""
 
-directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet, type: String, external: Boolean, override: String, usedOverridden: Boolean) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 
-directive @join__graph(name: String!, url: String!) on ENUM_VALUE
+def join_definitions(version: str) -> list[str]:
+    """Directive definitions of join v0.3-v0.5, as @apollo/composition writes them."""
+    return [
+        *([JOIN_DIRECTIVE] if version != "0.3" else []),
+        "directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE",
+        "directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet, type: String, "
+        f"external: Boolean, override: String, usedOverridden: Boolean{_JOIN_FIELD_ARGS[version]}) repeatable on "
+        "FIELD_DEFINITION | INPUT_FIELD_DEFINITION",
+        "directive @join__graph(name: String!, url: String!) on ENUM_VALUE",
+        "directive @join__implements(graph: join__Graph!, interface: String!) repeatable on OBJECT | INTERFACE",
+        "directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! = false, resolvable: "
+        "Boolean! = true, isInterfaceObject: Boolean! = false) repeatable on OBJECT | INTERFACE | UNION | ENUM | "
+        "INPUT_OBJECT | SCALAR",
+        "directive @join__unionMember(graph: join__Graph!, member: String!) repeatable on UNION",
+        "directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA",
+    ]
 
-directive @join__implements(graph: join__Graph!, interface: String!) repeatable on OBJECT | INTERFACE
 
-directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! = false, resolvable: Boolean! = true, isInterfaceObject: Boolean! = false) repeatable on OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT | SCALAR
+def join_types(version: str) -> list[str]:
+    return [*([JOIN_CONTEXT_ARGUMENT] if version == "0.5" else []),
+            *(["scalar join__DirectiveArguments"] if version != "0.3" else []),
+            "scalar join__FieldSet",
+            *(["scalar join__FieldValue"] if version == "0.5" else [])]
 
-directive @join__unionMember(graph: join__Graph!, member: String!) repeatable on UNION
-
-directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA'''
 
 LINK_TYPES = '''scalar link__Import
 
@@ -53,7 +79,7 @@ SPECS = {
                         "scalar requiresScopes__Scope"]),
     "policy": ('@link(url: "https://specs.apollo.dev/policy/v0.1", for: SECURITY)',
                [f"directive @policy(policies: [[policy__Policy!]!]!) on {_AUTH}", "scalar policy__Policy"]),
-    "cost": ('@link(url: "https://specs.apollo.dev/cost/v0.1", import: ["@cost", "@listSize"])',
+    "cost": ('@link(url: "https://specs.apollo.dev/cost/v0.1")',
              ["directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR",
               "directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], "
               "requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION"]),
@@ -76,24 +102,31 @@ def _used(supergraph: Supergraph) -> set[str]:
 def print_supergraph(supergraph: Supergraph) -> str:
     used = _used(supergraph)
     specs = list({SPECS[n][0]: SPECS[n] for n in SPECS if n in used}.values())
-    links = ['@link(url: "https://specs.apollo.dev/link/v1.0")',
-             '@link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)',
-             *(link for link, _ in specs)]
-    links += [f"@link(url: {json.dumps(url)}, import: {json.dumps(imports)})".replace('","', '", "')
-              for url, imports in supergraph.links]
-    roots = [f"  {op}: {name}" for op, name in ROOTS if name in supergraph.types and (op == "query" or supergraph.types[name].fields)]
-    parts = ["schema\n" + "".join(f"  {link}\n" for link in links) + "{\n" + "\n".join(roots) + "\n}", JOIN_DEFINITIONS]
-    for _, defs in specs:
-        parts += [d for d in defs if d.startswith("directive")]
+    version = supergraph.join_version
+    parts = [_schema_definition(supergraph, specs, used), *join_definitions(version)]
+    parts += [d for _, defs in specs for d in defs if d.startswith("directive")]
     parts += [print_ast(node) for node in supergraph.composed.values()]
     parts += [d for _, defs in specs for d in defs if d.startswith("scalar")]
-    parts.append("scalar join__FieldSet")
-    graphs = [f'  {enum} @join__graph(name: {json.dumps(name)}, url: {json.dumps(url)})' for name, (enum, url) in supergraph.graphs.items()]
-    parts.append("enum join__Graph {\n" + "\n".join(graphs) + "\n}")
-    parts.append(LINK_TYPES)
+    parts += join_types(version)
+    graphs = [f"  {enum} @join__graph(name: {json.dumps(name)}, url: {json.dumps(url)})"
+              for name, (enum, url) in supergraph.graphs.items()]
+    parts += ["enum join__Graph {\n" + "\n".join(graphs) + "\n}", LINK_TYPES]
     enums = {name: enum for name, (enum, _) in supergraph.graphs.items()}
     parts += [_type(t, enums) for t in supergraph.types.values() if not _empty_root(t)]
     return "\n\n".join(parts) + "\n"
+
+
+def _schema_definition(supergraph: Supergraph, specs: list, used: set[str]) -> str:
+    """`schema` with one @link per spec in use (cost imports @listSize only when used) and the roots."""
+    links = ['@link(url: "https://specs.apollo.dev/link/v1.0")',
+             f'@link(url: "https://specs.apollo.dev/join/v{supergraph.join_version}", for: EXECUTION)']
+    for link, _ in specs:
+        links.append(link.replace(")", ', import: ["@listSize"])') if "cost/" in link and "listSize" in used else link)
+    links += [f"@link(url: {json.dumps(url)}, import: {json.dumps(imports)})".replace('","', '", "')
+              for url, imports in supergraph.links]
+    roots = [f"  {op}: {name}" for op, name in ROOTS
+             if name in supergraph.types and (op == "query" or supergraph.types[name].fields)]
+    return "schema\n" + "".join(f"  {link}\n" for link in links) + "{\n" + "\n".join(roots) + "\n}"
 
 
 def _empty_root(t: MergedType) -> bool:
@@ -118,7 +151,8 @@ def _applied(directives: list[Applied]) -> str:
 
 def _join_field(j: JoinField) -> str:
     args = [f"graph: {j.graph}"] if j.graph else []
-    for name, value in (("requires", j.requires), ("provides", j.provides), ("type", j.type), ("override", j.override)):
+    for name, value in (("requires", j.requires), ("provides", j.provides), ("type", j.type), ("override", j.override),
+                        ("overrideLabel", j.override_label)):
         if value is not None:
             args.append(f"{name}: {json.dumps(value)}")
     if j.external:
@@ -147,7 +181,7 @@ def _type_directives(t: MergedType, enums: dict[str, str]) -> list[str]:
         lines += [f'  @join__implements(graph: {enums[g]}, interface: "{i}")' for i in src.interfaces]
     for g, src in t.sources.items():
         keys = src.keys if t.kind in ("object", "interface") else []
-        extension = src.extension and t.kind in ("object", "interface")
+        extension = src.extension and t.kind in ("object", "interface") and t.name not in ("Query", "Mutation", "Subscription")
         if not keys:
             lines.append(_join_type(enums[g], None, extension, None, src.interface_object))
         for key, resolvable in keys:

@@ -31,6 +31,7 @@ class Walker:
         self.types = supergraph.types
         self.errors: list[CompositionError] = []
         self.reported: set[tuple[str, str]] = set()
+        self.closures: dict[tuple[str, str], tuple[set[str], set[str]]] = {}
 
     def run(self) -> list[CompositionError]:
         queue = deque()
@@ -96,10 +97,18 @@ class Walker:
         return out + [s.types[i] for i in interfaces if i in s.types and s.types[i].interface_object]
 
     def available(self, graph: str, tname: str) -> set[str]:
-        return {f.name for d in self.definitions(graph, tname) for f in d.fields.values() if not f.external}
+        """Fields the subgraph resolves, plus its key fields: it can always send an entity's key."""
+        definitions = self.definitions(graph, tname)
+        keys = {name for d in definitions for k, _ in d.keys for name in _top(k)}
+        return keys | {f.name for d in definitions for f in d.fields.values() if not f.external}
 
     def closure(self, tname: str, start: str) -> tuple[set[str], set[str]]:
         """(fields available, subgraphs enterable) for an object of `tname` held by `start`."""
+        if (tname, start) not in self.closures:
+            self.closures[(tname, start)] = self._closure(tname, start)
+        return self.closures[(tname, start)]
+
+    def _closure(self, tname: str, start: str) -> tuple[set[str], set[str]]:
         avail, entered = self.available(start, tname), {start}
         changed = True
         while changed:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from graphql import GraphQLSyntaxError, parse, print_ast
@@ -80,6 +81,7 @@ class Subgraph:
     name: str
     url: str
     fed2: bool
+    version: tuple[int, int]  # federation spec version; (1, 0) for Federation 1
     types: dict[str, TypeDef]
     roots: dict[str, str]
     composed: dict[str, ast.DirectiveDefinitionNode]
@@ -99,6 +101,7 @@ class _Names:
 
     def __init__(self, doc: ast.DocumentNode) -> None:
         self.fed2 = False
+        self.version = (1, 0)
         self.local: dict[str, str] = {}
         self.links: list[tuple[str, list[str]]] = []
         self.compose: list[str] = []
@@ -116,9 +119,13 @@ class _Names:
             imports = _imports(args.get("import"))
             if FEDERATION_SPEC in url:
                 self.fed2 = True
+                found = re.search(r"/v(\d+)\.(\d+)", url)
+                self.version = (int(found[1]), int(found[2])) if found else (2, 0)
                 prefix = _string(args.get("as")) or "federation"
+                imported = {name.lstrip("@") for name, _ in imports}
                 for name in FEDERATION_DIRECTIVES:
-                    self.local[f"{prefix}__{name}"] = name
+                    if name not in imported:
+                        self.local[f"{prefix}__{name}"] = name
                 for name, alias in imports:
                     if name.lstrip("@") in FEDERATION_DIRECTIVES:
                         self.local[alias.lstrip("@")] = name.lstrip("@")
@@ -264,7 +271,7 @@ def build_subgraph(name: str, url: str, sdl: str) -> Subgraph:
     for hidden in ("_service", "_entities"):
         query.fields.pop(hidden, None)
     links = [(u, i) for u, i in names.links if any(n.lstrip("@") in names.compose for n in i)]
-    return Subgraph(name, url, names.fed2, types, {k: DEFAULT_ROOTS[k] for k in roots}, composed, links)
+    return Subgraph(name, url, names.fed2, names.version, types, {k: DEFAULT_ROOTS[k] for k in roots}, composed, links)
 
 
 def _rename_roots(types: dict[str, TypeDef], roots: dict[str, str]) -> None:

@@ -61,4 +61,5 @@ class Supergraph:
     types: dict[str, MergedType]
     composed: dict[str, ast.DirectiveDefinitionNode]
     links: list[tuple[str, list[str]]]
+    join_version: str = "0.3"
     warnings: list[str] = field(default_factory=list)

@@ -3,7 +3,7 @@ with the code the federation docs give it and the subgraph, type and field it co
 
 from __future__ import annotations
 
-from graphql import GraphQLSyntaxError, parse
+from graphql import GraphQLSyntaxError, parse, print_ast
 from graphql.language import ast
 
 from router.composition.errors import CompositionError
@@ -13,12 +13,13 @@ from router.composition.supergraph import Supergraph
 LEAF_KINDS = ("scalar", "enum")
 
 
-def parse_field_set(fields: str) -> list[ast.FieldNode] | None:
+def parse_field_set(fields: str) -> list[ast.SelectionNode] | None:
+    """A @key/@requires/@provides field set as selections; None when it does not parse."""
     try:
         doc = parse("{" + fields + "}")
     except GraphQLSyntaxError:
         return None
-    return [s for s in doc.definitions[0].selection_set.selections]
+    return list(doc.definitions[0].selection_set.selections)
 
 
 def validate(subgraphs: list[Subgraph], supergraph: Supergraph) -> list[CompositionError]:
@@ -27,8 +28,13 @@ def validate(subgraphs: list[Subgraph], supergraph: Supergraph) -> list[Composit
     errors: list[CompositionError] = []
     for s in subgraphs:
         errors += SubgraphRules(s).check()
+    if errors:  # like @apollo/composition: broken subgraphs first, then cross-subgraph rules
+        return errors
     errors += field_sharing(subgraphs)
+    errors += externals_have_base(subgraphs)
     errors += interface_objects(subgraphs)
+    errors += extensions_with_base(subgraphs)
+    errors += interface_fields_implemented(supergraph)
     if not errors:
         errors += check_satisfiability(subgraphs, supergraph)
     return errors
@@ -104,27 +110,21 @@ class SubgraphRules:
             if key and (f.args or sel.arguments):
                 self.error("KEY_FIELDS_HAS_ARGS", where, f"key field {t.name}.{name} takes arguments")
             if key and target is not None and target.kind in ("interface", "union"):
-                self.error("KEY_FIELDS_SELECT_INVALID_TYPE", where, f"key field {t.name}.{name} has type {_show(f.type)}; "
+                self.error("KEY_FIELDS_SELECT_INVALID_TYPE", where, f"key field {t.name}.{name} has type {print_ast(f.type)}; "
                            "keys cannot select interfaces or unions")
             if external and not self.external(t, name) and sel.selection_set is None:
                 self.error(f"{rule}_FIELDS_MISSING_EXTERNAL", where, f"field {t.name}.{name} is not marked @external")
             if sel.selection_set and target is not None:
                 self._walk(target, sel.selection_set.selections, where, rule, external and not self.external(t, name), key)
             elif sel.selection_set is None and target is not None and target.kind not in LEAF_KINDS:
-                self.error(f"{rule}_INVALID_FIELDS", where, f"field {t.name}.{name} of type {_show(f.type)} needs a sub-selection")
-
-
-def _show(node: ast.TypeNode) -> str:
-    from graphql import print_ast
-
-    return print_ast(node)
+                self.error(f"{rule}_INVALID_FIELDS", where, f"field {t.name}.{name} of type {print_ast(f.type)} needs a sub-selection")
 
 
 def field_sharing(subgraphs: list[Subgraph]) -> list[CompositionError]:
     """A field resolved by several subgraphs must be @shareable in all of them (INVALID_FIELD_SHARING)."""
     resolvers: dict[tuple[str, str], list[tuple[str, bool]]] = {}
     overridden = {(t.name, f.name, f.override) for s in subgraphs for t in s.types.values()
-                  for f in t.fields.values() if f.override and not f.override_label}
+                  for f in t.fields.values() if f.override}
     for s in subgraphs:
         key_fields = _key_fields(s)
         for t in s.types.values():
@@ -152,10 +152,10 @@ def interface_objects(subgraphs: list[Subgraph]) -> list[CompositionError]:
         for t in s.types.values():
             if not t.interface_object:
                 continue
-            entity = [o.name for o in subgraphs for i in [o.types.get(t.name)] if i and i.kind == "interface" and i.keys]
-            if not entity:
+            interface = [o.name for o in subgraphs for i in [o.types.get(t.name)] if i and i.kind == "interface"]
+            if not interface:
                 errors.append(CompositionError("INTERFACE_OBJECT_USAGE_ERROR",
-                    f'[{s.name}] type {t.name} is an @interfaceObject but no subgraph defines interface {t.name} with a @key'))
+                    f'[{s.name}] type {t.name} is an @interfaceObject but no subgraph defines an interface {t.name}'))
     return errors
 
 
@@ -175,3 +175,46 @@ def _key_fields(s: Subgraph) -> set[tuple[str, str]]:
         for fields, _ in t.keys:
             walk(t, parse_field_set(fields))
     return out
+
+
+def extensions_with_base(subgraphs: list[Subgraph]) -> list[CompositionError]:
+    """Federation 1 type extensions need a definition somewhere (EXTENSION_WITH_NO_BASE)."""
+    based = {n for s in subgraphs for n, t in s.types.items() if t.defined and not t.extension}
+    return [CompositionError("EXTENSION_WITH_NO_BASE",
+                             f'[{s.name}] type {n} is an extension, but no subgraph defines {n}')
+            for s in subgraphs if not s.fed2 for n, t in s.types.items()
+            if (t.extension or not t.defined) and n not in based and n not in ("Query", "Mutation", "Subscription")]
+
+
+def interface_fields_implemented(supergraph: Supergraph) -> list[CompositionError]:
+    """Every merged interface field exists on each merged implementation (INTERFACE_FIELD_NO_IMPLEM)."""
+    errors = []
+    for iface in supergraph.types.values():
+        if iface.kind != "interface":
+            continue
+        for obj in supergraph.types.values():
+            if iface.name not in obj.interfaces:
+                continue
+            for fname, f in iface.fields.items():
+                if fname not in obj.fields:
+                    declared = ", ".join(f'"{g}"' for g, t in iface.sources.items() if fname in t.fields)
+                    errors.append(CompositionError("INTERFACE_FIELD_NO_IMPLEM",
+                        f'interface field {iface.name}.{fname} is declared in subgraph {declared} but type {obj.name}, '
+                        f'which implements {iface.name}, has no field {fname} in any subgraph'))
+    return errors
+
+
+def externals_have_base(subgraphs: list[Subgraph]) -> list[CompositionError]:
+    """An @external field must be resolved by some subgraph (EXTERNAL_MISSING_ON_BASE)."""
+    external: dict[tuple[str, str], list[str]] = {}
+    resolved: set[tuple[str, str]] = set()
+    for s in subgraphs:
+        for t in s.types.values():
+            for f in t.fields.values():
+                if f.external:
+                    external.setdefault((t.name, f.name), []).append(s.name)
+                else:
+                    resolved.add((t.name, f.name))
+    return [CompositionError("EXTERNAL_MISSING_ON_BASE",
+                             f'field {t}.{f} is marked @external in {", ".join(graphs)} but no subgraph resolves it')
+            for (t, f), graphs in external.items() if (t, f) not in resolved]
