@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
+from router.supergraph.source import read_supergraph
+
 log = logging.getLogger("graft.reload")
 
 
@@ -128,7 +130,7 @@ async def watch_file(
             continue
         state = new_state
         try:
-            value = build(path.read_text())
+            value = build(read_supergraph(path))
         except Exception as exc:
             log.error("supergraph %s was not reloaded, the old one stays in service: %s", path, exc)
             continue

@@ -15,7 +15,9 @@ from aiohttp import web
 from router.config import RouterSettings
 from router.server.app import create_app
 from router.server.overrides import apply_subgraph_urls
+from router.composition import CompositionFailed
 from router.server.pipeline import Gateway, Service
+from router.supergraph.source import read_supergraph
 from router.server.reload import FileState, Swappable, file_state, watch_file
 
 log = logging.getLogger("graft.serve")
@@ -55,9 +57,11 @@ def load_service(settings: RouterSettings, factory: GatewayFactory) -> tuple[Ser
     path = supergraph_path(settings)
     try:
         state = file_state(path)
-        sdl = path.read_text()
+        sdl = read_supergraph(path)
     except OSError as exc:
         raise StartupError(f"cannot read supergraph {path}: {exc.strerror}") from exc
+    except CompositionFailed as exc:
+        raise StartupError(f"{path} does not compose:\n" + "\n".join(str(e) for e in exc.errors)) from exc
     try:
         service = build_service(factory, sdl, settings)
     except StartupError:

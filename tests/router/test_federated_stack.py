@@ -91,3 +91,31 @@ def test_anonymous_me_is_an_error_at_its_path_not_a_500(stack):
     status, body = _post(router, '{ me { name } product(id: "2") { name } }')
     assert status == 200 and body["data"]["me"] is None and body["data"]["product"]["name"]
     assert body["errors"][0]["path"] == ["me"] and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_serve_composes_a_supergraph_yaml_at_start(tmp_path):
+    import hashlib
+
+    from router.schema_files import SUPERGRAPH_CONFIG
+
+    router = start_graft("router-composing", ["serve", "--supergraph", str(SUPERGRAPH_CONFIG)], {}, tmp_path)
+    try:
+        health = json.loads(urllib.request.urlopen(f"{router.url}/health", timeout=5).read())
+        assert health["supergraph_sha"] == hashlib.sha256(SUPERGRAPH.read_bytes()).hexdigest()
+    finally:
+        router.stop()
+
+
+def test_serve_refuses_a_supergraph_yaml_that_does_not_compose(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.support.processes import ROOT
+
+    (tmp_path / "a.graphql").write_text('extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])\n'
+                                        "type Query { a: Int }\ntype T @key(fields: \"nope\") { id: ID }")
+    (tmp_path / "supergraph.yaml").write_text("subgraphs:\n  a:\n    routing_url: http://127.0.0.1:9/graphql\n"
+                                             "    schema: {file: a.graphql}\n")
+    result = subprocess.run([sys.executable, "-m", "router", "serve", "--supergraph", str(tmp_path / "supergraph.yaml"),
+                             "--port", "9"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "does not compose" in result.stderr and "KEY_INVALID_FIELDS" in result.stderr
