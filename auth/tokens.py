@@ -66,7 +66,9 @@ def issue_access_token(
     client_id: str | None = None,
     now: float | None = None,
     ttl: int | None = None,
+    extra_claims: dict[str, Any] | None = None,
 ) -> str:
+    """`extra_claims` (e.g. a partner's rate `tier`) cannot override the registered claims."""
     now = int(time.time() if now is None else now)
     payload = {
         "iss": settings.issuer,
@@ -80,6 +82,7 @@ def issue_access_token(
         "scope": " ".join(sorted(set(scopes))),
         "client_id": client_id,
     }
+    payload = {**(extra_claims or {}), **payload}
     key = keys.current
     return jwt.encode(payload, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
 

@@ -125,13 +125,22 @@ def _plan(args: argparse.Namespace) -> int:
 def _token(args: argparse.Namespace) -> int:
     import asyncio
 
-    from subgraphs.users.tokens import TokenRequestError, token_for_user
+    from subgraphs.users.mint import MintError, mint_token
 
     try:
-        print(asyncio.run(token_for_user(args.user, args.scope or ())))
-    except TokenRequestError as exc:
+        print(asyncio.run(mint_token(email=args.user, client_id=args.client, scope=args.scope)))
+    except MintError as exc:
         print(f"graft token: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from auth.keys import KeyStore, default_keys_path
+
+    store = KeyStore.open(default_keys_path())
+    fresh = store.rotate()
+    print(f"new signing key {fresh.kid}; {len(store.verifying_keys())} keys verify")
     return 0
 
 
@@ -166,10 +175,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", type=Path, default=Path(".cache/npm"), help="where npm tarballs are kept")
     p.set_defaults(func=_graphiql_assets)
 
-    p = sub.add_parser("token", help="print an access token for a user (scripts, local trials)")
-    p.add_argument("--user", required=True, help="the user's email, e.g. ada@example.com")
-    p.add_argument("--scope", action="append", help="limit to these scopes (repeatable)")
+    p = sub.add_parser("token", help="print an access token for a user or a partner client")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user", metavar="EMAIL")
+    who.add_argument("--client", metavar="ID")
+    p.add_argument("--scope", default=None, help="space-separated; at most what the user or client has")
     p.set_defaults(func=_token)
+
+    p = sub.add_parser("keys", help="manage the token signing keys")
+    p.add_argument("action", choices=("rotate",))
+    p.set_defaults(func=_keys)
 
     p = sub.add_parser("plan", help="print the query plan of an operation")
     p.add_argument("--supergraph", required=True, help="supergraph SDL file")

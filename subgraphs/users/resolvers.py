@@ -2,143 +2,180 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-from ariadne import MutationType, ObjectType, QueryType, ScalarType
-from ariadne.contrib.federation import FederatedObjectType
-from graphql import GraphQLResolveInfo
-from sqlalchemy import delete
+from ariadne import MutationType, ObjectType, QueryType, ScalarType, load_schema_from_path
+from ariadne.contrib.federation import FederatedObjectType, make_federated_schema
+from graphql import GraphQLError, GraphQLResolveInfo
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from auth.passwords import hash_password
-from subgraphs.common.db import Database, as_utc
-from subgraphs.common.errors import CONFLICT, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, graphql_error, parse_id
 from subgraphs.common.identity import Identity
-from subgraphs.users import models
-from subgraphs.users.loaders import Loaders
+from subgraphs.users.models import Address, User
+
+TYPE_DEFS = load_schema_from_path(str(Path(__file__).with_name("schema.graphql")))
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+COUNTRY = re.compile(r"^[A-Z]{2}$")
 MIN_PASSWORD = 10
-
-
-@dataclass
-class Context:
-    request: web.Request
-    db: Database
-    loaders: Loaders
-    identity: Identity
-
 
 query = QueryType()
 mutation = MutationType()
-user = FederatedObjectType("User")
-user.set_alias("createdAt", "created_at")
-address = ObjectType("Address")
-address.set_alias("postalCode", "postal_code")
+user_type = FederatedObjectType("User")
+address_type = ObjectType("Address")
 datetime_scalar = ScalarType("DateTime")
+
+
+def error(message: str, code: str, **extra: Any) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code, **extra})
+
+
+def bad_input(message: str, field: str) -> GraphQLError:
+    return error(message, "BAD_USER_INPUT", field=field)
 
 
 @datetime_scalar.serializer
 def serialize_datetime(value: datetime) -> str:
-    return as_utc(value).isoformat()
+    # SQLite hands back naive datetimes; everything is stored in UTC.
+    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
 
 
-def _context(info: GraphQLResolveInfo) -> Context:
-    return info.context
+@datetime_scalar.value_parser
+def parse_datetime(value: Any) -> datetime:
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ValueError(f"DateTime must be ISO 8601, got {value!r}") from exc
+
+
+def _identity(info: GraphQLResolveInfo) -> Identity:
+    return info.context["identity"]
+
+
+def _require_user(info: GraphQLResolveInfo) -> int:
+    user_id = _identity(info).user_id
+    if user_id is None:
+        raise error("You must be signed in as a user.", "UNAUTHENTICATED")
+    return user_id
+
+
+def _parse_id(value: object) -> int | None:
+    """GraphQL ids are the integer keys as strings; anything else matches nothing."""
+    return int(value) if str(value).isdigit() else None
 
 
 @query.field("me")
-async def resolve_me(_: Any, info: GraphQLResolveInfo) -> models.User | None:
-    identity = _context(info).identity
-    if identity.user_id is None:
-        raise graphql_error("Sign in to see your profile", UNAUTHENTICATED)
-    return await _context(info).loaders.user_by_id.load(identity.user_id)
+async def resolve_me(_: None, info: GraphQLResolveInfo) -> User | None:
+    return await info.context["loaders"].user.load(_require_user(info))
 
 
 @query.field("user")
-async def resolve_user(_: Any, info: GraphQLResolveInfo, id: str) -> models.User | None:
-    return await _context(info).loaders.user_by_id.load(parse_id(id, "User"))
+async def resolve_user(_: None, info: GraphQLResolveInfo, id: str) -> User | None:
+    key = _parse_id(id)
+    return await info.context["loaders"].user.load(key) if key is not None else None
 
 
-@user.reference_resolver
-async def resolve_user_reference(_: Any, info: GraphQLResolveInfo, representation: dict) -> models.User | None:
-    return await _context(info).loaders.user_by_id.load(parse_id(representation["id"], "User"))
+@user_type.reference_resolver
+async def resolve_user_reference(_: None, info: GraphQLResolveInfo, representation: dict) -> User | None:
+    key = _parse_id(representation.get("id", ""))
+    return await info.context["loaders"].user.load(key) if key is not None else None
 
 
-def _private(info: GraphQLResolveInfo, owner: models.User) -> None:
-    identity = _context(info).identity
-    if identity.user_id != owner.id and not identity.is_admin:
-        raise graphql_error("Only the user themself or an admin may see this", FORBIDDEN)
+def _visible(user: User, info: GraphQLResolveInfo) -> None:
+    """Email and addresses belong to their owner (and admins)."""
+    identity = _identity(info)
+    if identity.user_id != user.id and not identity.is_admin:
+        raise error("Only the user or an admin may see this field.", "FORBIDDEN")
 
 
-@user.field("email")
-def resolve_email(owner: models.User, info: GraphQLResolveInfo) -> str:
-    _private(info, owner)
-    return owner.email
+@user_type.field("email")
+def resolve_email(user: User, info: GraphQLResolveInfo) -> str:
+    _visible(user, info)
+    return user.email
 
 
-@user.field("addresses")
-async def resolve_addresses(owner: models.User, info: GraphQLResolveInfo) -> list[models.Address]:
-    _private(info, owner)
-    return await _context(info).loaders.addresses_by_user.load(owner.id)
+@user_type.field("addresses")
+async def resolve_addresses(user: User, info: GraphQLResolveInfo) -> list[Address]:
+    _visible(user, info)
+    return await info.context["loaders"].addresses.load(user.id)
 
 
-def _clean_name(name: str) -> str:
-    if not name.strip() or len(name) > 200:
-        raise graphql_error("Name must be 1 to 200 characters")
-    return name.strip()
+@user_type.field("createdAt")
+def resolve_created_at(user: User, _: GraphQLResolveInfo) -> datetime:
+    return user.created_at
+
+
+@address_type.field("postalCode")
+def resolve_postal_code(address: Address, _: GraphQLResolveInfo) -> str:
+    return address.postal_code
+
+
+def _clean_register(data: dict) -> tuple[str, str, str]:
+    name, email, password = data["name"].strip(), data["email"].strip().lower(), data["password"]
+    if not name:
+        raise bad_input("Name must not be empty.", "name")
+    if len(email) > 320 or not EMAIL.match(email):
+        raise bad_input(f"{data['email']!r} is not a valid email address.", "email")
+    if len(password) < MIN_PASSWORD:
+        raise bad_input(f"Password must be at least {MIN_PASSWORD} characters.", "password")
+    return name, email, password
 
 
 @mutation.field("register")
-async def resolve_register(_: Any, info: GraphQLResolveInfo, input: dict) -> models.User:
-    email = input["email"].strip().lower()
-    if not EMAIL.match(email) or len(email) > 320:
-        raise graphql_error(f"{input['email']!r} is not a valid email address")
-    if len(input["password"]) < MIN_PASSWORD:
-        raise graphql_error(f"Password must be at least {MIN_PASSWORD} characters")
-    row = models.User(name=_clean_name(input["name"]), email=email,
-                      password_hash=await asyncio.to_thread(hash_password, input["password"]))
-    try:
-        async with _context(info).db.session() as session, session.begin():
-            session.add(row)
-    except IntegrityError:
-        raise graphql_error(f"An account with {email} already exists", CONFLICT) from None
-    return row
+async def resolve_register(_: None, info: GraphQLResolveInfo, input: dict) -> User:
+    name, email, password = _clean_register(input)
+    db = info.context["db"]
+    async with db.session() as session:
+        if await session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+            raise bad_input("An account with this email already exists.", "email")
+        user = User(name=name, email=email, password_hash=hash_password(password), admin=False,
+                    created_at=datetime.now(timezone.utc))
+        session.add(user)
+        try:
+            await session.commit()
+        except IntegrityError as exc:  # a concurrent registration won the race
+            raise bad_input("An account with this email already exists.", "email") from exc
+    return user
 
 
-def _address(user_id: int, value: dict) -> models.Address:
-    country = value["country"].strip().upper()
-    if len(country) != 2 or not country.isalpha():
-        raise graphql_error(f"Country must be a two-letter ISO code, got {value['country']!r}")
-    for name in ("line1", "city", "postalCode"):
-        if not value[name].strip():
-            raise graphql_error(f"Address {name} must not be empty")
-    return models.Address(user_id=user_id, line1=value["line1"].strip(), line2=value.get("line2"),
-                          city=value["city"].strip(), postal_code=value["postalCode"].strip(), country=country)
+def _clean_address(data: dict, index: int) -> Address:
+    where = f"addresses[{index}]"
+    values = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
+    for key in ("line1", "city", "postalCode"):
+        if not values.get(key):
+            raise bad_input(f"{where}.{key} must not be empty.", f"{where}.{key}")
+    country = values["country"].upper()
+    if not COUNTRY.match(country):
+        raise bad_input(f"{where}.country must be an ISO 3166-1 alpha-2 code like 'GB'.", f"{where}.country")
+    return Address(line1=values["line1"], line2=values.get("line2") or None, city=values["city"],
+                   postal_code=values["postalCode"], country=country)
 
 
 @mutation.field("updateProfile")
-async def resolve_update_profile(_: Any, info: GraphQLResolveInfo, input: dict) -> models.User:
-    user_id = _context(info).identity.user_id
-    if user_id is None:
-        raise graphql_error("Sign in to update your profile", UNAUTHENTICATED)
-    name = _clean_name(input["name"]) if input.get("name") is not None else None
-    addresses = [_address(user_id, a) for a in input["addresses"]] if input.get("addresses") is not None else None
-    async with _context(info).db.session() as session, session.begin():
-        row = await session.get(models.User, user_id)
-        if row is None:
-            raise graphql_error(f"Unknown user {user_id}", NOT_FOUND)
+async def resolve_update_profile(_: None, info: GraphQLResolveInfo, input: dict) -> User:
+    user_id = _require_user(info)
+    name = input.get("name")
+    if name is not None and not name.strip():
+        raise bad_input("Name must not be empty.", "name")
+    addresses = input.get("addresses")
+    cleaned = [_clean_address(a, i) for i, a in enumerate(addresses)] if addresses is not None else None
+    async with info.context["db"].session() as session, session.begin():
+        user = await session.get(User, user_id)
+        if user is None:
+            raise error("The signed-in user no longer exists.", "NOT_FOUND")
         if name is not None:
-            row.name = name
-        if addresses is not None:
-            await session.execute(delete(models.Address).where(models.Address.user_id == user_id))
-            session.add_all(addresses)
-    return row
+            user.name = name.strip()
+        if cleaned is not None:
+            await session.execute(delete(Address).where(Address.user_id == user_id))
+            for address in cleaned:
+                address.user_id = user_id
+            session.add_all(cleaned)
+    info.context["loaders"].addresses.clear(user_id)
+    return user
 
 
-bindables = [query, mutation, user, address, datetime_scalar]
+schema = make_federated_schema(TYPE_DEFS, query, mutation, user_type, address_type, datetime_scalar)

@@ -1,4 +1,4 @@
-"""Seed the users' share of the deterministic marketplace, once."""
+"""Seed users from the shared deterministic data, and the OAuth clients; only into empty tables."""
 
 from __future__ import annotations
 
@@ -7,22 +7,40 @@ from sqlalchemy import func, select
 from auth.passwords import hash_password
 from subgraphs.common import seeddata
 from subgraphs.common.db import Database
-from subgraphs.users.models import Address, User
+from subgraphs.users.models import OAuthClient, User
+
+FIRST_PARTY_CLIENTS = ("storefront", "mobile")
+PARTNER_ID = "acme-partner"
+PARTNER_SECRET = "acme-partner-secret"
+PARTNER_SCOPES = "catalog:read"
+PARTNER_TIER = "partner-standard"
 
 
-async def seed(db: Database) -> bool:
+async def seed(db: Database) -> None:
     async with db.session() as session, session.begin():
-        if await session.scalar(select(func.count(User.id))):
-            return False
-        session.add_all(
-            User(id=u.id, name=u.name, email=u.email, is_admin=u.admin, created_at=u.created_at,
-                 password_hash=hash_password(u.password) if u.password else None)
-            for u in seeddata.users()
-        )
-        await session.flush()
-        session.add_all(
-            Address(user_id=u.id, line1=f"{u.id} Analytical Way", city="London", postal_code=f"N{u.id % 20} 1AA", country="GB")
-            for u in seeddata.users()
-        )
-    await db.reset_sequences(["users", "addresses"])
-    return True
+        if not await session.scalar(select(func.count()).select_from(User)):
+            session.add_all(
+                User(id=u.id, name=u.name, email=u.email, admin=u.admin, created_at=u.created_at,
+                     # Only the demo accounts sign in; hashing just those keeps seeding fast.
+                     password_hash=hash_password(u.password) if u.password else None)
+                for u in seeddata.users()
+            )
+        if not await session.scalar(select(func.count()).select_from(OAuthClient)):
+            session.add_all([
+                *(OAuthClient(client_id=c, grant_types="password refresh_token") for c in FIRST_PARTY_CLIENTS),
+                OAuthClient(client_id=PARTNER_ID, secret_hash=hash_password(PARTNER_SECRET),
+                            grant_types="client_credentials", scopes=PARTNER_SCOPES, tier=PARTNER_TIER),
+            ])
+    await _advance_sequences(db)
+
+
+async def _advance_sequences(db: Database) -> None:
+    """Explicit ids leave PostgreSQL's serial sequence at 1; move it past the seeded rows."""
+    if not db.is_postgres:
+        return
+    from sqlalchemy import text
+
+    async with db.engine.begin() as conn:
+        await conn.execute(text(
+            "SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT COALESCE(MAX(id), 1) FROM users))"
+        ))
