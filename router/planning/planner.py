@@ -33,7 +33,7 @@ from router.planning.plan import (
     QueryPlan,
     RepresentationField,
 )
-from router.planning.selections import FieldSelection, SelectionTree
+from router.planning.selections import RENAMED_MARK, FieldSelection, SelectionTree
 from router.supergraph.model import Key, SupergraphModel
 
 Provided = dict[str, "Provided"]
@@ -144,6 +144,7 @@ class _Planning:
             for runtime in self.runtime_types(group.graph, type_name):
                 reps += self.plan_selection_set(group, target.fragment(runtime), runtime, selection_set,
                                                 path, provided, internal)
+            self.alias_type_conflicts(group.graph, target)
             return reps
         return [rep for node in self.collect(type_name, selection_set)
                 for rep in [self.plan_field(group, target, type_name, node, path, provided, internal)] if rep]
@@ -192,6 +193,22 @@ class _Planning:
             else:
                 remote.append(selection)
         return local, remote
+
+    def alias_type_conflicts(self, graph: str, target: SelectionTree) -> None:
+        """Sibling fragments may not return one response key with different types (the subgraph
+        would reject the query, e.g. `ID` on one type and `ID!` on another): later ones get an
+        alias that the executor strips again (RENAMED_MARK)."""
+        seen: dict[str, str] = {}
+        for runtime, tree in target.fragments.items():
+            for key, selection in tree.fields.items():
+                field_model = self.model.types[runtime].fields.get(selection.name)
+                if field_model is None:
+                    continue
+                source = field_model.sources.get(graph)
+                signature = (source.type_ref if source is not None and source.type_ref else None) or field_model.type_ref
+                first = seen.setdefault(key, signature)
+                if first != signature and RENAMED_MARK not in (selection.alias or ""):
+                    selection.alias = f"{key}{RENAMED_MARK}{len(seen)}"
 
     def runtime_types(self, graph: str, abstract: str) -> list[str]:
         """The object types a subgraph may return for an interface or union, in schema order."""
