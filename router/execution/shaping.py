@@ -12,6 +12,7 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLEnumType,
     GraphQLIncludeDirective,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -105,6 +106,8 @@ class Shaper:
         runtime = self.schema.get_type(str(raw.get("__typename")))
         if isinstance(runtime, GraphQLObjectType) and self.schema.is_sub_type(type_, runtime):
             return runtime
+        if runtime is type_ and isinstance(type_, GraphQLInterfaceType):
+            return type_  # from an @interfaceObject subgraph, asked only for the interface's fields
         return None
 
     def collect(self, type_: GraphQLObjectType, selection_sets: list[SelectionSetNode]) -> dict[str, list[FieldNode]]:

@@ -138,6 +138,11 @@ class _Planning:
             provided = _provided_for(provided, type_name)
         if kind == "interface" and group.graph in self.model.types[type_name].interface_object_graphs:
             return self.plan_interface_object(group, target, type_name, selection_set, path, provided, internal)
+        if kind == "interface" and not self.runtime_types(group.graph, type_name):
+            # an entity interface with no implementation in this subgraph: its own fields only
+            target.add_field("__typename")
+            return [rep for node in self.collect(type_name, selection_set)
+                    for rep in [self.plan_field(group, target, type_name, node, path, provided, internal)] if rep]
         if kind in ("interface", "union"):
             target.add_field("__typename")
             reps: list[RepresentationField] = []
@@ -159,6 +164,8 @@ class _Planning:
         local, remote = self._split_interface_object(interface, selection_set)
         reps = [rep for node in local
                 for rep in [self.plan_field(group, target, interface, node, path, provided, internal)] if rep]
+        if not remote:
+            return reps  # no concrete type asked for: the interface's own fields answer it
         real = [k.graph for k in self.model.types[interface].keys
                 if k.resolvable and k.graph not in self.model.types[interface].interface_object_graphs]
         for graph in dict.fromkeys(real):
