@@ -366,15 +366,13 @@ class _Planning:
         child_provided = provided.get(node.name.value) if provided and node.name.value in provided else (
             _provided_tree(source.provides) if source and source.provides else None)
         stuck = [c for c in self.collect(child_type, node.selection_set)
-                 if not self.resolvable(group.graph, child_type, c.name.value, child_provided)
-                 and not any(self.route(group.graph, child_type, g, child_provided)
-                             for g in self.model.types[child_type].fields[c.name.value].resolving_graphs())]
+                 if not self.reachable(group.graph, child_type, c.name.value, child_provided)]
         if not stuck:
             return node
-        for other in field_model.resolving_graphs():
-            part = _with_selections(node, stuck)
-            if other == group.graph or self.jumps(other, type_name, part) != 0:
-                continue
+        part = _with_selections(node, stuck)
+        others = [g for g in field_model.resolving_graphs() if g != group.graph
+                  and all(self.reachable(g, child_type, c.name.value, None) for c in stuck)]
+        for other in sorted(others, key=lambda g: self.jumps(g, type_name, part)):
             route = self.route(group.graph, type_name, other, provided)
             if route is None:
                 continue
@@ -383,6 +381,12 @@ class _Planning:
             kept = [s for s in node.selection_set.selections if not (isinstance(s, FieldNode) and s in stuck)]
             return _with_selections(node, kept or [FieldNode(name=NameNode(value="__typename"))])
         return node
+
+    def reachable(self, graph: str, type_name: str, field_name: str, provided: Provided | None) -> bool:
+        """Resolvable here, or through a key this subgraph can send."""
+        return self.resolvable(graph, type_name, field_name, provided) or any(
+            self.route(graph, type_name, g, provided)
+            for g in self.model.types[type_name].fields[field_name].resolving_graphs())
 
     def resolvable(self, graph: str, type_name: str, field_name: str, provided: Provided | None) -> bool:
         if field_name == "__typename":
@@ -452,12 +456,24 @@ class _Planning:
             for key in self.model.types[type_name].keys:
                 if not key.resolvable or key.graph in seen and key.graph != goal or key.graph == graph:
                     continue
-                if self.can_fetch(graph, type_name, key.selection, provided if graph == start else None):
+                here = self.with_own_keys(graph, type_name, provided if graph == start else None)
+                if self.can_fetch(graph, type_name, key.selection, here):
                     if key.graph == goal:
                         return [*hops, (key.graph, key)]
                     seen.add(key.graph)
                     queue.append((key.graph, [*hops, (key.graph, key)]))
         return None
+
+    def with_own_keys(self, graph: str, type_name: str, provided: Provided | None) -> Provided | None:
+        """A subgraph can send the fields of its own keys for its entities, even ones it marks
+        @external (they come with the representation)."""
+        own: Provided = {}
+        for key in self.model.types[type_name].keys_in(graph):
+            for name, sub in _provided_tree(key.selection).items():
+                own.setdefault(name, {}).update(sub)
+        if not own:
+            return provided
+        return {**own, **(provided or {})}
 
     def entity_target(self, group: FetchGroup, target: SelectionTree, type_name: str, path: tuple[str, ...],
                       route: list[tuple[str, Key]], provided: Provided | None, avoid: frozenset[int] = frozenset(),
@@ -468,6 +484,7 @@ class _Planning:
         for hop, (graph, key) in enumerate(route):
             last = hop == len(route) - 1
             current_target.add_field("__typename")
+            current_provided = self.with_own_keys(current.graph, type_name, current_provided)
             # key fields are fields of the type itself: never split by runtime type
             reps = [rep for node in self.collect(type_name, key.selection)
                     for rep in [self.plan_field(current, current_target, type_name, node, path,
