@@ -373,7 +373,7 @@ class _Planning:
         others = [g for g in field_model.resolving_graphs() if g != group.graph
                   and all(self.reachable(g, child_type, c.name.value, None) for c in stuck)]
         for other in sorted(others, key=lambda g: self.jumps(g, type_name, part)):
-            route = self.route(group.graph, type_name, other, provided)
+            route = self.route(group.graph, type_name, other, self.at_root(group, type_name, path, provided))
             if route is None:
                 continue
             child, child_target = self.entity_target(group, target, type_name, path, route, provided)
@@ -456,13 +456,20 @@ class _Planning:
             for key in self.model.types[type_name].keys:
                 if not key.resolvable or key.graph in seen and key.graph != goal or key.graph == graph:
                     continue
-                here = self.with_own_keys(graph, type_name, provided if graph == start else None)
+                here = provided if graph == start else self.with_own_keys(graph, type_name, None)
                 if self.can_fetch(graph, type_name, key.selection, here):
                     if key.graph == goal:
                         return [*hops, (key.graph, key)]
                     seen.add(key.graph)
                     queue.append((key.graph, [*hops, (key.graph, key)]))
         return None
+
+    def at_root(self, group: FetchGroup, type_name: str, path: tuple[str, ...],
+                provided: Provided | None) -> Provided | None:
+        """At the root of an entity fetch the entity's own key fields are available too."""
+        if group.is_entity and group.path == path and type_name in group.representations:
+            return self.with_own_keys(group.graph, type_name, provided)
+        return provided
 
     def with_own_keys(self, graph: str, type_name: str, provided: Provided | None) -> Provided | None:
         """A subgraph can send the fields of its own keys for its entities, even ones it marks
@@ -480,11 +487,10 @@ class _Planning:
                       required: list[RepresentationField] | None = None) -> tuple[FetchGroup, SelectionTree]:
         """Adds each hop's key to the fetch before it; the last hop's fetch is neither one that
         supplies the @requires (`avoid`) nor one whose representations conflict with them."""
-        current, current_target, current_provided = group, target, provided
+        current, current_target, current_provided = group, target, self.at_root(group, type_name, path, provided)
         for hop, (graph, key) in enumerate(route):
             last = hop == len(route) - 1
             current_target.add_field("__typename")
-            current_provided = self.with_own_keys(current.graph, type_name, current_provided)
             # key fields are fields of the type itself: never split by runtime type
             reps = [rep for node in self.collect(type_name, key.selection)
                     for rep in [self.plan_field(current, current_target, type_name, node, path,
@@ -496,7 +502,8 @@ class _Planning:
             if last and required:
                 _merge_reps(into, required)
                 child.depends_on |= {g for g in avoid if g not in (group.id, child.id)}
-            current, current_target, current_provided = child, child.tree.fragment(type_name), None
+            current, current_target = child, child.tree.fragment(type_name)
+            current_provided = self.with_own_keys(child.graph, type_name, None)
         return current, current_target
 
     def child_group(self, parent: FetchGroup, graph: str, path: tuple[str, ...], type_name: str = "",
