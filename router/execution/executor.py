@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from router.execution.client import SubgraphClient, SubgraphError
+from router.planning.selections import RENAMED_MARK
 from router.planning.plan import (
     ConditionNode,
     FetchNode,
@@ -62,7 +63,7 @@ async def _root_fetch(fetch: FetchNode, state: ExecutionState) -> None:
         state.errors.append(_fetch_error(exc, fetch))
         return
     if isinstance(result.get("data"), dict):
-        merge(state.data, result["data"])
+        merge(state.data, unrename(result["data"]) if fetch.renames else result["data"])
     for error in result.get("errors") or ():
         state.errors.append(_subgraph_error(error, fetch, error.get("path")))
 
@@ -95,6 +96,8 @@ async def _entity_fetch(node: FlattenNode, state: ExecutionState) -> None:
         state.errors.append(_fetch_error(exc, fetch))  # about the whole fetch, not one of its objects
         return
     entities = (result.get("data") or {}).get("_entities")
+    if fetch.renames:
+        entities = unrename(entities)
     if isinstance(entities, list):
         for index, entity in enumerate(entities[: len(targets)]):
             if isinstance(entity, dict):
@@ -149,6 +152,20 @@ def objects_at(data: Any, path: tuple[str, ...]) -> list[tuple[dict, Path]]:
                 step.append((value[segment], [*at, segment]))
         current = step
     return [(value, at) for value, at in current if isinstance(value, dict)]
+
+
+def unrename(value: Any) -> Any:
+    """Response keys the planner aliased to keep a subgraph query valid, back under their own."""
+    if isinstance(value, list):
+        return [unrename(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if RENAMED_MARK in key:
+            key = key[: key.index(RENAMED_MARK)]
+        out[key] = unrename(item)
+    return out
 
 
 def merge(target: dict, source: dict) -> None:

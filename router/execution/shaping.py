@@ -12,6 +12,7 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLEnumType,
     GraphQLIncludeDirective,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -25,8 +26,6 @@ from graphql import (
     is_leaf_type,
 )
 from graphql.execution.values import get_directive_values
-
-from router.planning.planner import TYPE_ALIAS
 
 Path = list[str | int]
 
@@ -68,8 +67,7 @@ class Shaper:
             definition = type_.fields.get(name)
             if definition is None:
                 continue
-            raw = data[key] if key in data else data.get(TYPE_ALIAS + key)
-            value = self.value(definition.type, nodes, raw, [*path, key], f"{type_.name}.{name}")
+            value = self.value(definition.type, nodes, data.get(key), [*path, key], f"{type_.name}.{name}")
             if value is PROPAGATE:
                 return PROPAGATE
             out[key] = value
@@ -108,6 +106,8 @@ class Shaper:
         runtime = self.schema.get_type(str(raw.get("__typename")))
         if isinstance(runtime, GraphQLObjectType) and self.schema.is_sub_type(type_, runtime):
             return runtime
+        if runtime is type_ and isinstance(type_, GraphQLInterfaceType):
+            return type_  # from an @interfaceObject subgraph, asked only for the interface's fields
         return None
 
     def collect(self, type_: GraphQLObjectType, selection_sets: list[SelectionSetNode]) -> dict[str, list[FieldNode]]:

@@ -6,6 +6,7 @@ from graphql import OperationDefinitionNode, print_ast
 
 from router.planning.groups import FetchGroup
 from router.planning.plan import ConditionNode, FetchNode, FlattenNode, ParallelNode, PlanNode, RepresentationField, SequenceNode
+from router.planning.selections import RENAMED_MARK
 from router.supergraph.model import SupergraphModel
 
 
@@ -85,9 +86,10 @@ def _fetch_node(model: SupergraphModel, operation: OperationDefinitionNode, grou
     if not group.is_entity:
         kind = operation.operation.value
         head = f"{kind}({', '.join(declared)}) " if declared else f"{kind} "
-        return FetchNode(service, head + group.tree.print(), kind, variables, None, group.id)
+        text = head + group.tree.print()
+        return FetchNode(service, text, kind, variables, None, group.id, RENAMED_MARK in text)
     head = "query(" + ", ".join(["$representations: [_Any!]!", *declared]) + ") "
     body = "{\n  _entities(representations: $representations) " + group.tree.print(1) + "\n}"
     requires = tuple(_representations(model, group))
-    fetch = FetchNode(service, head + body, "query", variables, requires, group.id)
+    fetch = FetchNode(service, head + body, "query", variables, requires, group.id, RENAMED_MARK in body)
     return FlattenNode(group.path, fetch)

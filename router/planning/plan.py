@@ -29,6 +29,7 @@ class FetchNode:
     # entity fetches: per __typename, the fields each representation carries (key + requires)
     requires: tuple[tuple[str, tuple[RepresentationField, ...]], ...] | None = None
     id: int = 0
+    renames: bool = False  # some response keys carry RENAMED_MARK aliases to strip
 
     @property
     def is_entity_fetch(self) -> bool:

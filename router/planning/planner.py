@@ -34,11 +34,10 @@ from router.planning.plan import (
     QueryPlan,
     RepresentationField,
 )
-from router.planning.selections import FieldSelection, SelectionTree
+from router.planning.selections import RENAMED_MARK, FieldSelection, SelectionTree
 from router.supergraph.model import Key, SupergraphModel
 
 Provided = dict[str, "Provided"]
-TYPE_ALIAS = "_graft_t_"  # response-key prefix of fields fetched under their subgraph's own type
 MAX_HOPS = 4
 
 
@@ -143,12 +142,18 @@ class _Planning:
             provided = _provided_for(provided, type_name)
         if kind == "interface" and group.graph in self.model.types[type_name].interface_object_graphs:
             return self.plan_interface_object(group, target, type_name, selection_set, path, provided, internal)
+        if kind == "interface" and not self.runtime_types(group.graph, type_name):
+            # an entity interface with no implementation in this subgraph: its own fields only
+            target.add_field("__typename")
+            return [rep for node in self.collect(type_name, selection_set)
+                    for rep in [self.plan_field(group, target, type_name, node, path, provided, internal)] if rep]
         if kind in ("interface", "union"):
             target.add_field("__typename")
             reps: list[RepresentationField] = []
             for runtime in self.runtime_types(group.graph, type_name):
                 reps += self.plan_selection_set(group, target.fragment(runtime), runtime, selection_set,
                                                 path, provided, internal)
+            self.alias_type_conflicts(group.graph, target)
             return reps
         return [rep for node in self.collect(type_name, selection_set)
                 for rep in [self.plan_field(group, target, type_name, node, path, provided, internal)] if rep]
@@ -163,6 +168,8 @@ class _Planning:
         local, remote = self._split_interface_object(interface, selection_set)
         reps = [rep for node in local
                 for rep in [self.plan_field(group, target, interface, node, path, provided, internal)] if rep]
+        if not remote:
+            return reps  # no concrete type asked for: the interface's own fields answer it
         real = [k.graph for k in self.model.types[interface].keys
                 if k.resolvable and k.graph not in self.model.types[interface].interface_object_graphs]
         for graph in dict.fromkeys(real):
@@ -197,6 +204,22 @@ class _Planning:
             else:
                 remote.append(selection)
         return local, remote
+
+    def alias_type_conflicts(self, graph: str, target: SelectionTree) -> None:
+        """Sibling fragments may not return one response key with different types (the subgraph
+        would reject the query, e.g. `ID` on one type and `ID!` on another): later ones get an
+        alias that the executor strips again (RENAMED_MARK)."""
+        seen: dict[str, str] = {}
+        for runtime, tree in target.fragments.items():
+            for key, selection in tree.fields.items():
+                field_model = self.model.types[runtime].fields.get(selection.name)
+                if field_model is None:
+                    continue
+                source = field_model.sources.get(graph)
+                signature = (source.type_ref if source is not None and source.type_ref else None) or field_model.type_ref
+                first = seen.setdefault(key, signature)
+                if first != signature and RENAMED_MARK not in (selection.alias or ""):
+                    selection.alias = f"{key}{RENAMED_MARK}{len(seen)}"
 
     def runtime_types(self, graph: str, abstract: str) -> list[str]:
         """The object types a subgraph may return for an interface or union, in schema order."""
@@ -258,8 +281,6 @@ class _Planning:
         alias = _alias(node) if not internal else None
         if internal:
             alias = _free_alias(target, name, arguments)
-        if self._shape_differs(group.graph, type_name, name) and not (internal and alias):
-            alias = TYPE_ALIAS + (alias or name)
         selection = target.add_field(name, alias, arguments, () if internal else tuple(node.directives or ()), composite)
         if not composite:
             return RepresentationField(name, None, alias) if internal else None
@@ -360,16 +381,14 @@ class _Planning:
         child_provided = provided.get(node.name.value) if provided and node.name.value in provided else (
             _provided_tree(source.provides) if source and source.provides else None)
         stuck = [c for c in self.collect(child_type, node.selection_set)
-                 if not self.resolvable(group.graph, child_type, c.name.value, child_provided)
-                 and not any(self.route(group.graph, child_type, g, child_provided)
-                             for g in self.model.types[child_type].fields[c.name.value].resolving_graphs())]
+                 if not self.reachable(group.graph, child_type, c.name.value, child_provided)]
         if not stuck:
             return node
-        for other in field_model.resolving_graphs():
-            part = _with_selections(node, stuck)
-            if other == group.graph or self.jumps(other, type_name, part) != 0:
-                continue
-            route = self.route(group.graph, type_name, other, provided)
+        part = _with_selections(node, stuck)
+        others = [g for g in field_model.resolving_graphs() if g != group.graph
+                  and all(self.reachable(g, child_type, c.name.value, None) for c in stuck)]
+        for other in sorted(others, key=lambda g: self.jumps(g, type_name, part)):
+            route = self.route(group.graph, type_name, other, self.at_root(group, type_name, path, provided))
             if route is None:
                 continue
             child, child_target = self.entity_target(group, target, type_name, path, route, provided)
@@ -378,13 +397,11 @@ class _Planning:
             return _with_selections(node, kept or [FieldNode(name=NameNode(value="__typename"))])
         return node
 
-    def _shape_differs(self, graph: str, type_name: str, field_name: str) -> bool:
-        """The subgraph types this field unlike the supergraph (say ID! for ID): beside a fragment
-        of another type it could not share a response key, so it travels under its own."""
-        source = self.model.types[type_name].fields[field_name].sources.get(graph)
-        if source is None or source.type_string is None:
-            return False
-        return source.type_string != str(self.schema.get_type(type_name).fields[field_name].type)
+    def reachable(self, graph: str, type_name: str, field_name: str, provided: Provided | None) -> bool:
+        """Resolvable here, or through a key this subgraph can send."""
+        return self.resolvable(graph, type_name, field_name, provided) or any(
+            self.route(graph, type_name, g, provided)
+            for g in self.model.types[type_name].fields[field_name].resolving_graphs())
 
     def resolvable(self, graph: str, type_name: str, field_name: str, provided: Provided | None) -> bool:
         if field_name == "__typename":
@@ -454,19 +471,38 @@ class _Planning:
             for key in self.model.types[type_name].keys:
                 if not key.resolvable or key.graph in seen and key.graph != goal or key.graph == graph:
                     continue
-                if self.can_fetch(graph, type_name, key.selection, provided if graph == start else None):
+                here = provided if graph == start else self.with_own_keys(graph, type_name, None)
+                if self.can_fetch(graph, type_name, key.selection, here):
                     if key.graph == goal:
                         return [*hops, (key.graph, key)]
                     seen.add(key.graph)
                     queue.append((key.graph, [*hops, (key.graph, key)]))
         return None
 
+    def at_root(self, group: FetchGroup, type_name: str, path: tuple[str, ...],
+                provided: Provided | None) -> Provided | None:
+        """At the root of an entity fetch the entity's own key fields are available too."""
+        if group.is_entity and group.path == path and type_name in group.representations:
+            return self.with_own_keys(group.graph, type_name, provided)
+        return provided
+
+    def with_own_keys(self, graph: str, type_name: str, provided: Provided | None) -> Provided | None:
+        """A subgraph can send the fields of its own keys for its entities, even ones it marks
+        @external (they come with the representation)."""
+        own: Provided = {}
+        for key in self.model.types[type_name].keys_in(graph):
+            for name, sub in _provided_tree(key.selection).items():
+                own.setdefault(name, {}).update(sub)
+        if not own:
+            return provided
+        return {**own, **(provided or {})}
+
     def entity_target(self, group: FetchGroup, target: SelectionTree, type_name: str, path: tuple[str, ...],
                       route: list[tuple[str, Key]], provided: Provided | None, avoid: frozenset[int] = frozenset(),
                       required: list[RepresentationField] | None = None) -> tuple[FetchGroup, SelectionTree]:
         """Adds each hop's key to the fetch before it; the last hop's fetch is neither one that
         supplies the @requires (`avoid`) nor one whose representations conflict with them."""
-        current, current_target, current_provided = group, target, provided
+        current, current_target, current_provided = group, target, self.at_root(group, type_name, path, provided)
         for hop, (graph, key) in enumerate(route):
             last = hop == len(route) - 1
             current_target.add_field("__typename")
@@ -481,7 +517,8 @@ class _Planning:
             if last and required:
                 _merge_reps(into, required)
                 child.depends_on |= {g for g in avoid if g not in (group.id, child.id)}
-            current, current_target, current_provided = child, child.tree.fragment(type_name), None
+            current, current_target = child, child.tree.fragment(type_name)
+            current_provided = self.with_own_keys(child.graph, type_name, None)
         return current, current_target
 
     def child_group(self, parent: FetchGroup, graph: str, path: tuple[str, ...], type_name: str = "",

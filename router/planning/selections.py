@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from graphql import ArgumentNode, DirectiveNode, VariableNode, Visitor, print_ast, visit
 
+RENAMED_MARK = "__graft_as"  # an alias `<key>__graft_as<n>` is read back as `<key>`
+
 
 @dataclass
 class FieldSelection:

@@ -41,7 +41,7 @@ class FieldSource:
     override: str | None = None
     used_overridden: bool = False
     type_name: str | None = None  # the named type in this subgraph, when it differs (join__field type:)
-    type_string: str | None = None  # the full type there, e.g. "ID!", when the join says it
+    type_ref: str | None = None  # the whole type there, e.g. "ID!" (join__field type:)
 
     @property
     def resolves(self) -> bool:
@@ -53,6 +53,7 @@ class FieldModel:
     name: str
     type_name: str  # the named (innermost) return type
     sources: dict[str, FieldSource] = field(default_factory=dict)
+    type_ref: str = ""  # the whole supergraph type, e.g. "[ID!]"
 
     def resolving_graphs(self) -> list[str]:
         return [g for g, s in self.sources.items() if s.resolves]

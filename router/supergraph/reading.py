@@ -120,7 +120,7 @@ def _read_type(named_type: Any, links: LinkImports, graphs: dict[str, Graph]) ->
 
 def _read_field(type_name: str, name: str, graphql_field: Any, owner: TypeModel,
                 links: LinkImports, graphs: dict[str, Graph]) -> FieldModel:
-    model = FieldModel(name, get_named_type(graphql_field.type).name)
+    model = FieldModel(name, get_named_type(graphql_field.type).name, type_ref=str(graphql_field.type))
     sources = directives_named(graphql_field.ast_node, links.join_name("field"))
     where = f"{type_name}.{name}"
     for args in sources:
@@ -135,7 +135,7 @@ def _read_field(type_name: str, name: str, graphql_field: Any, owner: TypeModel,
             override=args.get("override"),
             used_overridden=bool(args.get("usedOverridden")),
             type_name=args["type"].strip("[]!") if args.get("type") else None,
-            type_string=args.get("type"),
+            type_ref=args.get("type") or None,
         )
     if not sources:
         # no @join__field: every subgraph that defines the type resolves the field
