@@ -19,10 +19,14 @@ PEER_PACKAGES = (
 )
 
 
+COMPOSE_PACKAGES = ("@apollo/composition@2", "graphql@16")
+
+
 @dataclass(frozen=True)
 class Tools:
     node: Path
-    peers: Path
+    composer: Path
+    peers: Path | None
     hey: str
 
 
@@ -71,7 +75,14 @@ def ensure_hey() -> str:
     return found
 
 
+def ensure_composer() -> Path:
+    """@apollo/composition alone, so a Graft-only run needs no peer gateway installed."""
+    prefix = CACHE / "compose"
+    _npm_install(prefix, COMPOSE_PACKAGES, "compose-v1")
+    return prefix
+
+
 def ensure_all(with_peers: bool) -> Tools:
-    node = ensure_node() if with_peers else Path("node")
-    peers = ensure_peers() if with_peers else CACHE / "peers"
-    return Tools(node=node, peers=peers, hey=ensure_hey())
+    return Tools(
+        node=ensure_node(), composer=ensure_composer(), peers=ensure_peers() if with_peers else None, hey=ensure_hey()
+    )

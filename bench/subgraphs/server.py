@@ -48,9 +48,9 @@ def answer(state: SubgraphState, body: bytes) -> tuple[int, bytes]:
     return 200, encoded
 
 
-def create_app(name: str, record: bool = False) -> web.Application:
+def create_app(name: str) -> web.Application:
     schema, sdl = SUBGRAPHS[name]()
-    state = SubgraphState(schema, sdl, record)
+    state = SubgraphState(schema, sdl)
 
     async def graphql(request: web.Request) -> web.Response:
         body = await request.read()
@@ -63,10 +63,16 @@ def create_app(name: str, record: bool = False) -> web.Application:
     async def health(_request: web.Request) -> web.Response:
         return web.json_response({"status": "ok", "subgraph": name})
 
-    async def stats(_request: web.Request) -> web.Response:
-        """Requests served and, in record mode, the bodies received since the last call (then cleared)."""
+    async def stats(request: web.Request) -> web.Response:
+        """Requests served and the bodies recorded since the last call (then cleared); `?record=on|off`
+        switches recording, which the bench uses to replay a gateway's fetches directly."""
+        switch = request.query.get("record")
+        if switch not in (None, "on", "off"):
+            return web.json_response({"error": "record must be on or off"}, status=400)
         recorded = [b.decode() for b in state.recorded]
         state.recorded.clear()
+        if switch is not None:
+            state.record = switch == "on"
         return web.json_response({"requests": state.requests, "recorded": recorded})
 
     app = web.Application()
@@ -80,7 +86,6 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.subgraphs")
     parser.add_argument("name", choices=sorted(SUBGRAPHS))
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--record", action="store_true", help="keep request bodies for /_bench/stats")
     args = parser.parse_args(argv)
     try:
         import uvloop
@@ -88,4 +93,4 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     except ImportError:
         pass
-    web.run_app(create_app(args.name, args.record), host="127.0.0.1", port=args.port, print=None, access_log=None)
+    web.run_app(create_app(args.name), host="127.0.0.1", port=args.port, print=None, access_log=None)
