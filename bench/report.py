@@ -1,0 +1,132 @@
+"""The bench's one table, as terminal text and as docs/benchmarks.md, with the machine it ran on."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bench.gateways import Gateway
+from bench.load import LoadResult
+from bench.probes import Overhead
+
+if TYPE_CHECKING:
+    from bench.run import Settings
+    from bench.tools import Tools
+
+HEADER = ("gateway", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "gateway CPU s/1k req",
+          "peak RSS MiB", "subgraph CPU s/1k req", "overhead ms (gateway - direct, fetches)")
+
+
+@dataclass(frozen=True)
+class GatewayRow:
+    gateway: Gateway
+    load: LoadResult
+    cpu_seconds: float
+    subgraph_cpu: dict[str, float]
+    peak_rss: int
+    overhead: Overhead
+
+    def per_thousand(self, seconds: float) -> float:
+        return seconds / self.load.requests * 1000 if self.load.requests else 0.0
+
+    def cells(self) -> list[str]:
+        load, over = self.load, self.overhead
+        subs = ", ".join(f"{name} {self.per_thousand(cpu):.2f}" for name, cpu in self.subgraph_cpu.items())
+        rps = load.ok / load.seconds if load.seconds else 0.0
+        return [
+            self.gateway.label, f"{rps:.0f}", f"{load.p50_ms:.1f}", f"{load.p95_ms:.1f}", f"{load.p99_ms:.1f}",
+            str(load.errors), f"{self.per_thousand(self.cpu_seconds):.2f}", f"{self.peak_rss / 2**20:.0f}", subs,
+            f"{over.overhead_ms:.2f} ({over.gateway_ms:.2f} - {over.direct_ms:.2f}, {over.fetches})",
+        ]
+
+
+def render_table(rows: list[GatewayRow]) -> str:
+    lines = [list(HEADER), *(row.cells() for row in rows)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(HEADER))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)) for line in lines)
+
+
+def _markdown_table(rows: list[GatewayRow]) -> str:
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory_gib() -> str:
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        return f"{kib / 2**20:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        return "unknown"
+
+
+def _version(argv: list[str]) -> str:
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=30).stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def _package_version(tools: Tools, name: str) -> str:
+    if tools.peers is None:
+        return "not installed"
+    manifest = tools.peers / "node_modules" / name / "package.json"
+    return json.loads(manifest.read_text())["version"] if manifest.exists() else "unknown"
+
+
+def machine_lines(tools: Tools) -> list[str]:
+    return [
+        f"- CPU: {_cpu_model()}, {os.cpu_count()} logical cores; memory {_memory_gib()}",
+        f"- OS: {platform.platform()}",
+        f"- Python {platform.python_version()} ({sys.executable}); Node {_version([str(tools.node), '--version'])}",
+        f"- load tool: hey {_version(['dpkg-query', '-W', '-f', '${Version}', 'hey'])} (Debian package)",
+        f"- peers: @apollo/gateway {_package_version(tools, '@apollo/gateway')}, "
+        f"@apollo/server {_package_version(tools, '@apollo/server')}, "
+        f"@graphql-hive/gateway {_package_version(tools, '@graphql-hive/gateway')}",
+    ]
+
+
+def render_markdown(rows: list[GatewayRow], settings: Settings, tools: Tools) -> str:
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return "\n".join([
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`bench/`) from the run below; do not edit by hand.",
+        "",
+        f"Graph: `{settings.graph.name}` — the public gateway benchmark's accounts, inventory, products and",
+        "reviews subgraphs (served from Python, `bench/subgraphs/`) and its heavy query. Every gateway's",
+        "answer was checked equal to the expected result before and after timing.",
+        "",
+        f"Run {when}: `{settings.command}` — {settings.concurrency} concurrent connections for",
+        f"{settings.seconds:g} s per gateway after a {settings.warmup:g} s warm-up, all on 127.0.0.1.",
+        "",
+        _markdown_table(rows),
+        "",
+        "- req/s counts HTTP 200 answers; errors are non-200 answers and transport failures.",
+        "- CPU is user + system time of the process tree during the measured load, per 1,000 requests;",
+        "  peak RSS is the tree's largest resident set sampled every 100 ms.",
+        "- overhead: median latency of one request through the gateway minus the same subgraph fetches",
+        "  (recorded from that gateway) made directly one after another, both over keep-alive connections.",
+        "",
+        "## Machine",
+        "",
+        *machine_lines(tools),
+        "",
+    ])
