@@ -7,13 +7,20 @@ PYTEST_ARGS ?=
 
 .PHONY: install run test schema clean
 
-install: $(STAMP)
+GRAPHIQL := router/server/graphiql_assets/graphiql.min.js
+
+install: $(STAMP) $(GRAPHIQL)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
+
+# GraphiQL's browser files from the npm registry (pinned, integrity-checked), not vendored in git.
+$(GRAPHIQL): $(STAMP) router/server/graphiql_assets.py
+	$(BIN)/graft graphiql-assets
+	touch $(GRAPHIQL)
 
 run: install
 	$(BIN)/graft dev

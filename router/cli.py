@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 SUBGRAPHS = ("catalog", "orders", "users", "payments")
 
@@ -43,6 +44,97 @@ def _schema(args: argparse.Namespace) -> int:
     return 1 if stale else 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from router.server.command import serve
+
+    return serve(args)
+
+
+def _config_schema(args: argparse.Namespace) -> int:
+    from router.server.command import config_schema
+
+    return config_schema(args)
+
+
+def _graphiql_assets(args: argparse.Namespace) -> int:
+    from router.server.command import graphiql_assets
+
+    return graphiql_assets(args)
+
+
+def _compose(args: argparse.Namespace) -> int:
+    from router.composition import CompositionFailed, compose_from_config
+
+    try:
+        sdl = compose_from_config(args.config)
+    except CompositionFailed as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        return 1
+    if args.output:
+        with open(args.output, "w") as out:
+            out.write(sdl)
+    else:
+        sys.stdout.write(sdl)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from router.composition import CompositionFailed, compose_from_config
+    from router.composition.check import compare_schemas
+
+    try:
+        changes = compare_schemas(open(args.against).read(), compose_from_config(args.config))
+    except (CompositionFailed, OSError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for change in changes:
+        print(change)
+    breaking = [c for c in changes if c.breaking]
+    print(f"{len(breaking)} breaking, {len(changes) - len(breaking)} safe change(s)")
+    return 1 if breaking else 0
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from graphql import GraphQLError, parse, validate
+
+    from router.planning import PlanningError, QueryPlanner
+    from router.supergraph import SupergraphError, load_supergraph
+
+    try:
+        model = load_supergraph(Path(args.supergraph).read_text())
+        document = parse(Path(args.query).read_text())
+    except (OSError, SupergraphError, GraphQLError) as exc:
+        print(f"graft plan: {exc}", file=sys.stderr)
+        return 2
+    errors = validate(model.api_schema, document)
+    for error in errors:
+        print(f"graft plan: {error.message}", file=sys.stderr)
+    if errors:
+        return 2
+    try:
+        print(QueryPlanner(model).plan(document, args.operation_name).pretty(), end="")
+    except PlanningError as exc:
+        print(f"graft plan: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from subgraphs.users.tokens import TokenRequestError, token_for_user
+
+    try:
+        print(asyncio.run(token_for_user(args.user, args.scope or ())))
+    except TokenRequestError as exc:
+        print(f"graft token: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="graft", description="Graft: a GraphQL federation router in Python.")
     parser.add_argument("--log-level", default="INFO")
@@ -59,6 +151,41 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="write or check schema/<name>.graphql from each subgraph")
     p.add_argument("action", choices=("write", "check"))
     p.set_defaults(func=_schema)
+
+    from router.server.command import add_serve_arguments
+
+    p = sub.add_parser("serve", help="run the router (GraphQL over HTTP, GraphiQL, hot reload)")
+    add_serve_arguments(p)
+    p.set_defaults(func=_serve)
+
+    p = sub.add_parser("config-schema", help="print the JSON schema of router.yaml")
+    p.add_argument("--output", type=Path, help="write it to this file instead")
+    p.set_defaults(func=_config_schema)
+
+    p = sub.add_parser("graphiql-assets", help="fetch GraphiQL's files from npm into the package (make install)")
+    p.add_argument("--cache", type=Path, default=Path(".cache/npm"), help="where npm tarballs are kept")
+    p.set_defaults(func=_graphiql_assets)
+
+    p = sub.add_parser("token", help="print an access token for a user (scripts, local trials)")
+    p.add_argument("--user", required=True, help="the user's email, e.g. ada@example.com")
+    p.add_argument("--scope", action="append", help="limit to these scopes (repeatable)")
+    p.set_defaults(func=_token)
+
+    p = sub.add_parser("plan", help="print the query plan of an operation")
+    p.add_argument("--supergraph", required=True, help="supergraph SDL file")
+    p.add_argument("--query", required=True, help="file with the operation")
+    p.add_argument("--operation-name", default=None)
+    p.set_defaults(func=_plan)
+
+    p = sub.add_parser("compose", help="compose subgraph schemas into a supergraph SDL")
+    p.add_argument("--config", required=True, help="rover-style supergraph.yaml")
+    p.add_argument("-o", "--output", help="write here instead of stdout")
+    p.set_defaults(func=_compose)
+
+    p = sub.add_parser("check", help="list changes that break clients against a published supergraph")
+    p.add_argument("--config", required=True, help="rover-style supergraph.yaml")
+    p.add_argument("--against", required=True, help="the published supergraph SDL")
+    p.set_defaults(func=_check)
     return parser
 
 

@@ -20,8 +20,13 @@ class Service:
 
 
 def stack() -> list[Service]:
+    """The four subgraphs, and the router serving their composed supergraph on port 4000."""
+    from router.schema_files import SUPERGRAPH
+
     python = sys.executable
-    return [Service(name, (python, "-m", "router", "subgraph", name)) for name in SUBGRAPH_PORTS]
+    subgraphs = [Service(name, (python, "-m", "router", "subgraph", name)) for name in SUBGRAPH_PORTS]
+    router = Service("router", (python, "-m", "router", "serve", "--supergraph", str(SUPERGRAPH), "--port", "4000"))
+    return [*subgraphs, router]
 
 
 async def _pipe(name: str, colour: str, stream: asyncio.StreamReader) -> None:

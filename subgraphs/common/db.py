@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import MetaData, event, text
@@ -53,9 +54,26 @@ class Database:
             await conn.execute(text("SELECT 1"))
         return True
 
+    async def reset_sequences(self, tables: list[str]) -> None:
+        """After seeding explicit ids, PostgreSQL's serial sequences must move past them."""
+        if not self.is_postgres:
+            return
+        async with self.engine.begin() as conn:
+            for table in tables:
+                await conn.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, false) "
+                    f"FROM {table}"
+                ))
+
     def session(self) -> AsyncSession:
         return self.sessions()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
 
+
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; everything we store is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -78,6 +78,6 @@ def unauthenticated(reason: str) -> web.HTTPUnauthorized:
     """The 401 a subgraph answers for a bad token, as a GraphQL response."""
     body = {"errors": [{"message": f"Invalid token: {reason}", "extensions": {"code": "UNAUTHENTICATED"}}]}
     return web.HTTPUnauthorized(
-        body=orjson.dumps(body), content_type="application/json",
+        text=orjson.dumps(body).decode(), content_type="application/json",
         headers={"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{reason}"'},
     )

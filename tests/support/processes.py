@@ -78,3 +78,13 @@ def start_graft(name: str, args: list[str], env: dict[str, str], log_dir: Path, 
     service = RunningService(name, port, process, log_path, env)
     wait_healthy(service)
     return service
+
+
+def post_graphql(url: str, query: str, variables: dict | None = None, headers: dict | None = None) -> dict:
+    """One GraphQL POST with the standard library, for tests that talk to real processes."""
+    import json
+
+    data = json.dumps({"query": query, "variables": variables or {}}).encode()
+    request = urllib.request.Request(url, data, {"Content-Type": "application/json", **(headers or {})})
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        return json.loads(resp.read())

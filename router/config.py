@@ -1,0 +1,128 @@
+"""Router settings: router.yaml, then `GRAFT_*` environment variables on top, validated at start.
+
+Environment names use `__` between levels: `GRAFT_LISTEN__PORT=4001`,
+`GRAFT_SUBGRAPHS__CATALOG__URL=http://...`. Command-line flags win over both.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
+from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+
+
+class ConfigError(Exception):
+    """router.yaml or the environment holds something the router cannot run with."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ListenSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(4000, ge=0, le=65535)
+
+
+class SupergraphSettings(_Section):
+    path: Path | None = None
+    watch: bool = Field(True, description="Reload when the file changes.")
+    poll_interval: float = Field(1.0, gt=0, description="Seconds between checks of the file.")
+
+
+class SubgraphSettings(_Section):
+    url: HttpUrl | None = Field(None, description="Replaces the URL the supergraph names.")
+    timeout: float = Field(30.0, gt=0, description="Seconds allowed for one subgraph request.")
+
+
+class LimitSettings(_Section):
+    max_body_bytes: int = Field(2_000_000, gt=0, description="Larger request bodies get 413.")
+
+
+class CorsSettings(_Section):
+    allow_origins: list[str] = Field(default_factory=list, description='Exact origins, or ["*"].')
+    allow_credentials: bool = False
+    allow_headers: list[str] = Field(
+        default_factory=lambda: ["content-type", "authorization", "graft-include-plan", "apollographql-client-name"]
+    )
+    expose_headers: list[str] = Field(default_factory=list)
+    max_age: int = Field(600, ge=0, description="Seconds a browser may cache a preflight answer.")
+
+
+class GraphiQLSettings(_Section):
+    enabled: bool = True
+
+
+class RouterSettings(BaseSettings):
+    """Everything the router reads at start."""
+
+    model_config = SettingsConfigDict(env_prefix="GRAFT_", env_nested_delimiter="__", extra="forbid")
+
+    listen: ListenSettings = Field(default_factory=ListenSettings)
+    supergraph: SupergraphSettings = Field(default_factory=SupergraphSettings)
+    subgraphs: dict[str, SubgraphSettings] = Field(default_factory=dict)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+    cors: CorsSettings = Field(default_factory=CorsSettings)
+    graphiql: GraphiQLSettings = Field(default_factory=GraphiQLSettings)
+    config_file: Path | None = Field(None, description="The router.yaml these settings were read from.")
+    introspection: bool = True
+    dev_mode: bool = Field(False, description="Return the query plan in `extensions` on `graft-include-plan: 1`.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Command line (init arguments) over environment over router.yaml.
+        assert isinstance(init_settings, InitSettingsSource)
+        path = init_settings.init_kwargs.get("config_file")
+        yaml_data = _read_yaml(Path(path)) if path else {}
+        return init_settings, env_settings, InitSettingsSource(settings_cls, yaml_data)
+
+    def subgraph(self, name: str) -> SubgraphSettings:
+        return self.subgraphs.get(name) or SubgraphSettings()
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a mapping at the top level, not {type(data).__name__}")
+    return data
+
+
+def _describe(exc: ValidationError, source: str) -> str:
+    lines = [f"invalid router settings ({source}):"]
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        lines.append(f"  {where}: {error['msg']}")
+    return "\n".join(lines)
+
+
+def load_settings(config_path: Path | None = None, **overrides: Any) -> RouterSettings:
+    """router.yaml (if given), GRAFT_* environment, then `overrides` (whole sections or
+    nested dicts from the command line), each over the one before."""
+    source = str(config_path) if config_path else "environment"
+    try:
+        return RouterSettings(config_file=config_path, **overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from exc
+
+
+def settings_json_schema() -> str:
+    """The published JSON schema of router.yaml (`graft config-schema`)."""
+    schema = RouterSettings.model_json_schema()
+    schema["title"] = "Graft router.yaml"
+    return json.dumps(schema, indent=2, sort_keys=True)

@@ -1,0 +1,199 @@
+"""Runs a plan: fetches in order, entity representations de-duplicated, results merged by
+position, subgraph errors re-pathed to the client's paths."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from router.execution.client import SubgraphClient, SubgraphError
+from router.planning.selections import RENAMED_MARK
+from router.planning.plan import (
+    ConditionNode,
+    FetchNode,
+    FlattenNode,
+    ParallelNode,
+    PlanNode,
+    RepresentationField,
+    SequenceNode,
+)
+
+Path = list[str | int]
+
+
+@dataclass
+class ExecutionState:
+    client: SubgraphClient
+    variables: dict[str, Any]
+    headers: dict[str, str]
+    data: dict[str, Any] = field(default_factory=dict)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def execute_node(node: PlanNode | None, state: ExecutionState) -> None:
+    if node is None:
+        return
+    if isinstance(node, SequenceNode):
+        for child in node.nodes:
+            await execute_node(child, state)
+    elif isinstance(node, ParallelNode):
+        await asyncio.gather(*(execute_node(child, state) for child in node.nodes))
+    elif isinstance(node, FlattenNode):
+        await _entity_fetch(node, state)
+    elif isinstance(node, FetchNode):
+        await _root_fetch(node, state)
+    elif isinstance(node, ConditionNode):
+        branch = node.if_clause if state.variables.get(node.condition) else node.else_clause
+        await execute_node(branch, state)
+
+
+def _variables(fetch: FetchNode, state: ExecutionState) -> dict[str, Any]:
+    return {name: state.variables[name] for name in fetch.variable_usages if name in state.variables}
+
+
+async def _root_fetch(fetch: FetchNode, state: ExecutionState) -> None:
+    try:
+        result = await state.client.fetch(fetch.service_name, fetch.operation, _variables(fetch, state), state.headers)
+    except SubgraphError as exc:
+        state.errors.append(_fetch_error(exc, fetch))
+        return
+    if isinstance(result.get("data"), dict):
+        merge(state.data, unrename(result["data"]) if fetch.renames else result["data"])
+    for error in result.get("errors") or ():
+        state.errors.append(_subgraph_error(error, fetch, error.get("path")))
+
+
+async def _entity_fetch(node: FlattenNode, state: ExecutionState) -> None:
+    fetch = node.node
+    requires = dict(fetch.requires or ())
+    targets: list[list[tuple[dict, Path]]] = []
+    representations: list[dict] = []
+    seen: dict[bytes, int] = {}
+    for obj, path in objects_at(state.data, node.path):
+        fields = requires.get(obj.get("__typename"))
+        if fields is None:
+            continue
+        rep = representation(obj, fields)
+        if rep is None:
+            continue
+        key = orjson.dumps(rep)
+        if key not in seen:
+            seen[key] = len(representations)
+            representations.append(rep)
+            targets.append([])
+        targets[seen[key]].append((obj, path))
+    if not representations:
+        return
+    variables = {**_variables(fetch, state), "representations": representations}
+    try:
+        result = await state.client.fetch(fetch.service_name, fetch.operation, variables, state.headers)
+    except SubgraphError as exc:
+        state.errors.append(_fetch_error(exc, fetch))  # about the whole fetch, not one of its objects
+        return
+    entities = (result.get("data") or {}).get("_entities")
+    if fetch.renames:
+        entities = unrename(entities)
+    if isinstance(entities, list):
+        for index, entity in enumerate(entities[: len(targets)]):
+            if isinstance(entity, dict):
+                for obj, _ in targets[index]:
+                    merge(obj, entity)
+    for error in result.get("errors") or ():
+        state.errors.append(_subgraph_error(error, fetch, _entity_path(error.get("path"), targets)))
+
+
+def _entity_path(path: list | None, targets: list[list[tuple[dict, Path]]]) -> Path | None:
+    if path and len(path) >= 2 and path[0] == "_entities" and isinstance(path[1], int) and path[1] < len(targets):
+        return [*targets[path[1]][0][1], *path[2:]]
+    return None
+
+
+def representation(obj: dict, fields: tuple[RepresentationField, ...]) -> dict | None:
+    """The representation an entity fetch sends, or None when the data lacks a key field."""
+    rep: dict[str, Any] = {}
+    for f in fields:
+        if f.value is not None:
+            rep[f.name] = f.value
+            continue
+        if f.key not in obj:
+            return None
+        value = obj[f.key]
+        if f.children is not None and value is not None:
+            value = _nested(value, f.children)
+            if value is None:
+                return None
+        rep[f.name] = value
+    return rep
+
+
+def _nested(value: Any, fields: tuple[RepresentationField, ...]) -> Any:
+    if isinstance(value, list):
+        return [None if v is None else _nested(v, fields) for v in value]
+    if not isinstance(value, dict):
+        return None
+    present = tuple(f for f in fields if f.key in value)  # abstract children: only this type's fields
+    return representation(value, present)
+
+
+def objects_at(data: Any, path: tuple[str, ...]) -> list[tuple[dict, Path]]:
+    current: list[tuple[Any, Path]] = [(data, [])]
+    for segment in path:
+        step: list[tuple[Any, Path]] = []
+        for value, at in current:
+            if segment == "@":
+                if isinstance(value, list):
+                    step += [(item, [*at, i]) for i, item in enumerate(value)]
+            elif isinstance(value, dict) and value.get(segment) is not None:
+                step.append((value[segment], [*at, segment]))
+        current = step
+    return [(value, at) for value, at in current if isinstance(value, dict)]
+
+
+def unrename(value: Any) -> Any:
+    """Response keys the planner aliased to keep a subgraph query valid, back under their own."""
+    if isinstance(value, list):
+        return [unrename(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if RENAMED_MARK in key:
+            key = key[: key.index(RENAMED_MARK)]
+        out[key] = unrename(item)
+    return out
+
+
+def merge(target: dict, source: dict) -> None:
+    for key, value in source.items():
+        existing = target.get(key)
+        if isinstance(existing, dict) and isinstance(value, dict):
+            merge(existing, value)
+        elif isinstance(existing, list) and isinstance(value, list) and len(existing) == len(value):
+            for i, (old, new) in enumerate(zip(existing, value)):
+                if isinstance(old, dict) and isinstance(new, dict):
+                    merge(old, new)
+                elif new is not None or old is None:
+                    existing[i] = new
+        elif value is not None or key not in target:
+            target[key] = value
+
+
+def _subgraph_error(error: dict, fetch: FetchNode, path: Path | None) -> dict:
+    out: dict[str, Any] = {"message": error.get("message", "Subgraph error")}
+    if path:
+        out["path"] = path
+    extensions = dict(error.get("extensions") or {})
+    extensions.setdefault("serviceName", fetch.service_name)
+    out["extensions"] = extensions
+    return out
+
+
+def _fetch_error(exc: SubgraphError, fetch: FetchNode, path: Path | None = None) -> dict:
+    error: dict[str, Any] = {"message": str(exc),
+                             "extensions": {"code": "SUBREQUEST_HTTP_ERROR", "serviceName": fetch.service_name}}
+    if path:
+        error["path"] = path
+    return error

@@ -1,0 +1,17 @@
+"""Query planning: operation + supergraph → QueryPlan. Pure: no I/O, synchronous."""
+
+from router.planning.plan import (
+    ConditionNode,
+    FetchNode,
+    FlattenNode,
+    ParallelNode,
+    PlanNode,
+    QueryPlan,
+    SequenceNode,
+)
+from router.planning.planner import PlanningError, QueryPlanner
+
+__all__ = [
+    "ConditionNode", "FetchNode", "FlattenNode", "ParallelNode", "PlanNode", "PlanningError",
+    "QueryPlan", "QueryPlanner", "SequenceNode",
+]

@@ -1,0 +1,88 @@
+"""From fetch groups to plan nodes: each group's operation text, and the order they run in."""
+
+from __future__ import annotations
+
+from graphql import OperationDefinitionNode, print_ast
+
+from router.planning.groups import FetchGroup
+from router.planning.selections import RENAMED_MARK
+from router.planning.plan import FetchNode, FlattenNode, ParallelNode, PlanNode, RepresentationField, SequenceNode
+from router.supergraph.model import SupergraphModel
+
+
+def to_node(model: SupergraphModel, operation: OperationDefinitionNode, groups: list[FetchGroup],
+            roots: list[FetchGroup], mutation: bool) -> PlanNode | None:
+    live = [g for g in groups if not g.tree.empty]
+    if not live:
+        return None
+    nodes = {g.id: _fetch_node(model, operation, g) for g in live}
+    levels = _levels(live)
+    stages: list[PlanNode] = []
+    root_ids = [g.id for g in roots if g.id in nodes]
+    if mutation:
+        stages += [nodes[i] for i in root_ids]
+    else:
+        stages.append(_parallel([nodes[i] for i in root_ids]))
+    for level in range(1, max(levels.values(), default=0) + 1):
+        stages.append(_parallel([nodes[g.id] for g in live if levels[g.id] == level]))
+    stages = [s for s in stages if s is not None]
+    return stages[0] if len(stages) == 1 else SequenceNode(tuple(stages))
+
+
+def _levels(groups: list[FetchGroup]) -> dict[int, int]:
+    """A group runs after its parent and after every group that supplies its @requires."""
+    by_id = {g.id: g for g in groups}
+    levels: dict[int, int] = {}
+
+    def level(group: FetchGroup, seen: frozenset[int] = frozenset()) -> int:
+        if group.id in levels:
+            return levels[group.id]
+        if group.id in seen:
+            return 0  # a cycle would be a planner bug; keep the plan finite
+        before = [group.parent.id] if group.parent is not None else []
+        before += sorted(group.depends_on)
+        value = 1 + max((level(by_id[i], seen | {group.id}) for i in before if i in by_id), default=-1)
+        levels[group.id] = value
+        return value
+
+    for group in groups:
+        level(group)
+    return levels
+
+
+def _parallel(nodes: list[PlanNode]) -> PlanNode | None:
+    if not nodes:
+        return None
+    return nodes[0] if len(nodes) == 1 else ParallelNode(tuple(nodes))
+
+
+def _representations(model: SupergraphModel, group: FetchGroup):
+    """Per __typename the representation fields. An @interfaceObject subgraph knows only the
+    interface: objects of every implementing type are sent with the interface's name."""
+    for type_name, reps in group.representations.items():
+        yield type_name, tuple(reps)
+        if group.graph in model.types[type_name].interface_object_graphs:
+            literal = (RepresentationField("__typename", value=type_name),)
+            rest = tuple(r for r in reps if r.name != "__typename")
+            interface = model.schema.get_type(type_name)
+            for implementation in model.schema.get_possible_types(interface):  # type: ignore[arg-type]
+                if implementation.name not in group.representations:
+                    yield implementation.name, literal + rest
+
+
+def _fetch_node(model: SupergraphModel, operation: OperationDefinitionNode, group: FetchGroup) -> PlanNode:
+    used = group.tree.variables()
+    definitions = [d for d in operation.variable_definitions or () if d.variable.name.value in used]
+    variables = tuple(d.variable.name.value for d in definitions)
+    declared = [print_ast(d) for d in definitions]
+    service = model.graph_name(group.graph)
+    if not group.is_entity:
+        kind = operation.operation.value
+        head = f"{kind}({', '.join(declared)}) " if declared else f"{kind} "
+        text = head + group.tree.print()
+        return FetchNode(service, text, kind, variables, None, group.id, RENAMED_MARK in text)
+    head = "query(" + ", ".join(["$representations: [_Any!]!", *declared]) + ") "
+    body = "{\n  _entities(representations: $representations) " + group.tree.print(1) + "\n}"
+    requires = tuple(_representations(model, group))
+    fetch = FetchNode(service, head + body, "query", variables, requires, group.id, RENAMED_MARK in body)
+    return FlattenNode(group.path, fetch)

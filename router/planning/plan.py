@@ -1,0 +1,109 @@
+"""QueryPlan node types: values that print, compare and cache."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+
+@dataclass(frozen=True)
+class RepresentationField:
+    """One field of the selection that builds an entity representation from merged data."""
+
+    name: str
+    children: tuple[RepresentationField, ...] | None = None
+    source: str | None = None  # the response key it was fetched under, when aliased
+    value: str | None = None  # a literal instead (an interface object's __typename)
+
+    @property
+    def key(self) -> str:
+        return self.source or self.name
+
+
+@dataclass(frozen=True)
+class FetchNode:
+    service_name: str
+    operation: str
+    operation_kind: str = "query"
+    variable_usages: tuple[str, ...] = ()
+    # entity fetches: per __typename, the fields each representation carries (key + requires)
+    requires: tuple[tuple[str, tuple[RepresentationField, ...]], ...] | None = None
+    id: int = 0
+    renames: bool = False  # some response keys carry RENAMED_MARK aliases to strip
+
+    @property
+    def is_entity_fetch(self) -> bool:
+        return self.requires is not None
+
+
+@dataclass(frozen=True)
+class FlattenNode:
+    path: tuple[str, ...]  # response keys; "@" walks every element of a list
+    node: FetchNode
+
+
+@dataclass(frozen=True)
+class SequenceNode:
+    nodes: tuple[PlanNode, ...]
+
+
+@dataclass(frozen=True)
+class ParallelNode:
+    nodes: tuple[PlanNode, ...]
+
+
+@dataclass(frozen=True)
+class ConditionNode:
+    condition: str  # a Boolean variable
+    if_clause: PlanNode | None
+    else_clause: PlanNode | None
+
+
+PlanNode = Union[FetchNode, FlattenNode, SequenceNode, ParallelNode, ConditionNode]
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    node: PlanNode | None
+
+    def pretty(self) -> str:
+        body = _print(self.node, 1) if self.node else ""
+        return "QueryPlan {\n" + body + "}\n"
+
+    def __str__(self) -> str:
+        return self.pretty()
+
+
+def _indent(text: str, level: int) -> str:
+    pad = "  " * level
+    return "".join(pad + line + "\n" if line else "\n" for line in text.splitlines())
+
+
+def _print(node: PlanNode, level: int) -> str:
+    pad = "  " * level
+    if isinstance(node, FetchNode):
+        head = f'{pad}Fetch(service: "{node.service_name}") {{\n'
+        if node.requires is not None:
+            reps = " ".join(f"... on {t} {{ {_rep(fields)} }}" for t, fields in node.requires)
+            head += f"{pad}  {{ {reps} }} =>\n"
+        return head + _indent(node.operation, level + 1) + f"{pad}}},\n"
+    if isinstance(node, FlattenNode):
+        return f'{pad}Flatten(path: "{".".join(node.path)}") {{\n' + _print(node.node, level + 1) + f"{pad}}},\n"
+    if isinstance(node, (SequenceNode, ParallelNode)):
+        kind = "Sequence" if isinstance(node, SequenceNode) else "Parallel"
+        return f"{pad}{kind} {{\n" + "".join(_print(n, level + 1) for n in node.nodes) + f"{pad}}},\n"
+    if isinstance(node, ConditionNode):
+        out = f"{pad}Include(if: ${node.condition}) {{\n"
+        out += _print(node.if_clause, level + 1) if node.if_clause else ""
+        if node.else_clause:
+            out += f"{pad}}} Else {{\n" + _print(node.else_clause, level + 1)
+        return out + f"{pad}}},\n"
+    raise TypeError(node)
+
+
+def _rep(fields: tuple[RepresentationField, ...]) -> str:
+    return " ".join(
+        f'{f.name}: "{f.value}"' if f.value is not None else f.name if f.children is None
+        else f"{f.name} {{ {_rep(f.children)} }}"
+        for f in fields
+    )

@@ -1,0 +1,75 @@
+"""GraphiQL at GET /graphql for browsers, its files served by the router itself."""
+
+from __future__ import annotations
+
+import html
+import logging
+from pathlib import Path
+
+from aiohttp import web
+
+from router.server.graphiql_assets import ASSET_DIR, ASSET_FILES, missing_assets
+
+log = logging.getLogger("graft.graphiql")
+ASSET_PREFIX = "/graphiql/"
+_CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css"}
+
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>{title}</title>
+  <link rel="stylesheet" href="{prefix}graphiql.min.css">
+  <style>html, body, #graphiql {{ height: 100%; margin: 0; }}</style>
+</head>
+<body>
+  <div id="graphiql">Loading GraphiQL…</div>
+  <script src="{prefix}react.production.min.js"></script>
+  <script src="{prefix}react-dom.production.min.js"></script>
+  <script src="{prefix}graphiql.min.js"></script>
+  <script>
+    const fetcher = GraphiQL.createFetcher({{ url: {endpoint} }});
+    ReactDOM.createRoot(document.getElementById("graphiql")).render(
+      React.createElement(GraphiQL, {{ fetcher, defaultEditorToolsVisibility: true }})
+    );
+  </script>
+</body>
+</html>
+"""
+
+MISSING = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>GraphiQL is not installed</title></head>
+<body><h1>GraphiQL is not installed</h1>
+<p>The router has no GraphiQL files ({missing}). Run <code>make install</code>
+or <code>graft graphiql-assets</code> once (it needs npm and the npm registry), then reload.</p>
+</body></html>
+"""
+
+
+def page(endpoint: str = "/graphql", title: str = "Graft GraphiQL") -> str:
+    return PAGE.format(title=html.escape(title), prefix=ASSET_PREFIX, endpoint=f'"{endpoint}"')
+
+
+def graphiql_response(asset_dir: Path = ASSET_DIR) -> web.Response:
+    """The GraphiQL page, or a 503 page saying how to install its files."""
+    missing = missing_assets(asset_dir)
+    if missing:
+        log.error("GraphiQL files missing from %s: %s; run `graft graphiql-assets`", asset_dir, ", ".join(missing))
+        body = MISSING.format(missing=html.escape(", ".join(missing)))
+        return web.Response(status=503, text=body, content_type="text/html")
+    return web.Response(text=page(), content_type="text/html", headers={"Cache-Control": "no-cache"})
+
+
+def asset_handler(asset_dir: Path = ASSET_DIR):
+    """GET /graphiql/{name}: only the known file names, never a path."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        path = asset_dir / name
+        if name not in ASSET_FILES or not path.is_file():
+            raise web.HTTPNotFound(text=f"no GraphiQL file {name!r}; run `graft graphiql-assets`\n")
+        content_type = _CONTENT_TYPES.get(path.suffix, "text/plain")
+        return web.FileResponse(path, headers={"Content-Type": f"{content_type}; charset=utf-8",
+                                               "Cache-Control": "public, max-age=86400"})
+
+    return handler

@@ -1,0 +1,134 @@
+"""`graft serve`: one router process on uvloop, with hot reload of the supergraph file."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from router.config import RouterSettings
+from router.server.app import create_app
+from router.server.overrides import apply_subgraph_urls
+from router.server.pipeline import Gateway, Service
+from router.server.reload import FileState, Swappable, file_state, watch_file
+
+log = logging.getLogger("graft.serve")
+
+GatewayFactory = Callable[[str, RouterSettings], Gateway]
+
+
+class StartupError(Exception):
+    """The router cannot start: the message says why and what to fix."""
+
+
+def build_gateway(sdl: str, settings: RouterSettings) -> Gateway:
+    """The router core's Gateway for a supergraph SDL, with subgraph overrides from settings."""
+    try:
+        from router.gateway import Gateway as CoreGateway
+    except ImportError as exc:
+        raise StartupError(f"the router core is not installed ({exc})") from exc
+
+    return CoreGateway.from_settings(sdl, settings)
+
+
+def build_service(factory: GatewayFactory, sdl: str, settings: RouterSettings) -> Service:
+    """Subgraph URL overrides from settings applied to the SDL, then the gateway and its caches."""
+    urls = {name: str(sub.url) for name, sub in settings.subgraphs.items() if sub.url is not None}
+    return Service.build(factory(apply_subgraph_urls(sdl, urls), settings), settings)
+
+
+def supergraph_path(settings: RouterSettings) -> Path:
+    path = settings.supergraph.path
+    if path is None:
+        raise StartupError("no supergraph: pass --supergraph PATH or set supergraph.path in router.yaml")
+    return path
+
+
+def load_service(settings: RouterSettings, factory: GatewayFactory) -> tuple[Service, FileState]:
+    """Read and build the supergraph once; any problem becomes a StartupError naming the file."""
+    path = supergraph_path(settings)
+    try:
+        state = file_state(path)
+        sdl = path.read_text()
+    except OSError as exc:
+        raise StartupError(f"cannot read supergraph {path}: {exc.strerror}") from exc
+    try:
+        service = build_service(factory, sdl, settings)
+    except StartupError:
+        raise
+    except Exception as exc:
+        raise StartupError(f"supergraph {path} is invalid: {exc}") from exc
+    return service, state
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def _watch_parent(parent_pid: int, stop: asyncio.Event) -> None:
+    """A worker stops when its supervisor is gone (killed without a chance to stop us)."""
+    while os.getppid() == parent_pid:
+        await asyncio.sleep(1.0)
+    log.warning("supervisor %d is gone; stopping", parent_pid)
+    stop.set()
+
+
+async def run_server(settings: RouterSettings, factory: GatewayFactory = build_gateway, *,
+                     reuse_port: bool = False, stop: asyncio.Event | None = None) -> None:
+    service, state = load_service(settings, factory)
+    services: Swappable[Service] = Swappable(service)
+    runner = web.AppRunner(create_app(settings, services), access_log=None, handle_signals=False)
+    await runner.setup()
+    stop = stop or asyncio.Event()
+    _stop_on_signals(stop)
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        site = web.TCPSite(runner, settings.listen.host, settings.listen.port, reuse_port=reuse_port)
+        try:
+            await site.start()
+        except OSError as exc:
+            raise StartupError(f"cannot listen on {settings.listen.host}:{settings.listen.port}: {exc.strerror}") from exc
+        log.info("router listening on http://%s:%d/graphql (pid %d, %s loop, supergraph %s)",
+                 settings.listen.host, settings.listen.port, os.getpid(),
+                 type(asyncio.get_running_loop()).__module__.split(".")[0], service.gateway.supergraph_sha[:12])
+        if settings.supergraph.watch:
+            def rebuild(sdl: str) -> Service:
+                return build_service(factory, sdl, settings)
+
+            tasks.append(asyncio.create_task(watch_file(
+                supergraph_path(settings), services, rebuild,
+                interval=settings.supergraph.poll_interval, initial=state)))
+        if parent := os.environ.get("GRAFT_SUPERVISOR_PID"):
+            tasks.append(asyncio.create_task(_watch_parent(int(parent), stop)))
+        await stop.wait()
+        log.info("stopping (pid %d)", os.getpid())
+    finally:
+        for task in tasks:
+            task.cancel()
+        await runner.cleanup()  # stops listening, lets in-flight requests finish
+        await services.aclose()
+
+
+def run_worker(settings: RouterSettings, *, reuse_port: bool = False, factory: GatewayFactory = build_gateway) -> int:
+    """Run one server process to completion on uvloop (asyncio where uvloop is missing)."""
+    try:
+        import uvloop
+
+        loop_factory = uvloop.new_event_loop
+    except ImportError:  # pragma: no cover - uvloop is a dependency on every supported platform
+        loop_factory = None
+    try:
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            runner.run(run_server(settings, factory, reuse_port=reuse_port))
+    except StartupError as exc:
+        print(f"graft serve: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,318 @@
+"""The catalog's Federation 2 schema, code-first with strawberry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import strawberry
+import strawberry.federation
+from aiohttp import web
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import Select
+
+from auth import scopes
+from subgraphs.catalog import inventory, models
+from subgraphs.catalog.loaders import Loaders
+from subgraphs.common.db import Database
+from subgraphs.common.errors import CONFLICT, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, graphql_error, parse_id
+from subgraphs.common.identity import Identity
+from subgraphs.common.relay import CursorError, decode_cursor, encode_cursor, page_size
+from subgraphs.common.strawberry_types import Money, PageInfo
+from subgraphs.common.strawberry_view import FederatedSchema
+
+
+@dataclass
+class Context:
+    request: web.Request
+    response: web.StreamResponse
+    db: Database
+    loaders: Loaders
+    identity: Identity
+
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.federation.type(keys=["id"])
+class Category:
+    id: strawberry.ID
+    name: str
+    slug: str
+
+    @strawberry.field
+    async def products(self, info: Info, first: int = 20, after: str | None = None) -> ProductConnection:
+        size, after_id = _page_args(first, after)
+        loaders = info.context.loaders
+        rows = await loaders.products_page_by_category.load((int(self.id), after_id, size + 1))
+        total = await loaders.product_count_by_category.load(int(self.id))
+        return ProductConnection.of(rows, size, after_id, total)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID, **_: object) -> Category | None:
+        row = await info.context.loaders.category_by_id.load(parse_id(id, "Category"))
+        return category_from_row(row) if row else None
+
+
+@strawberry.federation.type(keys=["id", "sku"], description="Something the marketplace sells.")
+class Product:
+    id: strawberry.ID = strawberry.federation.field(tags=["public"])
+    sku: str = strawberry.federation.field(tags=["public"])
+    name: str = strawberry.federation.field(tags=["public"])
+    description: str
+    price: Money = strawberry.federation.field(tags=["public"])
+    weight: int = strawberry.federation.field(description="Shipping weight in grams.")
+    stock: int
+    in_stock: bool
+    cost_price: Money = strawberry.federation.field(inaccessible=True)
+    category_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def category(self, info: Info) -> Category:
+        return category_from_row(await info.context.loaders.category_by_id.load(self.category_id))
+
+    @classmethod
+    async def resolve_reference(
+        cls, info: Info, id: strawberry.ID | None = None, sku: str | None = None, **_: object
+    ) -> Product | None:
+        loaders = info.context.loaders
+        row = await (loaders.product_by_id.load(parse_id(id, "Product")) if id is not None
+                     else loaders.product_by_sku.load(sku or ""))
+        return product_from_row(row) if row else None
+
+
+@strawberry.type
+class ProductEdge:
+    cursor: str
+    node: Product
+
+
+@strawberry.type
+class ProductConnection:
+    edges: list[ProductEdge]
+    page_info: PageInfo
+    total_count: int
+
+    @classmethod
+    def of(cls, rows: list[models.Product], size: int, after_id: int, total: int) -> ProductConnection:
+        """`rows` holds up to size + 1 products: the extra one only says there is a next page."""
+        edges = [ProductEdge(cursor=encode_cursor("product", r.id), node=product_from_row(r)) for r in rows[:size]]
+        info = PageInfo(
+            has_next_page=len(rows) > size, has_previous_page=after_id > 0,
+            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
+        )
+        return cls(edges=edges, page_info=info, total_count=total)
+
+
+@strawberry.federation.type(inaccessible=True)
+class ReservedItem:
+    product_id: strawberry.ID
+    quantity: int
+    unit_price: Money
+    weight: int
+    sku: str
+    name: str
+
+
+@strawberry.input
+class MoneyInput:
+    amount: int
+    currency: str = "USD"
+
+
+@strawberry.input
+class CreateProductInput:
+    sku: str
+    name: str
+    category_id: strawberry.ID
+    price: MoneyInput
+    weight: int
+    description: str = ""
+    stock: int = 0
+    cost_price: MoneyInput | None = strawberry.federation.field(default=None, inaccessible=True)
+
+
+@strawberry.input
+class UpdateProductInput:
+    name: str | None = None
+    description: str | None = None
+    category_id: strawberry.ID | None = None
+    price: MoneyInput | None = None
+    weight: int | None = None
+    cost_price: MoneyInput | None = strawberry.federation.field(default=None, inaccessible=True)
+
+
+@strawberry.federation.input(inaccessible=True)
+class StockItemInput:
+    product_id: strawberry.ID
+    quantity: int
+
+
+def product_from_row(row: models.Product) -> Product:
+    return Product(
+        id=strawberry.ID(str(row.id)), sku=row.sku, name=row.name, description=row.description,
+        price=Money(amount=row.price, currency=row.currency), weight=row.weight, stock=row.stock,
+        in_stock=row.stock > 0, cost_price=Money(amount=row.cost_price, currency=row.currency),
+        category_id=row.category_id,
+    )
+
+
+def category_from_row(row: models.Category) -> Category:
+    return Category(id=strawberry.ID(str(row.id)), name=row.name, slug=row.slug)
+
+
+def _page_args(first: int | None, after: str | None) -> tuple[int, int]:
+    try:
+        return page_size(first), decode_cursor("product", after) if after else 0
+    except (CursorError, ValueError) as exc:
+        raise graphql_error(str(exc)) from None
+
+
+def _filtered(query: Select, category_id: int | None, search: str | None) -> Select:
+    if category_id is not None:
+        query = query.where(models.Product.category_id == category_id)
+    if search:
+        # the client's % and _ are text, not wildcards
+        literal = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{literal}%"
+        query = query.where(or_(func.lower(models.Product.name).like(pattern, escape="\\"),
+                                func.lower(models.Product.description).like(pattern, escape="\\")))
+    return query
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="One product, by exactly one of its keys.")
+    async def product(self, info: Info, id: strawberry.ID | None = None, sku: str | None = None) -> Product | None:
+        if (id is None) == (sku is None):
+            raise graphql_error("Give exactly one of id or sku")
+        return await Product.resolve_reference(info, id=id, sku=sku)
+
+    @strawberry.field
+    async def products(
+        self, info: Info, first: int = 20, after: str | None = None,
+        category_id: strawberry.ID | None = None, search: str | None = None,
+    ) -> ProductConnection:
+        size, after_id = _page_args(first, after)
+        category = parse_id(category_id, "Category") if category_id is not None else None
+        async with info.context.db.session() as session:
+            total = await session.scalar(_filtered(select(func.count(models.Product.id)), category, search))
+            page = _filtered(select(models.Product), category, search).where(models.Product.id > after_id)
+            rows = (await session.scalars(page.order_by(models.Product.id).limit(size + 1))).all()
+        return ProductConnection.of(list(rows), size, after_id, total or 0)
+
+    @strawberry.field
+    async def categories(self, info: Info) -> list[Category]:
+        async with info.context.db.session() as session:
+            rows = await session.scalars(select(models.Category).order_by(models.Category.id))
+            return [category_from_row(row) for row in rows]
+
+
+def _require(identity: Identity, scope: str) -> None:
+    if identity.anonymous:
+        raise graphql_error("Sign in first", UNAUTHENTICATED)
+    if not identity.has_scope(scope):
+        raise graphql_error(f"This needs the {scope} scope", FORBIDDEN)
+
+
+def _check_product_values(name: str | None, price: MoneyInput | None, weight: int | None) -> None:
+    if name is not None and not name.strip():
+        raise graphql_error("Product name must not be empty")
+    if price is not None and price.amount < 0:
+        raise graphql_error("Price must not be negative")
+    if price is not None and (len(price.currency) != 3 or not price.currency.isupper()):
+        raise graphql_error(f"Currency must be an ISO 4217 code like USD, got {price.currency!r}")
+    if weight is not None and weight <= 0:
+        raise graphql_error("Weight must be a positive number of grams")
+
+
+async def _category_exists(info: Info, category_id: int) -> None:
+    if await info.context.loaders.category_by_id.load(category_id) is None:
+        raise graphql_error(f"Unknown category {category_id}", NOT_FOUND)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def create_product(self, info: Info, input: CreateProductInput) -> Product:
+        _require(info.context.identity, scopes.CATALOG_WRITE)
+        _check_product_values(input.name, input.price, input.weight)
+        if input.stock < 0:
+            raise graphql_error("Stock must not be negative")
+        category_id = parse_id(input.category_id, "Category")
+        await _category_exists(info, category_id)
+        cost = input.cost_price or input.price
+        row = models.Product(
+            sku=input.sku.strip(), name=input.name.strip(), description=input.description,
+            category_id=category_id, price=input.price.amount, currency=input.price.currency,
+            cost_price=cost.amount, weight=input.weight, stock=input.stock,
+        )
+        try:
+            async with info.context.db.session() as session, session.begin():
+                session.add(row)
+        except IntegrityError:
+            raise graphql_error(f"A product with SKU {input.sku!r} already exists", CONFLICT) from None
+        return product_from_row(row)
+
+    @strawberry.mutation
+    async def update_product(self, info: Info, id: strawberry.ID, input: UpdateProductInput) -> Product:
+        _require(info.context.identity, scopes.CATALOG_WRITE)
+        _check_product_values(input.name, input.price, input.weight)
+        product_id = parse_id(id, "Product")
+        if input.category_id is not None:
+            await _category_exists(info, parse_id(input.category_id, "Category"))
+        async with info.context.db.session() as session, session.begin():
+            row = await session.get(models.Product, product_id)
+            if row is None:
+                raise graphql_error(f"Unknown product {id}", NOT_FOUND)
+            _apply_update(row, input)
+        return product_from_row(row)
+
+    @strawberry.mutation
+    async def adjust_stock(self, info: Info, product_id: strawberry.ID, delta: int) -> Product:
+        _require(info.context.identity, scopes.CATALOG_WRITE)
+        pid = parse_id(product_id, "Product")
+        async with info.context.db.session() as session, session.begin():
+            row = await session.get(models.Product, pid, with_for_update=True)
+            if row is None:
+                raise graphql_error(f"Unknown product {product_id}", NOT_FOUND)
+            if row.stock + delta < 0:
+                raise graphql_error(f"Stock of {row.sku} cannot go below zero ({row.stock} {delta:+d})",
+                                    inventory.INSUFFICIENT_STOCK)
+            row.stock += delta
+        return product_from_row(row)
+
+    @strawberry.federation.mutation(inaccessible=True, description="Orders holds stock for a new order.")
+    async def reserve_stock(
+        self, info: Info, reservation_id: strawberry.ID, items: list[StockItemInput]
+    ) -> list[ReservedItem]:
+        _require(info.context.identity, "orders:write")
+        wanted = [(parse_id(item.product_id, "Product"), item.quantity) for item in items]
+        lines = await inventory.reserve(info.context.db, str(reservation_id), wanted)
+        return [
+            ReservedItem(
+                product_id=strawberry.ID(str(line.product.id)), quantity=line.quantity,
+                unit_price=Money(amount=line.unit_price, currency=line.product.currency),
+                weight=line.product.weight, sku=line.product.sku, name=line.product.name,
+            )
+            for line in lines
+        ]
+
+    @strawberry.federation.mutation(inaccessible=True, description="Returns an order's held stock, once.")
+    async def release_stock(self, info: Info, reservation_id: strawberry.ID) -> bool:
+        _require(info.context.identity, "orders:write")
+        return await inventory.release(info.context.db, str(reservation_id))
+
+
+def _apply_update(row: models.Product, input: UpdateProductInput) -> None:
+    for name in ("name", "description", "weight"):
+        if (value := getattr(input, name)) is not None:
+            setattr(row, name, value.strip() if isinstance(value, str) and name == "name" else value)
+    if input.category_id is not None:
+        row.category_id = int(input.category_id)
+    if input.price is not None:
+        row.price, row.currency = input.price.amount, input.price.currency
+    if input.cost_price is not None:
+        row.cost_price = input.cost_price.amount
+
+
+schema = FederatedSchema(query=Query, mutation=Mutation, federation_version="2.7")

@@ -1,0 +1,26 @@
+"""The catalog subgraph as an aiohttp application (strawberry's aiohttp view)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from strawberry.printer import print_schema
+
+from subgraphs.catalog.loaders import Loaders
+from subgraphs.catalog.models import Base
+from subgraphs.catalog.schema import Context, schema
+from subgraphs.catalog.seed import seed
+from subgraphs.common import app as common
+from subgraphs.common.db import Database
+from subgraphs.common.settings import SubgraphSettings
+from subgraphs.common.strawberry_view import SubgraphView
+
+
+def create_app(settings: SubgraphSettings) -> web.Application:
+    db = Database(settings.database_url, Base.metadata, schema=settings.database_schema)
+    view = SubgraphView(schema, lambda request, response, db, identity: Context(
+        request=request, response=response, db=db, loaders=Loaders(db), identity=identity))
+    return common.create_app(settings, db, view, seed=seed)
+
+
+def sdl() -> str:
+    return print_schema(schema)

@@ -1,0 +1,37 @@
+"""strawberry's aiohttp view with the per-request context every strawberry subgraph needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+import strawberry.federation
+from aiohttp import web
+from strawberry.aiohttp.views import GraphQLView
+
+from subgraphs.common.app import DATABASE, request_identity
+from subgraphs.common.db import Database
+from subgraphs.common.identity import Identity
+
+ContextFactory = Callable[[web.Request, web.StreamResponse, Database, Identity], Any]
+
+
+class SubgraphView(GraphQLView):
+    """Verifies the caller before any resolver runs; a bad token never reaches the schema."""
+
+    def __init__(self, schema: strawberry.Schema, make_context: ContextFactory) -> None:
+        super().__init__(schema=schema, graphql_ide=None)
+        self.make_context = make_context
+
+    async def get_context(self, request: web.Request, response: web.StreamResponse) -> Any:
+        identity = await request_identity(request)
+        return self.make_context(request, response, request.app[DATABASE], identity)
+
+
+class FederatedSchema(strawberry.federation.Schema):
+    """Logs only unexpected errors: a GraphQLError with a code is an answer to the client."""
+
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        unexpected = [e for e in errors if not (getattr(e, "extensions", None) or {}).get("code")]
+        super().process_errors(unexpected, execution_context)

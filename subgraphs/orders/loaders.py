@@ -1,0 +1,65 @@
+"""Per-request DataLoaders for orders, their items, and each buyer's orders."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from aiodataloader import DataLoader
+from sqlalchemy import func, select
+
+from subgraphs.common.db import Database
+from subgraphs.common.loaders import many_per_key, one_per_key
+from subgraphs.orders.models import Order, OrderItem
+
+# (buyer id, order id the page starts below — newest first, page size)
+PageKey = tuple[int, int, int]
+NO_CURSOR = 2**31 - 1
+
+
+@dataclass
+class Loaders:
+    db: Database
+    order_by_id: DataLoader = field(init=False)
+    items_by_order: DataLoader = field(init=False)
+    orders_page_by_buyer: DataLoader = field(init=False)
+    order_count_by_buyer: DataLoader = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.order_by_id = DataLoader(self._orders)
+        self.items_by_order = DataLoader(self._items)
+        self.orders_page_by_buyer = DataLoader(self._pages)
+        self.order_count_by_buyer = DataLoader(self._counts)
+
+    async def _orders(self, ids: list[int]) -> list[Order | None]:
+        async with self.db.session() as session:
+            return one_per_key(await session.scalars(select(Order).where(Order.id.in_(ids))), ids, lambda o: o.id)
+
+    async def _items(self, order_ids: list[int]) -> list[list[OrderItem]]:
+        async with self.db.session() as session:
+            rows = await session.scalars(
+                select(OrderItem).where(OrderItem.order_id.in_(order_ids)).order_by(OrderItem.id)
+            )
+            return many_per_key(rows, order_ids, lambda i: i.order_id)
+
+    async def _pages(self, keys: list[PageKey]) -> list[list[Order]]:
+        by_shape: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for buyer_id, before, size in keys:
+            by_shape[(before, size)].append(buyer_id)
+        pages: dict[PageKey, list[Order]] = defaultdict(list)
+        async with self.db.session() as session:
+            for (before, size), buyers in by_shape.items():
+                rank = func.row_number().over(partition_by=Order.buyer_id, order_by=Order.id.desc()).label("rank")
+                inner = select(Order.id, rank).where(Order.buyer_id.in_(buyers), Order.id < before).subquery()
+                query = select(Order).join(inner, inner.c.id == Order.id).where(inner.c.rank <= size)
+                for order in await session.scalars(query.order_by(Order.id.desc())):
+                    pages[(order.buyer_id, before, size)].append(order)
+        return [pages.get(key, []) for key in keys]
+
+    async def _counts(self, buyers: list[int]) -> list[int]:
+        async with self.db.session() as session:
+            rows = await session.execute(
+                select(Order.buyer_id, func.count()).where(Order.buyer_id.in_(buyers)).group_by(Order.buyer_id)
+            )
+            counts = {buyer: count for buyer, count in rows}
+        return [counts.get(b, 0) for b in buyers]

@@ -1,0 +1,216 @@
+"""The orders subgraph's Federation 2 schema, code-first with strawberry."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+import strawberry
+import strawberry.federation
+from aiohttp import web
+from graphql import GraphQLError
+
+from subgraphs.common.app import HTTP
+from subgraphs.common.db import Database, as_utc
+from subgraphs.common.errors import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, graphql_error, parse_id
+from subgraphs.common.identity import Identity
+from subgraphs.common.relay import CursorError, decode_cursor, encode_cursor, page_size
+from subgraphs.common.seeddata import shipping_for_weight
+from subgraphs.common.settings import peer_url
+from subgraphs.common.strawberry_types import Money, PageInfo
+from subgraphs.common.strawberry_view import FederatedSchema
+from subgraphs.orders import models, placing
+from subgraphs.orders.loaders import NO_CURSOR, Loaders
+
+
+@dataclass
+class Context:
+    request: web.Request
+    response: web.StreamResponse
+    db: Database
+    loaders: Loaders
+    identity: Identity
+
+    def catalog(self) -> placing.Catalog:
+        return placing.Catalog(self.request.app[HTTP], peer_url("catalog"), self.identity)
+
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.enum
+class OrderStatus(enum.Enum):
+    PLACED = "PLACED"
+    PAID = "PAID"
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"
+    CANCELLED = "CANCELLED"
+
+
+def _may_see(identity: Identity, buyer_id: int) -> None:
+    """A shopper sees only their own orders; an admin sees all."""
+    if identity.anonymous:
+        raise graphql_error("Sign in to see orders", UNAUTHENTICATED)
+    if identity.user_id != buyer_id and not identity.is_admin:
+        raise graphql_error("These orders belong to someone else", FORBIDDEN)
+
+
+@strawberry.federation.type(keys=["id"])
+class User:
+    id: strawberry.ID
+
+    @strawberry.field(description="The user's orders, newest first.")
+    async def orders(self, info: Info, first: int = 20, after: str | None = None) -> OrderConnection:
+        buyer_id = parse_id(self.id, "User")
+        _may_see(info.context.identity, buyer_id)
+        try:
+            size, before = page_size(first), decode_cursor("order", after) if after else NO_CURSOR
+        except (CursorError, ValueError) as exc:
+            raise graphql_error(str(exc)) from None
+        loaders = info.context.loaders
+        rows = await loaders.orders_page_by_buyer.load((buyer_id, before, size + 1))
+        total = await loaders.order_count_by_buyer.load(buyer_id)
+        edges = [OrderEdge(cursor=encode_cursor("order", r.id), node=order_from_row(r)) for r in rows[:size]]
+        page = PageInfo(
+            has_next_page=len(rows) > size, has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
+        )
+        return OrderConnection(edges=edges, page_info=page, total_count=total)
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID, **_: object) -> User:
+        return cls(id=id)
+
+
+@strawberry.federation.type(keys=["id"])
+class Product:
+    id: strawberry.ID
+    sku: str = strawberry.federation.field(external=True)
+    grams: strawberry.Private[int | None] = None
+
+    @strawberry.federation.field(external=True)
+    def weight(self) -> int:
+        return self._grams()
+
+    @strawberry.federation.field(requires=["weight"], description="Shipping for one of this product alone.")
+    def shipping_estimate(self) -> Money:
+        return Money(amount=shipping_for_weight(self._grams()), currency="USD")
+
+    def _grams(self) -> int:
+        if self.grams is None:
+            raise graphql_error("The product's weight must come with the representation")
+        return self.grams
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID, weight: int | None = None, sku: str = "", **_: object) -> Product:
+        return cls(id=id, sku=sku, grams=weight)
+
+
+@strawberry.type
+class OrderItem:
+    product: Product = strawberry.federation.field(provides=["sku"])
+    quantity: int
+    unit_price: Money
+
+
+@strawberry.federation.type(keys=["id"])
+class Order:
+    id: strawberry.ID
+    number: str
+    status: OrderStatus
+    buyer: User
+    subtotal: Money
+    shipping: Money
+    total: Money
+    created_at: datetime
+    row_id: strawberry.Private[int]
+    currency: strawberry.Private[str]
+
+    @strawberry.field
+    async def items(self, info: Info) -> list[OrderItem]:
+        rows = await info.context.loaders.items_by_order.load(self.row_id)
+        return [
+            OrderItem(product=Product(id=strawberry.ID(str(r.product_id)), sku=r.sku), quantity=r.quantity,
+                      unit_price=Money(amount=r.unit_price, currency=self.currency))
+            for r in rows
+        ]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID, **_: object) -> Order | GraphQLError | None:
+        row = await info.context.loaders.order_by_id.load(parse_id(id, "Order"))
+        if row is None:
+            return None
+        try:
+            _may_see(info.context.identity, row.buyer_id)
+        except GraphQLError as error:
+            return error
+        return order_from_row(row)
+
+
+@strawberry.type
+class OrderEdge:
+    cursor: str
+    node: Order
+
+
+@strawberry.type
+class OrderConnection:
+    edges: list[OrderEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.input
+class OrderItemInput:
+    product_id: strawberry.ID
+    quantity: int
+
+
+def order_from_row(row: models.Order) -> Order:
+    money = lambda amount: Money(amount=amount, currency=row.currency)  # noqa: E731
+    return Order(
+        id=strawberry.ID(str(row.id)), number=row.number, status=OrderStatus(row.status),
+        buyer=User(id=strawberry.ID(str(row.buyer_id))), subtotal=money(row.subtotal),
+        shipping=money(row.shipping), total=money(row.subtotal + row.shipping), created_at=as_utc(row.created_at),
+        row_id=row.id, currency=row.currency,
+    )
+
+
+async def _own_order(info: Info, id: strawberry.ID) -> models.Order:
+    row = await info.context.loaders.order_by_id.load(parse_id(id, "Order"))
+    if row is None:
+        raise graphql_error(f"Unknown order {id}", NOT_FOUND)
+    _may_see(info.context.identity, row.buyer_id)
+    return row
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def order(self, info: Info, id: strawberry.ID) -> Order | None:
+        row = await info.context.loaders.order_by_id.load(parse_id(id, "Order"))
+        if row is None:
+            return None
+        _may_see(info.context.identity, row.buyer_id)
+        return order_from_row(row)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Reserves stock in the catalog and snapshots each price.")
+    async def place_order(self, info: Info, items: list[OrderItemInput]) -> Order:
+        identity = info.context.identity
+        if identity.user_id is None:
+            raise graphql_error("Sign in to place an order", UNAUTHENTICATED)
+        lines = placing.order_lines([(parse_id(i.product_id, "Product"), i.quantity) for i in items])
+        row = await placing.place_order(info.context.db, info.context.catalog(), identity.user_id, lines)
+        return order_from_row(row)
+
+    @strawberry.mutation
+    async def cancel_order(self, info: Info, id: strawberry.ID) -> Order:
+        row = await _own_order(info, id)
+        return order_from_row(await placing.cancel_order(info.context.db, info.context.catalog(), row))
+
+
+schema = FederatedSchema(query=Query, mutation=Mutation, types=[Product], federation_version="2.7")

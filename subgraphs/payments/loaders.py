@@ -1,0 +1,39 @@
+"""Per-request DataLoaders for payments and refunds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aiodataloader import DataLoader
+from sqlalchemy import select
+
+from subgraphs.common.db import Database
+from subgraphs.common.loaders import many_per_key, one_per_key
+from subgraphs.payments.models import Payment, Refund
+
+
+@dataclass
+class Loaders:
+    db: Database
+    payment_by_id: DataLoader = field(init=False)
+    payments_by_order: DataLoader = field(init=False)
+    refunds_by_payment: DataLoader = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.payment_by_id = DataLoader(self._payments)
+        self.payments_by_order = DataLoader(self._by_order)
+        self.refunds_by_payment = DataLoader(self._refunds)
+
+    async def _payments(self, ids: list[int]) -> list[Payment | None]:
+        async with self.db.session() as session:
+            return one_per_key(await session.scalars(select(Payment).where(Payment.id.in_(ids))), ids, lambda p: p.id)
+
+    async def _by_order(self, order_ids: list[int]) -> list[list[Payment]]:
+        async with self.db.session() as session:
+            rows = await session.scalars(select(Payment).where(Payment.order_id.in_(order_ids)).order_by(Payment.id))
+            return many_per_key(rows, order_ids, lambda p: p.order_id)
+
+    async def _refunds(self, payment_ids: list[int]) -> list[list[Refund]]:
+        async with self.db.session() as session:
+            rows = await session.scalars(select(Refund).where(Refund.payment_id.in_(payment_ids)).order_by(Refund.id))
+            return many_per_key(rows, payment_ids, lambda r: r.payment_id)

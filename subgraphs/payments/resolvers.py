@@ -1,0 +1,147 @@
+"""Resolvers bound to schema.graphql (ariadne, schema-first)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from ariadne import MutationType, ObjectType, QueryType, ScalarType
+from ariadne.contrib.federation import FederatedObjectType
+from graphql import GraphQLError, GraphQLResolveInfo
+
+from auth import scopes
+from subgraphs.common.app import HTTP
+from subgraphs.common.db import Database, as_utc
+from subgraphs.common.errors import FORBIDDEN, UNAUTHENTICATED, graphql_error, parse_id
+from subgraphs.common.identity import Identity
+from subgraphs.common.settings import peer_url
+from subgraphs.payments import models, paying
+from subgraphs.payments.loaders import Loaders
+from subgraphs.payments.providers import PaymentProvider
+
+
+@dataclass
+class Context:
+    request: web.Request
+    db: Database
+    loaders: Loaders
+    identity: Identity
+    provider: PaymentProvider
+
+    def orders(self) -> paying.Orders:
+        return paying.Orders(self.request.app[HTTP], peer_url("orders"), self.identity)
+
+
+query = QueryType()
+mutation = MutationType()
+payment = FederatedObjectType("Payment")
+order = FederatedObjectType("Order")
+refund = ObjectType("Refund")
+datetime_scalar = ScalarType("DateTime")
+
+payment.set_alias("createdAt", "created_at")
+refund.set_alias("createdAt", "created_at")
+
+
+@datetime_scalar.serializer
+def serialize_datetime(value: datetime) -> str:
+    return as_utc(value).isoformat()
+
+
+def _ctx(info: GraphQLResolveInfo) -> Context:
+    return info.context
+
+
+def _may_see(identity: Identity, buyer_id: int) -> None:
+    if identity.anonymous:
+        raise graphql_error("Sign in to see payments", UNAUTHENTICATED)
+    if identity.user_id != buyer_id and not identity.has_scope(scopes.PAYMENTS_ADMIN):
+        raise graphql_error("These payments belong to someone else", FORBIDDEN)
+
+
+async def _visible(info: GraphQLResolveInfo, payment_id: int) -> models.Payment | None:
+    row = await _ctx(info).loaders.payment_by_id.load(payment_id)
+    if row is not None:
+        _may_see(_ctx(info).identity, row.buyer_id)
+    return row
+
+
+@query.field("payment")
+async def resolve_payment(_: Any, info: GraphQLResolveInfo, id: str) -> models.Payment | None:
+    return await _visible(info, parse_id(id, "Payment"))
+
+
+@payment.reference_resolver
+async def resolve_payment_reference(_: Any, info: GraphQLResolveInfo, representation: dict) -> Any:
+    try:
+        return await _visible(info, parse_id(representation["id"], "Payment"))
+    except GraphQLError as error:
+        return error
+
+
+@payment.field("amount")
+def resolve_amount(row: models.Payment, _: GraphQLResolveInfo) -> dict:
+    return {"amount": row.amount, "currency": row.currency}
+
+
+@payment.field("order")
+def resolve_payment_order(row: models.Payment, _: GraphQLResolveInfo) -> dict:
+    return {"id": str(row.order_id)}
+
+
+@payment.field("refunds")
+async def resolve_refunds(row: models.Payment, info: GraphQLResolveInfo) -> list[dict]:
+    refunds = await _ctx(info).loaders.refunds_by_payment.load(row.id)
+    return [{"id": r.id, "amount": {"amount": r.amount, "currency": row.currency}, "created_at": r.created_at}
+            for r in refunds]
+
+
+@order.reference_resolver
+def resolve_order_reference(_: Any, __: GraphQLResolveInfo, representation: dict) -> dict:
+    return {"id": representation["id"]}
+
+
+async def _order_payments(order_ref: dict, info: GraphQLResolveInfo) -> list[models.Payment]:
+    rows = await _ctx(info).loaders.payments_by_order.load(parse_id(order_ref["id"], "Order"))
+    for row in rows[:1]:
+        _may_see(_ctx(info).identity, row.buyer_id)
+    return rows
+
+
+@order.field("payments")
+async def resolve_order_payments(order_ref: dict, info: GraphQLResolveInfo) -> list[models.Payment]:
+    return await _order_payments(order_ref, info)
+
+
+@order.field("paymentStatus")
+async def resolve_payment_status(order_ref: dict, info: GraphQLResolveInfo) -> str:
+    statuses = {p.status for p in await _order_payments(order_ref, info)}
+    for status, answer in (("SUCCEEDED", "PAID"), ("PARTIALLY_REFUNDED", "PARTIALLY_REFUNDED"), ("REFUNDED", "REFUNDED")):
+        if status in statuses:
+            return answer
+    return "UNPAID"
+
+
+@mutation.field("payOrder")
+async def resolve_pay_order(_: Any, info: GraphQLResolveInfo, orderId: str, paymentMethod: str) -> models.Payment:
+    ctx = _ctx(info)
+    if ctx.identity.anonymous:
+        raise graphql_error("Sign in to pay", UNAUTHENTICATED)
+    if not paymentMethod.strip():
+        raise graphql_error("paymentMethod must not be empty")
+    return await paying.pay_order(ctx.db, ctx.provider, ctx.orders(), parse_id(orderId, "Order"), paymentMethod.strip())
+
+
+@mutation.field("refundPayment")
+async def resolve_refund_payment(_: Any, info: GraphQLResolveInfo, id: str, amount: dict | None = None) -> models.Payment:
+    ctx = _ctx(info)
+    if ctx.identity.anonymous:
+        raise graphql_error("Sign in to refund", UNAUTHENTICATED)
+    if not ctx.identity.has_scope(scopes.PAYMENTS_ADMIN):
+        raise graphql_error("Refunds need the payments:admin scope", FORBIDDEN)
+    return await paying.refund_payment(ctx.db, ctx.provider, parse_id(id, "Payment"), amount)
+
+
+bindables = [query, mutation, payment, order, refund, datetime_scalar]

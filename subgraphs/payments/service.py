@@ -1,0 +1,44 @@
+"""The payments subgraph as an aiohttp application (ariadne, schema-first)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+from ariadne import load_schema_from_path
+from ariadne.contrib.federation import make_federated_schema
+
+from subgraphs.common import app as common
+from subgraphs.common.ariadne_view import ariadne_handler, served_sdl
+from subgraphs.common.db import Database
+from subgraphs.common.settings import SubgraphSettings
+from subgraphs.payments.loaders import Loaders
+from subgraphs.payments.models import Base
+from subgraphs.payments.providers import PaymentProvider, provider_from_env
+from subgraphs.payments.resolvers import Context, bindables
+from subgraphs.payments.seed import seed
+
+type_defs = load_schema_from_path(str(Path(__file__).with_name("schema.graphql")))
+schema = make_federated_schema(type_defs, *bindables)
+PROVIDER = web.AppKey("provider", PaymentProvider)
+
+
+def create_app(settings: SubgraphSettings) -> web.Application:
+    db = Database(settings.database_url, Base.metadata, schema=settings.database_schema)
+
+    def context(request: web.Request, db: Database, identity) -> Context:
+        return Context(request, db, Loaders(db), identity, request.app[PROVIDER])
+
+    app = common.create_app(settings, db, ariadne_handler(schema, context), seed=seed)
+
+    async def provider(app: web.Application):
+        app[PROVIDER] = provider_from_env()
+        yield
+        await app[PROVIDER].close()
+
+    app.cleanup_ctx.append(provider)
+    return app
+
+
+def sdl() -> str:
+    return served_sdl(schema)

@@ -1,0 +1,168 @@
+"""Small subgraph sets, one per planner feature: SDL plus the data the fixture server answers with."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+FED = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: [{imports}])\n'
+
+
+def sdl(imports: str, body: str) -> str:
+    return FED.format(imports=", ".join(f'"@{i}"' for i in imports.split())) + body
+
+
+@dataclass
+class Subgraph:
+    sdl: str
+    entities: dict[str, list[dict]] = field(default_factory=dict)
+    resolvers: dict[str, Callable[[Any, dict, dict], Any]] = field(default_factory=dict)
+
+
+PRODUCTS = [{"upc": "1", "name": "Table", "weight": 10}, {"upc": "2", "name": "Chair", "weight": 4}]
+
+CASES: dict[str, dict[str, Subgraph]] = {
+    # an entity jump through a key
+    "entity_jump": {
+        "products": Subgraph(
+            sdl("key", "type Query { topProducts: [Product!]! }\n"
+                       "type Product @key(fields: \"upc\") { upc: String! name: String! }"),
+            entities={"Product": PRODUCTS},
+            resolvers={"Query.topProducts": lambda *_: PRODUCTS},
+        ),
+        "reviews": Subgraph(
+            sdl("key", "type Product @key(fields: \"upc\") { upc: String! reviews: [Review!]! }\n"
+                       "type Review { body: String! }"),
+            entities={"Product": [{"upc": "1", "reviews": [{"body": "Sturdy"}]}, {"upc": "2", "reviews": []}]},
+        ),
+    },
+    # two keys: the jump uses the one the other subgraph resolves
+    "two_keys": {
+        "accounts": Subgraph(
+            sdl("key", "type Query { users: [User!]! }\n"
+                       "type User @key(fields: \"id\") @key(fields: \"login\") { id: ID! login: String! name: String! }"),
+            entities={"User": [{"id": "u1", "login": "ada", "name": "Ada"}]},
+            resolvers={"Query.users": lambda *_: [{"id": "u1", "login": "ada", "name": "Ada"}]},
+        ),
+        "karma": Subgraph(
+            sdl("key", "type User @key(fields: \"login\") { login: String! karma: Int! }"),
+            entities={"User": [{"login": "ada", "karma": 42}]},
+        ),
+    },
+    # @requires: the required field travels in the representation
+    "requires": {
+        "products": Subgraph(
+            sdl("key", "type Query { products: [Product!]! }\n"
+                       "type Product @key(fields: \"upc\") { upc: String! weight: Int! }"),
+            entities={"Product": PRODUCTS},
+            resolvers={"Query.products": lambda *_: PRODUCTS},
+        ),
+        "shipping": Subgraph(
+            sdl("key external requires",
+                "type Product @key(fields: \"upc\") { upc: String! weight: Int! @external\n"
+                "  shippingEstimate: Int! @requires(fields: \"weight\") }"),
+            resolvers={"Product.shippingEstimate": lambda obj, *_: obj["weight"] * 2},
+        ),
+    },
+    # @provides: a field made local on one path, no jump needed there
+    "provides": {
+        "reviews": Subgraph(
+            sdl("key external provides",
+                "type Query { reviews: [Review!]! }\n"
+                "type Review { body: String! author: User! @provides(fields: \"name\") }\n"
+                "type User @key(fields: \"id\") { id: ID! name: String! @external }"),
+            resolvers={"Query.reviews": lambda *_: [{"body": "Great", "author": {"id": "u1", "name": "Ada (cached)"}}]},
+        ),
+        "users": Subgraph(
+            sdl("key shareable", "type Query { user(id: ID!): User }\n"
+                                 "type User @key(fields: \"id\") { id: ID! name: String! @shareable email: String! }"),
+            entities={"User": [{"id": "u1", "name": "Ada", "email": "ada@example.com"}]},
+            resolvers={"Query.user": lambda _, args, __: {"id": args["id"], "name": "Ada", "email": "ada@example.com"}},
+        ),
+    },
+    # an interface whose implementations get fields from another subgraph
+    "abstract": {
+        "media": Subgraph(
+            sdl("key", "type Query { media: [Media!]! }\n"
+                       "interface Media { id: ID! title: String! }\n"
+                       "type Book implements Media @key(fields: \"id\") { id: ID! title: String! }\n"
+                       "type Film implements Media @key(fields: \"id\") { id: ID! title: String! }"),
+            resolvers={"Query.media": lambda *_: [{"__typename": "Book", "id": "b1", "title": "Dune"},
+                                                  {"__typename": "Film", "id": "f1", "title": "Alien"}]},
+        ),
+        "details": Subgraph(
+            sdl("key", "type Book @key(fields: \"id\") { id: ID! pages: Int! }"),
+            entities={"Book": [{"id": "b1", "pages": 412}]},
+        ),
+    },
+    # @interfaceObject: a subgraph that knows the interface only as an object
+    "interface_object": {
+        "media": Subgraph(
+            sdl("key", "type Query { media: [Media!]! }\n"
+                       "interface Media @key(fields: \"id\") { id: ID! title: String! }\n"
+                       "type Book implements Media @key(fields: \"id\") { id: ID! title: String! }"),
+            entities={"Book": [{"__typename": "Book", "id": "b1", "title": "Dune"}],
+                      "Media": [{"__typename": "Book", "id": "b1", "title": "Dune"}]},
+            resolvers={"Query.media": lambda *_: [{"__typename": "Book", "id": "b1", "title": "Dune"}]},
+        ),
+        "ratings": Subgraph(
+            sdl("key interfaceObject", "type Media @key(fields: \"id\") @interfaceObject { id: ID! stars: Int! }"),
+            entities={"Media": [{"id": "b1", "stars": 5}]},
+        ),
+    },
+    # @override: the field moved to another subgraph, which now resolves it
+    "override": {
+        "old": Subgraph(
+            sdl("key", "type Query { products: [Product!]! }\n"
+                       "type Product @key(fields: \"upc\") { upc: String! price: Int! }"),
+            entities={"Product": [{"upc": "1", "price": 1}]},
+            resolvers={"Query.products": lambda *_: [{"upc": "1", "price": 1}]},
+        ),
+        "new": Subgraph(
+            sdl("key override", "type Product @key(fields: \"upc\") { upc: String! price: Int! @override(from: \"old\") }"),
+            entities={"Product": [{"upc": "1", "price": 100}]},
+        ),
+    },
+    # mutations run in order, each after the one before
+    "mutations": {
+        "counter": Subgraph(
+            sdl("shareable", "type Query { value: Int! }\ntype Mutation { add(by: Int!): Int! }"),
+            resolvers={
+                "Query.value": lambda _, __, state: state.get("value", 0),
+                "Mutation.add": lambda _, args, state: state.update(value=state.get("value", 0) + args["by"]) or state["value"],
+            },
+        ),
+        "doubler": Subgraph(
+            sdl("shareable", "type Mutation { double: Int! }"),
+            resolvers={"Mutation.double": lambda _, __, state: state.update(n=state.get("n", 1) * 2) or state["n"]},
+        ),
+    },
+    # a shared root field over a type without keys: each subgraph answers its part
+    "shared_root": {
+        "names": Subgraph(
+            sdl("shareable", "type Query { product: Product @shareable }\n"
+                             "type Product @shareable { id: ID! name: String! }"),
+            resolvers={"Query.product": lambda *_: {"id": "1", "name": "Table"}},
+        ),
+        "prices": Subgraph(
+            sdl("shareable", "type Query { product: Product @shareable }\n"
+                             "type Product @shareable { id: ID! price: Int! }"),
+            resolvers={"Query.product": lambda *_: {"id": "1", "price": 30}},
+        ),
+    },
+    # entities whose key comes back null are not sent to the next subgraph
+    "null_keys": {
+        "catalog": Subgraph(
+            sdl("key", "type Query { items: [Item!]! }\n"
+                       "type Item { label: String! product: Product }\n"
+                       "type Product @key(fields: \"upc\") { upc: String }"),
+            resolvers={"Query.items": lambda *_: [{"label": "a", "product": {"upc": "1"}},
+                                                  {"label": "b", "product": {"upc": None}}]},
+        ),
+        "stock": Subgraph(
+            sdl("key", "type Product @key(fields: \"upc\") { upc: String inStock: Boolean }"),
+            entities={"Product": [{"upc": "1", "inStock": True}]},
+        ),
+    },
+}

@@ -1,0 +1,183 @@
+"""Each planner feature on its own small supergraph: the plan, and the response from real subgraphs."""
+
+from textwrap import dedent
+
+from tests.router.planning.conftest import plan_of
+
+
+def expect_plan(case: str, query: str, expected: str) -> None:
+    assert plan_of(case, query) == dedent(expected).lstrip("\n")
+
+
+async def test_entity_jump_through_a_key(run):
+    query = "{ topProducts { name reviews { body } } }"
+    expect_plan("entity_jump", query, """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "products") {
+              query {
+                topProducts {
+                  name
+                  __typename
+                  upc
+                }
+              }
+            },
+            Flatten(path: "topProducts.@") {
+              Fetch(service: "reviews") {
+                { ... on Product { __typename upc } } =>
+                query($representations: [_Any!]!) {
+                  _entities(representations: $representations) {
+                    ... on Product {
+                      reviews {
+                        body
+                      }
+                    }
+                  }
+                }
+              },
+            },
+          },
+        }
+        """)
+    assert await run("entity_jump", query) == {"data": {"topProducts": [
+        {"name": "Table", "reviews": [{"body": "Sturdy"}]}, {"name": "Chair", "reviews": []}]}}
+
+
+async def test_jump_uses_the_key_the_other_subgraph_resolves(run):
+    query = "{ users { name karma } }"
+    plan = plan_of("two_keys", query)
+    assert "{ ... on User { __typename login } } =>" in plan and "upc" not in plan
+    assert await run("two_keys", query) == {"data": {"users": [{"name": "Ada", "karma": 42}]}}
+
+
+async def test_requires_fields_travel_in_the_representation(run):
+    query = "{ products { upc shippingEstimate } }"
+    plan = plan_of("requires", query)
+    assert "{ ... on Product { __typename upc weight } } =>" in plan
+    assert await run("requires", query) == {"data": {"products": [
+        {"upc": "1", "shippingEstimate": 20}, {"upc": "2", "shippingEstimate": 8}]}}
+
+
+async def test_provides_makes_a_field_local_on_that_path(run):
+    provided = "{ reviews { author { name } } }"
+    expect_plan("provides", provided, """
+        QueryPlan {
+          Fetch(service: "reviews") {
+            query {
+              reviews {
+                author {
+                  name
+                }
+              }
+            }
+          },
+        }
+        """)
+    assert await run("provides", provided) == {"data": {"reviews": [{"author": {"name": "Ada (cached)"}}]}}
+    beyond = "{ reviews { author { name email } } }"
+    assert 'Flatten(path: "reviews.@.author")' in plan_of("provides", beyond)
+    assert await run("provides", beyond) == {"data": {"reviews": [
+        {"author": {"name": "Ada (cached)", "email": "ada@example.com"}}]}}
+
+
+async def test_abstract_types_split_by_runtime_type(run):
+    query = "{ media { __typename title ... on Book { pages } } }"
+    plan = plan_of("abstract", query)
+    assert "... on Book {" in plan and "... on Film {" in plan and 'Fetch(service: "details")' in plan
+    assert await run("abstract", query) == {"data": {"media": [
+        {"__typename": "Book", "title": "Dune", "pages": 412}, {"__typename": "Film", "title": "Alien"}]}}
+
+
+async def test_interface_object_fields_reach_concrete_objects(run):
+    query = "{ media { __typename title stars } }"
+    plan = plan_of("interface_object", query)
+    assert '{ ... on Book { __typename: "Media" id } } =>' in plan
+    assert await run("interface_object", query) == {"data": {"media": [
+        {"__typename": "Book", "title": "Dune", "stars": 5}]}}
+
+
+async def test_override_sends_the_field_to_its_new_subgraph(run):
+    query = "{ products { price } }"
+    assert 'Fetch(service: "new")' in plan_of("override", query)
+    assert await run("override", query) == {"data": {"products": [{"price": 100}]}}
+
+
+async def test_mutations_run_in_order(run):
+    query = "mutation { add(by: 2) double again: add(by: 3) }"
+    expect_plan("mutations", query, """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "counter") {
+              mutation {
+                add(by: 2)
+              }
+            },
+            Fetch(service: "doubler") {
+              mutation {
+                double
+              }
+            },
+            Fetch(service: "counter") {
+              mutation {
+                again: add(by: 3)
+              }
+            },
+          },
+        }
+        """)
+    first = await run("mutations", query)
+    assert first["data"]["add"] + 3 == first["data"]["again"]
+    assert list(first["data"]) == ["add", "double", "again"]
+
+
+async def test_shared_root_field_is_split_across_subgraphs(run):
+    query = "{ product { name price } }"
+    plan = plan_of("shared_root", query)
+    assert plan.startswith("QueryPlan {\n  Parallel {") and plan.count("Fetch(") == 2
+    assert await run("shared_root", query) == {"data": {"product": {"name": "Table", "price": 30}}}
+
+
+async def test_entities_with_null_keys_are_not_fetched(run):
+    query = "{ items { label product { inStock } } }"
+    assert await run("null_keys", query) == {"data": {"items": [
+        {"label": "a", "product": {"inStock": True}}, {"label": "b", "product": {"inStock": None}}]}}
+
+
+async def test_aliases_typename_and_same_field_with_other_arguments(run):
+    query = "{ first: topProducts { label: name kind: __typename } again: topProducts { reviews { text: body } } }"
+    assert await run("entity_jump", query) == {"data": {
+        "first": [{"label": "Table", "kind": "Product"}, {"label": "Chair", "kind": "Product"}],
+        "again": [{"reviews": [{"text": "Sturdy"}]}, {"reviews": []}]}}
+
+
+async def test_skip_and_include_on_variables(run):
+    query = "query($withReviews: Boolean!) { topProducts { name reviews @include(if: $withReviews) { body } } }"
+    assert await run("entity_jump", query, {"withReviews": False}) == {"data": {"topProducts": [
+        {"name": "Table"}, {"name": "Chair"}]}}
+    with_reviews = await run("entity_jump", query, {"withReviews": True})
+    assert with_reviews["data"]["topProducts"][0] == {"name": "Table", "reviews": [{"body": "Sturdy"}]}
+
+
+async def test_fragments_spread_on_abstract_types(run):
+    query = """{ media { ...Titles } }
+      fragment Titles on Media { title ... on Book { pages } }"""
+    assert await run("abstract", query) == {"data": {"media": [{"title": "Dune", "pages": 412}, {"title": "Alien"}]}}
+
+
+async def test_unreachable_subgraph_gives_partial_data_and_errors(run):
+    query = "{ items { label product { inStock } } }"
+    result = await run("null_keys", query, urls={"stock": "http://127.0.0.1:9/graphql"})
+    assert result["data"] == {"items": [{"label": "a", "product": {"inStock": None}},
+                                        {"label": "b", "product": {"inStock": None}}]}
+    assert result["errors"][0]["extensions"] == {"code": "SUBREQUEST_HTTP_ERROR", "serviceName": "stock"}
+
+
+async def test_null_propagates_to_the_nearest_nullable_parent(run):
+    # topProducts: [Product!]! and reviews: [Review!]! are non-null all the way to the root
+    query = "{ topProducts { name reviews { body } } }"
+    result = await run("entity_jump", query, urls={"reviews": "http://127.0.0.1:9/graphql"})
+    assert result["data"] is None
+    assert result["errors"][0]["extensions"]["code"] == "SUBREQUEST_HTTP_ERROR"
+    assert {"path": ["topProducts", 0, "reviews"],
+            "message": "Cannot return null for non-nullable field Product.reviews."} in result["errors"]

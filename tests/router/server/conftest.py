@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from router.config import RouterSettings, load_settings
+from router.server.app import create_app
+from router.server.pipeline import Service
+from router.server.reload import Swappable
+from tests.router.server.local_gateway import LocalGateway
+
+MakeClient = Callable[..., "TestClient"]
+
+
+@pytest.fixture
+async def make_client() -> AsyncIterator[Callable]:
+    clients: list[TestClient] = []
+
+    async def make(settings: RouterSettings | None = None, gateway: LocalGateway | None = None) -> TestClient:
+        settings = settings or load_settings()
+        services = Swappable(Service.build(gateway or LocalGateway(), settings))
+        client = TestClient(TestServer(create_app(settings, services)))
+        await client.start_server()
+        client.services = services  # type: ignore[attr-defined]
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.close()
+
+
+@pytest.fixture
+async def client(make_client) -> TestClient:
+    return await make_client()

@@ -1,0 +1,93 @@
+"""The product as clients use it: four real subgraph processes, and `graft serve` over the
+supergraph composed from them, spoken to over HTTP."""
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from auth import scopes
+from auth.keys import KeyStore
+from auth.tokens import TokenSettings, issue_access_token
+from router.schema_files import SUPERGRAPH
+from tests.support.processes import start_graft
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    from tests.conftest import _stack
+
+    base = tmp_path_factory.mktemp("stack")
+    running = _stack(base, {})
+    subgraphs = next(running)
+    config = base / "router.yaml"
+    config.write_text("subgraphs:\n" + "".join(
+        f"  {name}:\n    url: {service.graphql_url}\n" for name, service in subgraphs.items()))
+    router = start_graft("router", ["serve", "--supergraph", str(SUPERGRAPH), "--config", str(config)],
+                         {"GRAFT_DATA_DIR": str(base)}, base)
+    keys = KeyStore.open(base / "keys" / "signing-keys.json")
+    yield router, keys
+    router.stop()
+    next(running, None)
+
+
+def _post(router, query: str, variables: dict | None = None, token: str | None = None) -> tuple[int, dict]:
+    headers = {"Content-Type": "application/json", "Accept": "application/graphql-response+json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(router.graphql_url, json.dumps({"query": query, "variables": variables or {}}).encode(), headers)
+    try:
+        with urllib.request.urlopen(request, timeout=20) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def _token(keys, user_id: int, granted=scopes.SHOPPER) -> str:
+    return issue_access_token(keys, TokenSettings(), subject=str(user_id), kind="user", scopes=granted)
+
+
+def test_storefront_query_spans_catalog_and_orders(stack):
+    router, _ = stack
+    status, body = _post(router, """{ products(first: 3, search: "lamp") { totalCount
+        edges { node { name price { amount currency } shippingEstimate { amount } category { name } } } } }""")
+    assert status == 200 and "errors" not in body, body
+    node = body["data"]["products"]["edges"][0]["node"]
+    assert node["price"]["currency"] == "USD" and node["shippingEstimate"]["amount"] > 0 and node["category"]["name"]
+
+
+def test_signed_in_user_sees_orders_payments_and_products(stack):
+    router, keys = stack
+    status, body = _post(router, """{ me { name orders(first: 2) { totalCount edges { node { number paymentStatus
+        payments { status } items { quantity product { name sku } } } } } } }""", token=_token(keys, 1))
+    assert status == 200 and "errors" not in body, body
+    me = body["data"]["me"]
+    assert me["name"] == "Ada Lovelace" and me["orders"]["totalCount"] >= 40
+    item = me["orders"]["edges"][0]["node"]["items"][0]
+    assert item["product"]["name"] and item["product"]["sku"].startswith("SKU-")
+
+
+def test_place_and_pay_an_order_through_the_router(stack):
+    router, keys = stack
+    token = _token(keys, 1)
+    status, body = _post(router, 'mutation { placeOrder(items: [{productId: "50", quantity: 1}]) { id total { amount } } }',
+                         token=token)
+    assert status == 200 and "errors" not in body, body
+    order = body["data"]["placeOrder"]
+    status, body = _post(router, "mutation($id: ID!) { payOrder(orderId: $id, paymentMethod: \"pm_card_visa\") { status amount { amount } } }",
+                         {"id": order["id"]}, token)
+    assert body["data"]["payOrder"] == {"status": "SUCCEEDED", "amount": {"amount": order["total"]["amount"]}}
+
+
+def test_inaccessible_fields_are_unknown_to_clients(stack):
+    router, _ = stack
+    status, body = _post(router, '{ product(id: "1") { costPrice { amount } } }')
+    assert status == 400 and "Cannot query field 'costPrice'" in body["errors"][0]["message"]
+
+
+def test_anonymous_me_is_an_error_at_its_path_not_a_500(stack):
+    router, _ = stack
+    status, body = _post(router, '{ me { name } product(id: "2") { name } }')
+    assert status == 200 and body["data"]["me"] is None and body["data"]["product"]["name"]
+    assert body["errors"][0]["path"] == ["me"] and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -1,0 +1,75 @@
+from subgraphs.common import seeddata
+from tests.support.apps import ADMIN, bearer
+
+PAY = "mutation($o: ID!, $m: String!) { payOrder(orderId: $o, paymentMethod: $m) { id status provider amount { amount currency } order { id } } }"
+REFUND = "mutation($id: ID!) { refundPayment(id: $id) { status } }"
+STATUS = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { paymentStatus payments { status } } } }'
+
+# seeded PLACED (unpaid) orders of the demo user (id 1): every tenth order
+UNPAID = 10
+assert seeddata.orders()[UNPAID - 1].status == "PLACED" and seeddata.orders()[UNPAID - 1].buyer_id == 1
+
+
+async def _status(payments, order_id: int) -> dict:
+    body = await payments.execute(STATUS, {"r": [{"__typename": "Order", "id": str(order_id)}]}, bearer(2, ADMIN))
+    return body["data"]["_entities"][0]
+
+
+async def test_pay_an_order_once(payments):
+    body = await payments.execute(PAY, {"o": str(UNPAID), "m": "pm_card_visa"}, bearer(1))
+    payment = body["data"]["payOrder"]
+    assert payment["status"] == "SUCCEEDED" and payment["provider"] == "offline"
+    assert payment["amount"] == {"amount": seeddata.orders()[UNPAID - 1].total, "currency": "USD"}
+    twice = await payments.execute(PAY, {"o": str(UNPAID), "m": "pm_card_visa"}, bearer(1))
+    assert twice["errors"][0]["extensions"]["code"] == "CONFLICT"
+    assert await _status(payments, UNPAID) == {"paymentStatus": "PAID", "payments": [{"status": "SUCCEEDED"}]}
+
+
+async def test_declined_card_records_a_failed_payment_then_retry_succeeds(payments):
+    body = await payments.execute(PAY, {"o": str(UNPAID), "m": "pm_card_chargeDeclined"}, bearer(1))
+    assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "CARD_DECLINED"
+    assert await _status(payments, UNPAID) == {"paymentStatus": "UNPAID", "payments": [{"status": "FAILED"}]}
+    body = await payments.execute(PAY, {"o": str(UNPAID), "m": "pm_card_visa"}, bearer(1))
+    assert body["data"]["payOrder"]["status"] == "SUCCEEDED"
+
+
+async def test_refusals_write_nothing(payments):
+    someone_else = await payments.execute(PAY, {"o": str(UNPAID), "m": "pm_card_visa"}, bearer(7))
+    assert someone_else["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    cancelled = next(o for o in seeddata.orders() if o.status == "CANCELLED")
+    body = await payments.execute(PAY, {"o": str(cancelled.id), "m": "pm_card_visa"}, bearer(2, ADMIN))
+    assert body["errors"][0]["extensions"]["code"] == "CONFLICT"
+    unknown = await payments.execute(PAY, {"o": "987654", "m": "pm_card_visa"}, bearer(2, ADMIN))
+    assert unknown["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    anonymous = await payments.execute(PAY, {"o": str(UNPAID), "m": "pm_card_visa"})
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert await _status(payments, UNPAID) == {"paymentStatus": "UNPAID", "payments": []}
+
+
+async def test_stripe_charge_and_refund_carry_idempotency_keys(stripe_payments):
+    payments, stripe = stripe_payments
+    body = await payments.execute(PAY, {"o": str(UNPAID), "m": "pm_card_visa"}, bearer(1))
+    payment = body["data"]["payOrder"]
+    assert payment["provider"] == "stripe" and payment["status"] == "SUCCEEDED"
+    assert stripe.charges[0]["amount"] == seeddata.orders()[UNPAID - 1].total and stripe.charges[0]["currency"] == "usd"
+    assert stripe.requests == [("/v1/payment_intents", f"graft-pay-{payment['id']}")]
+    refund = await payments.execute(REFUND, {"id": payment["id"]}, bearer(2, ADMIN))
+    assert refund["data"]["refundPayment"]["status"] == "REFUNDED"
+    assert stripe.refunds[0]["payment_intent"] == stripe.charges[0]["id"]
+    assert stripe.requests[-1][1].startswith("graft-refund-")
+
+
+async def test_stripe_lost_response_is_retried_without_charging_twice(stripe_payments):
+    payments, stripe = stripe_payments
+    stripe.drop_responses = 1
+    body = await payments.execute(PAY, {"o": str(UNPAID), "m": "pm_card_visa"}, bearer(1))
+    assert body["data"]["payOrder"]["status"] == "SUCCEEDED"
+    assert len(stripe.requests) == 2 and stripe.requests[0] == stripe.requests[1]
+    assert len(stripe.charges) == 1
+
+
+async def test_stripe_decline_is_a_clear_error(stripe_payments):
+    payments, stripe = stripe_payments
+    body = await payments.execute(PAY, {"o": str(UNPAID), "m": "pm_card_chargeDeclined"}, bearer(1))
+    assert body["errors"][0]["extensions"]["code"] == "CARD_DECLINED"
+    assert "declined" in body["errors"][0]["message"] and stripe.charges == []
