@@ -15,9 +15,9 @@ class LoadResult:
     errors: int
     seconds: float
     rps: float
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
 
 
 def run_hey(hey: str, url: str, body_path: Path, concurrency: int, seconds: float) -> LoadResult:
@@ -32,6 +32,12 @@ def _number(pattern: str, text: str) -> float:
     return float(match.group(1)) if match else 0.0
 
 
+def _percentile_ms(percent: int, text: str) -> float | None:
+    """hey leaves out a percentile (or prints 0) when it has too few samples for it."""
+    seconds = _number(rf"\b{percent}%+ in ([\d.]+) secs", text)
+    return seconds * 1000 if seconds > 0 else None
+
+
 def parse_hey(text: str) -> LoadResult:
     """hey's text summary → LoadResult; non-200 statuses and transport errors both count as errors."""
     statuses = {int(code): int(count) for code, count in re.findall(r"\[(\d{3})\]\s+(\d+) responses", text)}
@@ -42,6 +48,5 @@ def parse_hey(text: str) -> LoadResult:
     return LoadResult(
         requests=requests, ok=ok, errors=requests - ok,
         seconds=_number(r"Total:\s+([\d.]+) secs", text), rps=_number(r"Requests/sec:\s+([\d.]+)", text),
-        p50_ms=_number(r"50%+ in ([\d.]+) secs", text) * 1000, p95_ms=_number(r"95%+ in ([\d.]+) secs", text) * 1000,
-        p99_ms=_number(r"99%+ in ([\d.]+) secs", text) * 1000,
+        p50_ms=_percentile_ms(50, text), p95_ms=_percentile_ms(95, text), p99_ms=_percentile_ms(99, text),
     )

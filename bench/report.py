@@ -24,6 +24,10 @@ HEADER = ("gateway", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "gateway C
           "peak RSS MiB", "subgraph CPU s/1k req", "overhead ms (gateway - direct, fetches)")
 
 
+SHORT_RUN = ("**A short development run on a shared machine: it proves the harness, it is not a measurement.** "
+             "Real numbers come from `make bench` on a quiet machine.")
+
+
 @dataclass(frozen=True)
 class GatewayRow:
     gateway: Gateway
@@ -41,10 +45,14 @@ class GatewayRow:
         subs = ", ".join(f"{name} {self.per_thousand(cpu):.2f}" for name, cpu in self.subgraph_cpu.items())
         rps = load.ok / load.seconds if load.seconds else 0.0
         return [
-            self.gateway.label, f"{rps:.0f}", f"{load.p50_ms:.1f}", f"{load.p95_ms:.1f}", f"{load.p99_ms:.1f}",
+            self.gateway.label, f"{rps:.0f}", _ms(load.p50_ms), _ms(load.p95_ms), _ms(load.p99_ms),
             str(load.errors), f"{self.per_thousand(self.cpu_seconds):.2f}", f"{self.peak_rss / 2**20:.0f}", subs,
             f"{over.overhead_ms:.2f} ({over.gateway_ms:.2f} - {over.direct_ms:.2f}, {over.fetches})",
         ]
+
+
+def _ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
 
 
 def render_table(rows: list[GatewayRow]) -> str:
@@ -116,6 +124,7 @@ def render_markdown(rows: list[GatewayRow], settings: Settings, tools: Tools) ->
         "",
         f"Run {when}: `{settings.command}` — {settings.concurrency} concurrent connections for",
         f"{settings.seconds:g} s per gateway after a {settings.warmup:g} s warm-up, all on 127.0.0.1.",
+        *(["", SHORT_RUN] if settings.seconds < 10 else []),
         "",
         _markdown_table(rows),
         "",

@@ -68,7 +68,10 @@ def ensure_hey() -> str:
     if found:
         return found
     print("bench: `hey` is missing; installing Debian's package with apt-get", flush=True)
-    subprocess.run(["apt-get", "install", "-y", "-q", "hey"], check=True, stdout=subprocess.DEVNULL)
+    install = ["apt-get", "install", "-y", "-q", "hey"]
+    if subprocess.run(install, stdout=subprocess.DEVNULL).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(install, check=True, stdout=subprocess.DEVNULL)
     found = shutil.which("hey")
     if not found:
         raise RuntimeError("apt-get did not install hey")

@@ -1,0 +1,25 @@
+"""Smoke run of the harness: Graft's router only, a few seconds, no peers. Nothing about speed is asserted."""
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.processes import ROOT
+
+pytestmark = pytest.mark.node
+
+
+def test_bench_runs_graft_end_to_end_and_writes_the_report(tmp_path):
+    report = tmp_path / "benchmarks.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--gateways", "graft", "--seconds", "1", "--warmup", "0.5",
+         "--concurrency", "2", "--output", str(report)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = report.read_text()
+    assert "| Graft router (1 worker) |" in text
+    row = next(line for line in text.splitlines() if line.startswith("| Graft router"))
+    assert row.split("|")[6].strip() == "0", row  # errors column
+    assert "`python -m bench --gateways graft" in text and "## Machine" in text
