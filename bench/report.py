@@ -17,6 +17,7 @@ from bench.load import LoadResult
 from bench.probes import Overhead
 
 if TYPE_CHECKING:
+    from bench.planning import PlanningTime
     from bench.run import Settings
     from bench.tools import Tools
 
@@ -111,7 +112,12 @@ def machine_lines(tools: Tools) -> list[str]:
     ]
 
 
-def render_markdown(rows: list[GatewayRow], settings: Settings, tools: Tools) -> str:
+def planning_line(planning: PlanningTime) -> str:
+    return (f"Graft planning of the timed operation: cold {planning.cold_ms:.2f} ms (parse + plan, new planner; "
+            f"{planning.fetches} fetches), cached {planning.cached_ms * 1000:.1f} µs (plan cache lookup); medians")
+
+
+def render_markdown(rows: list[GatewayRow], settings: Settings, tools: Tools, planning: PlanningTime | None) -> str:
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return "\n".join([
         "# Benchmarks",
@@ -134,6 +140,7 @@ def render_markdown(rows: list[GatewayRow], settings: Settings, tools: Tools) ->
         "- overhead: median latency of one request through the gateway minus the same subgraph fetches",
         "  (recorded from that gateway) made directly one after another, both over keep-alive connections.",
         "",
+        *([planning_line(planning) + ".", ""] if planning is not None else []),
         "## Machine",
         "",
         *machine_lines(tools),

@@ -19,7 +19,7 @@ from bench.gateways import GATEWAYS, Gateway, graft_can_serve
 from bench.graphs import GRAPHS, BenchGraph
 from bench.load import LoadResult, run_hey
 from bench.probes import Overhead, check_answer, measure_overhead, post
-from bench.report import GatewayRow, render_markdown, render_table
+from bench.report import GatewayRow, planning_line, render_markdown, render_table
 from bench.tools import CACHE, ROOT, Tools, ensure_all
 
 PROBE = orjson.dumps({"query": "{ __typename }"})
@@ -127,14 +127,21 @@ def run(settings: Settings) -> list[GatewayRow]:
     rows = []
     try:
         supergraph = compose(tools, subgraphs, CACHE / f"supergraph-{settings.graph.name}.graphql")
+        planning = None
+        if any(g.name.startswith("graft") for g in settings.gateways):
+            from bench.planning import measure_planning
+
+            planning = measure_planning(supergraph.read_text(), settings.graph.body)
         for gateway in settings.gateways:
             rows.append(bench_gateway(settings, tools, gateway, supergraph, subgraphs, log_dir, body_path))
     finally:
         for sub in subgraphs:
             sub.stop()
     print(render_table(rows))
+    if planning is not None:
+        print(planning_line(planning))
     if settings.output is not None:
-        settings.output.write_text(render_markdown(rows, settings, tools))
+        settings.output.write_text(render_markdown(rows, settings, tools, planning))
         print(f"bench: wrote {settings.output}")
     return rows
 
