@@ -1,7 +1,7 @@
 """Graphs the bench can serve: their subgraph processes, the timed operation and its expected answer.
 
-The benchmark graph is here. The commerce graph (catalog, orders, users, payments with a storefront
-mix) plugs in as another `BenchGraph` once those subgraphs have landed.
+`benchmark` is the public gateway benchmark's graph; `commerce` is the project's own four subgraphs
+with a storefront mix (`bench/commerce.py`). Another graph is one more `BenchGraph` here.
 """
 
 from __future__ import annotations
@@ -13,16 +13,26 @@ from typing import Any
 
 import orjson
 
+from bench import commerce
 from bench.queries import HEAVY_QUERY, expected_heavy
 
 
 @dataclass(frozen=True)
-class BenchGraph:
-    name: str
-    subgraphs: tuple[str, ...]
+class Operation:
+    label: str
     body: bytes
     expected: Callable[[], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class BenchGraph:
+    """`operations[0]` is the one probed for overhead and planning; all of them make up the load."""
+
+    name: str
+    subgraphs: tuple[str, ...]
+    operations: tuple[Operation, ...]
     subgraph_argv: Callable[[str, int], list[str]]
+    subgraph_env: Callable[[dict[str, int], str], dict[str, str]]
 
 
 def _benchmark_argv(name: str, port: int) -> list[str]:
@@ -33,8 +43,16 @@ GRAPHS = {
     "benchmark": BenchGraph(
         name="benchmark",
         subgraphs=("accounts", "inventory", "products", "reviews"),
-        body=orjson.dumps({"query": HEAVY_QUERY, "operationName": "TestQuery"}),
-        expected=expected_heavy,
+        operations=(Operation("heavy query", orjson.dumps({"query": HEAVY_QUERY, "operationName": "TestQuery"}),
+                              expected_heavy),),
         subgraph_argv=_benchmark_argv,
+        subgraph_env=lambda _ports, _data_dir: {},
+    ),
+    "commerce": BenchGraph(
+        name="commerce",
+        subgraphs=commerce.SUBGRAPHS,
+        operations=tuple(Operation(*op) for op in commerce.OPERATIONS),
+        subgraph_argv=commerce.subgraph_argv,
+        subgraph_env=commerce.subgraph_env,
     ),
 }

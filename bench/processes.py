@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -17,16 +18,39 @@ PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 PORT_RANGE = (5800, 5999)
 
 
-def free_port() -> int:
-    """A free port in our range (never the project's fixed 4000-4004/4200/4300)."""
-    for port in range(*PORT_RANGE):
-        with socket.socket() as sock:
+def free_ports(count: int) -> list[int]:
+    """Distinct free ports in our range (never the project's fixed 4000-4004/4200/4300); each is
+    held while the next is chosen, so peers can be told each other's ports before any starts."""
+    held: list[socket.socket] = []
+    try:
+        for port in range(*PORT_RANGE):
+            sock = socket.socket()
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
+                sock.close()
                 continue
-            return port
-    raise RuntimeError(f"no free port in {PORT_RANGE}")
+            held.append(sock)
+            if len(held) == count:
+                return [s.getsockname()[1] for s in held]
+    finally:
+        for sock in held:
+            sock.close()
+    raise RuntimeError(f"not {count} free ports in {PORT_RANGE}")
+
+
+def free_port() -> int:
+    return free_ports(1)[0]
+
+
+def statement_count(service: Service) -> int | None:
+    """SQL statements the subgraph has run, from its /health (None where it reports none)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{service.port}/health", timeout=10) as response:
+            count = json.loads(response.read()).get("statements")
+    except (OSError, ValueError):
+        return None
+    return count if isinstance(count, int) else None
 
 
 @dataclass

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from bench.tools import Tools
 
 HEADER = ("gateway", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "gateway CPU s/1k req",
-          "peak RSS MiB", "subgraph CPU s/1k req", "overhead ms (gateway - direct, fetches)")
+          "peak RSS MiB", "subgraph CPU s/1k req", "overhead ms (gateway - direct, fetches)", "SQL statements/req")
 
 
 SHORT_RUN = ("**A short development run on a shared machine: it proves the harness, it is not a measurement.** "
@@ -36,7 +36,8 @@ class GatewayRow:
     cpu_seconds: float
     subgraph_cpu: dict[str, float]
     peak_rss: int
-    overhead: Overhead
+    overhead: Overhead | None
+    statements_per_request: float | None = None
 
     def per_thousand(self, seconds: float) -> float:
         return seconds / self.load.requests * 1000 if self.load.requests else 0.0
@@ -48,7 +49,9 @@ class GatewayRow:
         return [
             self.gateway.label, f"{rps:.0f}", _ms(load.p50_ms), _ms(load.p95_ms), _ms(load.p99_ms),
             str(load.errors), f"{self.per_thousand(self.cpu_seconds):.2f}", f"{self.peak_rss / 2**20:.0f}", subs,
+            "n/a" if over is None else
             f"{over.overhead_ms:.2f} ({over.gateway_ms:.2f} - {over.direct_ms:.2f}, {over.fetches})",
+            "n/a" if self.statements_per_request is None else f"{self.statements_per_request:.2f}",
         ]
 
 

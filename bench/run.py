@@ -17,8 +17,8 @@ import orjson
 from bench import processes
 from bench.gateways import GATEWAYS, Gateway, graft_can_serve
 from bench.graphs import GRAPHS, BenchGraph
-from bench.load import LoadResult, run_hey
-from bench.probes import Overhead, check_answer, measure_overhead, post
+from bench.load import run_mix
+from bench.probes import check_answer, measure_overhead, post
 from bench.report import GatewayRow, planning_line, render_markdown, render_table
 from bench.tools import CACHE, ROOT, Tools, ensure_all
 
@@ -59,12 +59,14 @@ class PeakRss:
 
 
 def start_subgraphs(graph: BenchGraph, log_dir: Path) -> list[processes.Service]:
+    ports = dict(zip(graph.subgraphs, processes.free_ports(len(graph.subgraphs))))
+    env = graph.subgraph_env(ports, str(log_dir / "data"))
     started: list[processes.Service] = []
     try:
-        for name in graph.subgraphs:
-            port = processes.free_port()
-            started.append(processes.start(name, graph.subgraph_argv(name, port), {}, log_dir, port, ROOT))
-            processes.wait_answering(started[-1], PROBE)
+        for name, port in ports.items():
+            started.append(processes.start(name, graph.subgraph_argv(name, port), env, log_dir, port, ROOT))
+        for service in started:
+            processes.wait_answering(service, PROBE)
     except BaseException:
         for service in started:
             service.stop()
@@ -89,30 +91,47 @@ def compose(tools: Tools, subgraphs: list[processes.Service], target: Path) -> P
     return target
 
 
+def check_answers(service: processes.Service, graph: BenchGraph) -> None:
+    for operation in graph.operations:
+        check_answer(service, operation.body, operation.expected())
+
+
+def _statements(subgraphs: list[processes.Service]) -> int | None:
+    counts = [processes.statement_count(sub) for sub in subgraphs]
+    return None if any(c is None for c in counts) else sum(c for c in counts if c is not None)
+
+
 def bench_gateway(
     settings: Settings, tools: Tools, gateway: Gateway, supergraph: Path, subgraphs: list[processes.Service],
-    log_dir: Path, body_path: Path,
+    log_dir: Path, body_paths: list[Path],
 ) -> GatewayRow:
     port = processes.free_port()
     launch = gateway.launch(tools, supergraph, port)
     service = processes.start(gateway.name, launch.argv, launch.env, log_dir, port, log_dir)
+    graph = settings.graph
     try:
         processes.wait_answering(service, PROBE)
-        expected = settings.graph.expected()
         for _ in range(3):
-            check_answer(service, settings.graph.body, expected)
-        overhead = measure_overhead(service, subgraphs, settings.graph.body)
-        print(f"bench: {gateway.name}: answer correct; warm-up {settings.warmup}s", flush=True)
-        run_hey(tools.hey, service.url, body_path, settings.concurrency, settings.warmup)
+            check_answers(service, graph)
+        overhead = measure_overhead(service, subgraphs, graph.operations[0].body)
+        print(f"bench: {gateway.name}: answers correct; warm-up {settings.warmup:g}s", flush=True)
+        run_mix(tools.hey, service.url, body_paths, settings.concurrency, settings.warmup)
         before = [processes.cpu_seconds(p.process.pid) for p in (service, *subgraphs)]
+        statements_before = _statements(subgraphs)
         with PeakRss(service.process.pid) as rss:
-            load = run_hey(tools.hey, service.url, body_path, settings.concurrency, settings.seconds)
+            load = run_mix(tools.hey, service.url, body_paths, settings.concurrency, settings.seconds)
         after = [processes.cpu_seconds(p.process.pid) for p in (service, *subgraphs)]
-        check_answer(service, settings.graph.body, expected)
+        statements_after = _statements(subgraphs)
+        check_answers(service, graph)
     finally:
         service.stop()
     cpu = [b - a for a, b in zip(before, after)]
-    return GatewayRow(gateway, load, cpu[0], dict(zip((s.name for s in subgraphs), cpu[1:])), rss.peak, overhead)
+    statements = None
+    if statements_before is not None and statements_after is not None and load.requests:
+        # each /health read runs one `SELECT 1` per subgraph: take the later read's out
+        statements = (statements_after - statements_before - len(subgraphs)) / load.requests
+    return GatewayRow(gateway, load, cpu[0], dict(zip((s.name for s in subgraphs), cpu[1:])), rss.peak, overhead,
+                      statements)
 
 
 def run(settings: Settings) -> list[GatewayRow]:
@@ -121,8 +140,10 @@ def run(settings: Settings) -> list[GatewayRow]:
     tools = ensure_all(with_peers=any(g.needs_peers for g in settings.gateways))
     CACHE.mkdir(parents=True, exist_ok=True)
     log_dir = Path(tempfile.mkdtemp(prefix="run-", dir=CACHE))
-    body_path = log_dir / "body.json"
-    body_path.write_bytes(settings.graph.body)
+    body_paths = []
+    for index, operation in enumerate(settings.graph.operations):
+        body_paths.append(log_dir / f"body-{index}.json")
+        body_paths[-1].write_bytes(operation.body)
     subgraphs = start_subgraphs(settings.graph, log_dir)
     rows = []
     try:
@@ -131,9 +152,9 @@ def run(settings: Settings) -> list[GatewayRow]:
         if any(g.name.startswith("graft") for g in settings.gateways):
             from bench.planning import measure_planning
 
-            planning = measure_planning(supergraph.read_text(), settings.graph.body)
+            planning = measure_planning(supergraph.read_text(), settings.graph.operations[0].body)
         for gateway in settings.gateways:
-            rows.append(bench_gateway(settings, tools, gateway, supergraph, subgraphs, log_dir, body_path))
+            rows.append(bench_gateway(settings, tools, gateway, supergraph, subgraphs, log_dir, body_paths))
     finally:
         for sub in subgraphs:
             sub.stop()
