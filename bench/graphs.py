@@ -29,6 +29,7 @@ class BenchGraph:
     """`operations[0]` is the one probed for overhead and planning; all of them make up the load."""
 
     name: str
+    description: str
     subgraphs: tuple[str, ...]
     operations: tuple[Operation, ...]
     subgraph_argv: Callable[[str, int], list[str]]
@@ -42,6 +43,11 @@ def _benchmark_argv(name: str, port: int) -> list[str]:
 GRAPHS = {
     "benchmark": BenchGraph(
         name="benchmark",
+        description=(
+            "The public gateway benchmark's accounts, inventory, products and reviews subgraphs, served from "
+            "Python (`bench/subgraphs/`), and its heavy query. Schema and data sizes are the benchmark's; the "
+            "data are our own. The expected answer is computed from the data (`bench/queries.py`)."
+        ),
         subgraphs=("accounts", "inventory", "products", "reviews"),
         operations=(Operation("heavy query", orjson.dumps({"query": HEAVY_QUERY, "operationName": "TestQuery"}),
                               expected_heavy),),
@@ -50,6 +56,11 @@ GRAPHS = {
     ),
     "commerce": BenchGraph(
         name="commerce",
+        description=(
+            "Graft's own catalog, orders, users and payments subgraphs on SQLite, seeded, under a storefront mix "
+            "(product page, category page, home; `bench/commerce.py`) run side by side, the concurrency shared. "
+            "Expected answers come from the seed. Percentiles are the worst operation's."
+        ),
         subgraphs=commerce.SUBGRAPHS,
         operations=tuple(Operation(*op) for op in commerce.OPERATIONS),
         subgraph_argv=commerce.subgraph_argv,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench.gateways import Gateway
+from bench.graphs import BenchGraph
 from bench.load import LoadResult
 from bench.probes import Overhead
 
@@ -27,6 +28,13 @@ HEADER = ("gateway", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "gateway C
 
 SHORT_RUN = ("**A short development run on a shared machine: it proves the harness, it is not a measurement.** "
              "Real numbers come from `make bench` on a quiet machine.")
+
+
+@dataclass(frozen=True)
+class GraphResult:
+    graph: BenchGraph
+    rows: list[GatewayRow]
+    planning: PlanningTime | None
 
 
 @dataclass(frozen=True)
@@ -120,31 +128,45 @@ def planning_line(planning: PlanningTime) -> str:
             f"{planning.fetches} fetches), cached {planning.cached_ms * 1000:.1f} µs (plan cache lookup); medians")
 
 
-def render_markdown(rows: list[GatewayRow], settings: Settings, tools: Tools, planning: PlanningTime | None) -> str:
+def _graph_section(result: GraphResult) -> list[str]:
+    operations = ", ".join(op.label for op in result.graph.operations)
+    return [
+        f"## Graph `{result.graph.name}`",
+        "",
+        result.graph.description,
+        f"Operations: {operations}. Every gateway's answers were checked equal to the expected result before",
+        "and after timing.",
+        "",
+        _markdown_table(result.rows),
+        "",
+        *([planning_line(result.planning) + ".", ""] if result.planning is not None else []),
+    ]
+
+
+def render_markdown(results: list[GraphResult], settings: Settings, tools: Tools) -> str:
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    sections = [line for result in results for line in _graph_section(result)]
     return "\n".join([
         "# Benchmarks",
         "",
         "Written by `make bench` (`bench/`) from the run below; do not edit by hand.",
         "",
-        f"Graph: `{settings.graph.name}` — the public gateway benchmark's accounts, inventory, products and",
-        "reviews subgraphs (served from Python, `bench/subgraphs/`) and its heavy query. The schema and data",
-        "sizes are the benchmark's; the data are our own. Every gateway's answer was checked equal to the",
-        "expected result (computed from the data, `bench/queries.py`) before and after timing.",
-        "",
         f"Run {when}: `{settings.command}` — {settings.concurrency} concurrent connections for",
-        f"{settings.seconds:g} s per gateway after a {settings.warmup:g} s warm-up, all on 127.0.0.1.",
+        f"{settings.seconds:g} s per gateway after a {settings.warmup:g} s warm-up, load by `hey`, all on 127.0.0.1.",
         *(["", SHORT_RUN] if settings.seconds < 10 else []),
         "",
-        _markdown_table(rows),
+        *sections,
+        "How to read the table:",
         "",
         "- req/s counts HTTP 200 answers; errors are non-200 answers and transport failures.",
-        "- CPU is user + system time of the process tree during the measured load, per 1,000 requests;",
-        "  peak RSS is the tree's largest resident set sampled every 100 ms.",
+        "- CPU is user + system time of the process tree (workers included) during the measured load, per",
+        "  1,000 requests, for the gateway and for each subgraph; peak RSS is the gateway tree's largest",
+        "  resident set, sampled every 100 ms.",
         "- overhead: median latency of one request through the gateway minus the same subgraph fetches",
-        "  (recorded from that gateway) made directly one after another, both over keep-alive connections.",
+        "  (recorded from that gateway) made directly one after another, both over keep-alive connections;",
+        "  n/a where the subgraphs cannot record (the commerce graph).",
+        "- SQL statements/req: statements the subgraphs ran during the load, per request (commerce graph).",
         "",
-        *([planning_line(planning) + ".", ""] if planning is not None else []),
         "## Machine",
         "",
         *machine_lines(tools),

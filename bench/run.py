@@ -19,7 +19,7 @@ from bench.gateways import GATEWAYS, Gateway, graft_can_serve
 from bench.graphs import GRAPHS, BenchGraph
 from bench.load import run_mix
 from bench.probes import check_answer, measure_overhead, post
-from bench.report import GatewayRow, planning_line, render_markdown, render_table
+from bench.report import GatewayRow, GraphResult, planning_line, render_markdown, render_table
 from bench.tools import CACHE, ROOT, Tools, ensure_all
 
 PROBE = orjson.dumps({"query": "{ __typename }"})
@@ -27,7 +27,7 @@ PROBE = orjson.dumps({"query": "{ __typename }"})
 
 @dataclass(frozen=True)
 class Settings:
-    graph: BenchGraph
+    graphs: list[BenchGraph]
     gateways: list[Gateway]
     concurrency: int
     seconds: float
@@ -102,19 +102,18 @@ def _statements(subgraphs: list[processes.Service]) -> int | None:
 
 
 def bench_gateway(
-    settings: Settings, tools: Tools, gateway: Gateway, supergraph: Path, subgraphs: list[processes.Service],
-    log_dir: Path, body_paths: list[Path],
+    settings: Settings, tools: Tools, graph: BenchGraph, gateway: Gateway, supergraph: Path,
+    subgraphs: list[processes.Service], log_dir: Path, body_paths: list[Path],
 ) -> GatewayRow:
     port = processes.free_port()
     launch = gateway.launch(tools, supergraph, port)
     service = processes.start(gateway.name, launch.argv, launch.env, log_dir, port, log_dir)
-    graph = settings.graph
     try:
         processes.wait_answering(service, PROBE)
         for _ in range(3):
             check_answers(service, graph)
         overhead = measure_overhead(service, subgraphs, graph.operations[0].body)
-        print(f"bench: {gateway.name}: answers correct; warm-up {settings.warmup:g}s", flush=True)
+        print(f"bench: {graph.name}: {gateway.name}: answers correct; warm-up {settings.warmup:g}s", flush=True)
         run_mix(tools.hey, service.url, body_paths, settings.concurrency, settings.warmup)
         before = [processes.cpu_seconds(p.process.pid) for p in (service, *subgraphs)]
         statements_before = _statements(subgraphs)
@@ -134,42 +133,49 @@ def bench_gateway(
                       statements)
 
 
-def run(settings: Settings) -> list[GatewayRow]:
+def run_graph(settings: Settings, tools: Tools, graph: BenchGraph, run_dir: Path) -> GraphResult:
+    log_dir = run_dir / graph.name
+    log_dir.mkdir()
+    body_paths = []
+    for index, operation in enumerate(graph.operations):
+        body_paths.append(log_dir / f"body-{index}.json")
+        body_paths[-1].write_bytes(operation.body)
+    subgraphs = start_subgraphs(graph, log_dir)
+    rows, planning = [], None
+    try:
+        supergraph = compose(tools, subgraphs, CACHE / f"supergraph-{graph.name}.graphql")
+        if any(g.name.startswith("graft") for g in settings.gateways):
+            from bench.planning import measure_planning
+
+            planning = measure_planning(supergraph.read_text(), graph.operations[0].body)
+        for gateway in settings.gateways:
+            rows.append(bench_gateway(settings, tools, graph, gateway, supergraph, subgraphs, log_dir, body_paths))
+    finally:
+        for sub in subgraphs:
+            sub.stop()
+    print(f"graph: {graph.name}\n{render_table(rows)}")
+    if planning is not None:
+        print(planning_line(planning))
+    return GraphResult(graph, rows, planning)
+
+
+def run(settings: Settings) -> list[GraphResult]:
     if any(g.name.startswith("graft") for g in settings.gateways) and not graft_can_serve():
         raise RuntimeError("`graft serve` is not available in this checkout yet (the router lands from branch core)")
     tools = ensure_all(with_peers=any(g.needs_peers for g in settings.gateways))
     CACHE.mkdir(parents=True, exist_ok=True)
-    log_dir = Path(tempfile.mkdtemp(prefix="run-", dir=CACHE))
-    body_paths = []
-    for index, operation in enumerate(settings.graph.operations):
-        body_paths.append(log_dir / f"body-{index}.json")
-        body_paths[-1].write_bytes(operation.body)
-    subgraphs = start_subgraphs(settings.graph, log_dir)
-    rows = []
-    try:
-        supergraph = compose(tools, subgraphs, CACHE / f"supergraph-{settings.graph.name}.graphql")
-        planning = None
-        if any(g.name.startswith("graft") for g in settings.gateways):
-            from bench.planning import measure_planning
-
-            planning = measure_planning(supergraph.read_text(), settings.graph.operations[0].body)
-        for gateway in settings.gateways:
-            rows.append(bench_gateway(settings, tools, gateway, supergraph, subgraphs, log_dir, body_paths))
-    finally:
-        for sub in subgraphs:
-            sub.stop()
-    print(render_table(rows))
-    if planning is not None:
-        print(planning_line(planning))
+    run_dir = Path(tempfile.mkdtemp(prefix="run-", dir=CACHE))
+    print(f"bench: logs in {run_dir}", flush=True)
+    results = [run_graph(settings, tools, graph, run_dir) for graph in settings.graphs]
     if settings.output is not None:
-        settings.output.write_text(render_markdown(rows, settings, tools, planning))
+        settings.output.write_text(render_markdown(results, settings, tools))
         print(f"bench: wrote {settings.output}")
-    return rows
+    return results
 
 
 def parse_args(argv: list[str]) -> Settings:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--graph", choices=sorted(GRAPHS), default="benchmark")
+    parser.add_argument("--graphs", default="benchmark,commerce", help=f"comma-separated, from {', '.join(GRAPHS)}")
     parser.add_argument("--gateways", default="graft,graft-2,apollo,hive",
                         help=f"comma-separated, from {', '.join(GATEWAYS)}")
     parser.add_argument("--concurrency", type=int, default=50)
@@ -181,9 +187,12 @@ def parse_args(argv: list[str]) -> Settings:
     unknown = [n for n in names if n not in GATEWAYS]
     if unknown or not names:
         parser.error(f"unknown gateways {unknown}; choose from {', '.join(GATEWAYS)}")
+    graphs = [n.strip() for n in args.graphs.split(",") if n.strip()]
+    if not graphs or any(n not in GRAPHS for n in graphs):
+        parser.error(f"--graphs {args.graphs!r}: choose from {', '.join(GRAPHS)}")
     if args.concurrency < 1 or args.seconds <= 0 or args.warmup <= 0:
         parser.error("--concurrency must be >= 1 and --seconds, --warmup > 0")
-    return Settings(GRAPHS[args.graph], [GATEWAYS[n] for n in names], args.concurrency, args.seconds,
+    return Settings([GRAPHS[n] for n in graphs], [GATEWAYS[n] for n in names], args.concurrency, args.seconds,
                     args.warmup, args.output, shlex.join(["python", "-m", "bench", *argv]))
 
 

@@ -46,7 +46,16 @@ def test_expected_heavy_answer_has_the_benchmark_shape():
     assert all(r["product"]["reviews"] for u in answer["users"] for r in u["reviews"])
 
 
-@pytest.mark.parametrize("argv", [["--gateways", "nginx"], ["--gateways", ""], ["--seconds", "0"]])
+@pytest.mark.parametrize("argv", [["--gateways", "nginx"], ["--gateways", ""], ["--seconds", "0"], ["--graphs", "shop"]])
 def test_bad_arguments_are_refused(argv):
     with pytest.raises(SystemExit):
         parse_args(argv)
+
+
+def test_a_mix_adds_counts_and_keeps_the_worst_percentiles():
+    from bench.load import merge
+
+    fast, slow = parse_hey(HEY_OUTPUT), parse_hey(HEY_OUTPUT.replace("0.0900", "0.2500"))
+    merged = merge([fast, slow])
+    assert (merged.requests, merged.ok, merged.errors) == (600, 580, 20)
+    assert merged.p99_ms == 250.0 and merged.p50_ms == 20.0

@@ -1,4 +1,5 @@
-"""Smoke run of the harness: Graft's router only, a few seconds, no peers. Nothing about speed is asserted."""
+"""Smoke run of the harness on both graphs: Graft's router only, a few seconds, no peers.
+Nothing about speed is asserted."""
 
 import subprocess
 import sys
@@ -19,7 +20,9 @@ def test_bench_runs_graft_end_to_end_and_writes_the_report(tmp_path):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     text = report.read_text()
-    assert "| Graft router (1 worker) |" in text
-    row = next(line for line in text.splitlines() if line.startswith("| Graft router"))
-    assert row.split("|")[6].strip() == "0", row  # errors column
+    rows = [line.split("|") for line in text.splitlines() if line.startswith("| Graft router (1 worker) |")]
+    assert len(rows) == 2, text  # one per graph: benchmark, commerce
+    assert [row[6].strip() for row in rows] == ["0", "0"], text  # errors column
+    assert rows[0][11].strip() == "n/a" and float(rows[1][11]) > 0  # SQL statements only on commerce
+    assert "## Graph `benchmark`" in text and "## Graph `commerce`" in text
     assert "`python -m bench --gateways graft" in text and "## Machine" in text
