@@ -366,16 +366,14 @@ class _Planning:
         child_provided = provided.get(node.name.value) if provided and node.name.value in provided else (
             _provided_tree(source.provides) if source and source.provides else None)
         stuck = [c for c in self.collect(child_type, node.selection_set)
-                 if not self.resolvable(group.graph, child_type, c.name.value, child_provided)
-                 and not any(self.route(group.graph, child_type, g, child_provided)
-                             for g in self.model.types[child_type].fields[c.name.value].resolving_graphs())]
+                 if not self.reachable(group.graph, child_type, c.name.value, child_provided)]
         if not stuck:
             return node
-        for other in field_model.resolving_graphs():
-            part = _with_selections(node, stuck)
-            if other == group.graph or self.jumps(other, type_name, part) != 0:
-                continue
-            route = self.route(group.graph, type_name, other, provided)
+        part = _with_selections(node, stuck)
+        others = [g for g in field_model.resolving_graphs() if g != group.graph
+                  and all(self.reachable(g, child_type, c.name.value, None) for c in stuck)]
+        for other in sorted(others, key=lambda g: self.jumps(g, type_name, part)):
+            route = self.route(group.graph, type_name, other, self.at_root(group, type_name, path, provided))
             if route is None:
                 continue
             child, child_target = self.entity_target(group, target, type_name, path, route, provided)
@@ -383,6 +381,12 @@ class _Planning:
             kept = [s for s in node.selection_set.selections if not (isinstance(s, FieldNode) and s in stuck)]
             return _with_selections(node, kept or [FieldNode(name=NameNode(value="__typename"))])
         return node
+
+    def reachable(self, graph: str, type_name: str, field_name: str, provided: Provided | None) -> bool:
+        """Resolvable here, or through a key this subgraph can send."""
+        return self.resolvable(graph, type_name, field_name, provided) or any(
+            self.route(graph, type_name, g, provided)
+            for g in self.model.types[type_name].fields[field_name].resolving_graphs())
 
     def resolvable(self, graph: str, type_name: str, field_name: str, provided: Provided | None) -> bool:
         if field_name == "__typename":
@@ -452,19 +456,38 @@ class _Planning:
             for key in self.model.types[type_name].keys:
                 if not key.resolvable or key.graph in seen and key.graph != goal or key.graph == graph:
                     continue
-                if self.can_fetch(graph, type_name, key.selection, provided if graph == start else None):
+                here = provided if graph == start else self.with_own_keys(graph, type_name, None)
+                if self.can_fetch(graph, type_name, key.selection, here):
                     if key.graph == goal:
                         return [*hops, (key.graph, key)]
                     seen.add(key.graph)
                     queue.append((key.graph, [*hops, (key.graph, key)]))
         return None
 
+    def at_root(self, group: FetchGroup, type_name: str, path: tuple[str, ...],
+                provided: Provided | None) -> Provided | None:
+        """At the root of an entity fetch the entity's own key fields are available too."""
+        if group.is_entity and group.path == path and type_name in group.representations:
+            return self.with_own_keys(group.graph, type_name, provided)
+        return provided
+
+    def with_own_keys(self, graph: str, type_name: str, provided: Provided | None) -> Provided | None:
+        """A subgraph can send the fields of its own keys for its entities, even ones it marks
+        @external (they come with the representation)."""
+        own: Provided = {}
+        for key in self.model.types[type_name].keys_in(graph):
+            for name, sub in _provided_tree(key.selection).items():
+                own.setdefault(name, {}).update(sub)
+        if not own:
+            return provided
+        return {**own, **(provided or {})}
+
     def entity_target(self, group: FetchGroup, target: SelectionTree, type_name: str, path: tuple[str, ...],
                       route: list[tuple[str, Key]], provided: Provided | None, avoid: frozenset[int] = frozenset(),
                       required: list[RepresentationField] | None = None) -> tuple[FetchGroup, SelectionTree]:
         """Adds each hop's key to the fetch before it; the last hop's fetch is neither one that
         supplies the @requires (`avoid`) nor one whose representations conflict with them."""
-        current, current_target, current_provided = group, target, provided
+        current, current_target, current_provided = group, target, self.at_root(group, type_name, path, provided)
         for hop, (graph, key) in enumerate(route):
             last = hop == len(route) - 1
             current_target.add_field("__typename")
@@ -479,7 +502,8 @@ class _Planning:
             if last and required:
                 _merge_reps(into, required)
                 child.depends_on |= {g for g in avoid if g not in (group.id, child.id)}
-            current, current_target, current_provided = child, child.tree.fragment(type_name), None
+            current, current_target = child, child.tree.fragment(type_name)
+            current_provided = self.with_own_keys(child.graph, type_name, None)
         return current, current_target
 
     def child_group(self, parent: FetchGroup, graph: str, path: tuple[str, ...], type_name: str = "",
