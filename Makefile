@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install run test schema clean
+.PHONY: install run test schema clean bench
 
 GRAPHIQL := router/server/graphiql_assets/graphiql.min.js
 
@@ -27,6 +27,11 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Graft's router against Apollo Gateway and Hive Gateway on the same subgraphs; writes docs/benchmarks.md.
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/python -m bench --output docs/benchmarks.md $(BENCH_ARGS)
 
 schema: install
 	$(BIN)/graft schema write

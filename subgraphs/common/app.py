@@ -62,7 +62,9 @@ async def _health(request: web.Request) -> web.Response:
         await request.app[DATABASE].ping()
     except Exception as exc:  # the point of a health check is to report, not raise
         return web.json_response({"status": "down", "subgraph": settings.name, "error": str(exc)}, status=503)
-    return web.json_response({"status": "ok", "subgraph": settings.name})
+    # statements: SQL run so far, read by the bench for statements per request
+    statements = request.app[DATABASE].statement_count
+    return web.json_response({"status": "ok", "subgraph": settings.name, "statements": statements})
 
 
 async def request_identity(request: web.Request) -> Identity:

@@ -1,0 +1,1 @@
+"""Benchmark harness: Graft's router against Apollo Gateway and Hive Gateway on the same subgraphs."""

@@ -1,0 +1,58 @@
+"""The gateways under test and how each is started on a supergraph file and a port."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.tools import ROOT, Tools
+
+PEERS_DIR = Path(__file__).resolve().parent / "peers"
+
+
+@dataclass(frozen=True)
+class Launch:
+    argv: list[str]
+    env: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Gateway:
+    name: str
+    label: str
+    needs_peers: bool
+
+    def launch(self, tools: Tools, supergraph: Path, port: int) -> Launch:
+        if self.name.startswith("graft"):
+            workers = ["--workers", "2"] if self.name == "graft-2" else []
+            argv = [sys.executable, "-m", "router", "serve", "--supergraph", str(supergraph), "--port", str(port)]
+            return Launch(argv + workers, {"PYTHONUNBUFFERED": "1"})
+        assert tools.peers is not None, "peer gateways are not installed"
+        env = {"NODE_ENV": "production", "NODE_PATH": str(tools.peers / "node_modules")}
+        if self.name == "apollo":
+            script = PEERS_DIR / "apollo.cjs"
+            return Launch([str(tools.node), str(script)], {**env, "SUPERGRAPH": str(supergraph), "PORT": str(port)})
+        hive = tools.peers / "node_modules" / "@graphql-hive" / "gateway" / "dist" / "bin.js"
+        argv = [str(tools.node), str(hive), "supergraph", str(supergraph), "--host", "127.0.0.1",
+                "--port", str(port), "--fork", "1", "--jit"]
+        return Launch(argv, env)
+
+
+GATEWAYS = {
+    g.name: g
+    for g in (
+        Gateway("graft", "Graft router (1 worker)", False),
+        Gateway("graft-2", "Graft router (--workers 2)", False),
+        Gateway("apollo", "Apollo Gateway (@apollo/gateway + @apollo/server)", True),
+        Gateway("hive", "Hive Gateway (@graphql-hive/gateway)", True),
+    )
+}
+
+
+def graft_can_serve() -> bool:
+    """True once the router has its `serve` command (it lands from another branch)."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "router", "serve", "--help"], cwd=ROOT, capture_output=True)
+    return done.returncode == 0

@@ -1,0 +1,69 @@
+"""Graphs the bench can serve: their subgraph processes, the timed operation and its expected answer.
+
+`benchmark` is the public gateway benchmark's graph; `commerce` is the project's own four subgraphs
+with a storefront mix (`bench/commerce.py`). Another graph is one more `BenchGraph` here.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from bench import commerce
+from bench.queries import HEAVY_QUERY, expected_heavy
+
+
+@dataclass(frozen=True)
+class Operation:
+    label: str
+    body: bytes
+    expected: Callable[[], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class BenchGraph:
+    """`operations[0]` is the one probed for overhead and planning; all of them make up the load."""
+
+    name: str
+    description: str
+    subgraphs: tuple[str, ...]
+    operations: tuple[Operation, ...]
+    subgraph_argv: Callable[[str, int], list[str]]
+    subgraph_env: Callable[[dict[str, int], str], dict[str, str]]
+
+
+def _benchmark_argv(name: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "bench.subgraphs", name, "--port", str(port)]
+
+
+GRAPHS = {
+    "benchmark": BenchGraph(
+        name="benchmark",
+        description=(
+            "The public gateway benchmark's accounts, inventory, products and reviews subgraphs, served from "
+            "Python (`bench/subgraphs/`), and its heavy query. Schema and data sizes are the benchmark's; the "
+            "data are our own. The expected answer is computed from the data (`bench/queries.py`)."
+        ),
+        subgraphs=("accounts", "inventory", "products", "reviews"),
+        operations=(Operation("heavy query", orjson.dumps({"query": HEAVY_QUERY, "operationName": "TestQuery"}),
+                              expected_heavy),),
+        subgraph_argv=_benchmark_argv,
+        subgraph_env=lambda _ports, _data_dir: {},
+    ),
+    "commerce": BenchGraph(
+        name="commerce",
+        description=(
+            "Graft's own catalog, orders, users and payments subgraphs on SQLite, seeded, under a storefront mix "
+            "(product page, category page, home; `bench/commerce.py`) run side by side, the concurrency shared. "
+            "Expected answers come from the seed. Percentiles are the worst operation's."
+        ),
+        subgraphs=commerce.SUBGRAPHS,
+        operations=tuple(Operation(*op) for op in commerce.OPERATIONS),
+        subgraph_argv=commerce.subgraph_argv,
+        subgraph_env=commerce.subgraph_env,
+    ),
+}

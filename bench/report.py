@@ -1,0 +1,174 @@
+"""The bench's one table, as terminal text and as docs/benchmarks.md, with the machine it ran on."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bench.gateways import Gateway
+from bench.graphs import BenchGraph
+from bench.load import LoadResult
+from bench.probes import Overhead
+
+if TYPE_CHECKING:
+    from bench.planning import PlanningTime
+    from bench.run import Settings
+    from bench.tools import Tools
+
+HEADER = ("gateway", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "gateway CPU s/1k req",
+          "peak RSS MiB", "subgraph CPU s/1k req", "overhead ms (gateway - direct, fetches)", "SQL statements/req")
+
+
+SHORT_RUN = ("**A short development run on a shared machine: it proves the harness, it is not a measurement.** "
+             "Real numbers come from `make bench` on a quiet machine.")
+
+
+@dataclass(frozen=True)
+class GraphResult:
+    graph: BenchGraph
+    rows: list[GatewayRow]
+    planning: PlanningTime | None
+
+
+@dataclass(frozen=True)
+class GatewayRow:
+    gateway: Gateway
+    load: LoadResult
+    cpu_seconds: float
+    subgraph_cpu: dict[str, float]
+    peak_rss: int
+    overhead: Overhead | None
+    statements_per_request: float | None = None
+
+    def per_thousand(self, seconds: float) -> float:
+        return seconds / self.load.requests * 1000 if self.load.requests else 0.0
+
+    def cells(self) -> list[str]:
+        load, over = self.load, self.overhead
+        subs = ", ".join(f"{name} {self.per_thousand(cpu):.2f}" for name, cpu in self.subgraph_cpu.items())
+        rps = load.ok / load.seconds if load.seconds else 0.0
+        return [
+            self.gateway.label, f"{rps:.0f}", _ms(load.p50_ms), _ms(load.p95_ms), _ms(load.p99_ms),
+            str(load.errors), f"{self.per_thousand(self.cpu_seconds):.2f}", f"{self.peak_rss / 2**20:.0f}", subs,
+            "n/a" if over is None else
+            f"{over.overhead_ms:.2f} ({over.gateway_ms:.2f} - {over.direct_ms:.2f}, {over.fetches})",
+            "n/a" if self.statements_per_request is None else f"{self.statements_per_request:.2f}",
+        ]
+
+
+def _ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
+
+
+def render_table(rows: list[GatewayRow]) -> str:
+    lines = [list(HEADER), *(row.cells() for row in rows)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(HEADER))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)) for line in lines)
+
+
+def _markdown_table(rows: list[GatewayRow]) -> str:
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory_gib() -> str:
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        return f"{kib / 2**20:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        return "unknown"
+
+
+def _version(argv: list[str]) -> str:
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=30).stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def _package_version(tools: Tools, name: str) -> str:
+    if tools.peers is None:
+        return "not installed"
+    manifest = tools.peers / "node_modules" / name / "package.json"
+    return json.loads(manifest.read_text())["version"] if manifest.exists() else "unknown"
+
+
+def machine_lines(tools: Tools) -> list[str]:
+    return [
+        f"- CPU: {_cpu_model()}, {os.cpu_count()} logical cores; memory {_memory_gib()}",
+        f"- OS: {platform.platform()}",
+        f"- Python {platform.python_version()} ({sys.executable}); Node {_version([str(tools.node), '--version'])}",
+        f"- load tool: hey {_version(['dpkg-query', '-W', '-f', '${Version}', 'hey'])} (Debian package)",
+        f"- peers: @apollo/gateway {_package_version(tools, '@apollo/gateway')}, "
+        f"@apollo/server {_package_version(tools, '@apollo/server')}, "
+        f"@graphql-hive/gateway {_package_version(tools, '@graphql-hive/gateway')}",
+    ]
+
+
+def planning_line(planning: PlanningTime) -> str:
+    return (f"Graft planning of the timed operation: cold {planning.cold_ms:.2f} ms (parse + plan, new planner; "
+            f"{planning.fetches} fetches), cached {planning.cached_ms * 1000:.1f} µs (plan cache lookup); medians")
+
+
+def _graph_section(result: GraphResult) -> list[str]:
+    operations = ", ".join(op.label for op in result.graph.operations)
+    return [
+        f"## Graph `{result.graph.name}`",
+        "",
+        result.graph.description,
+        f"Operations: {operations}. Every gateway's answers were checked equal to the expected result before",
+        "and after timing.",
+        "",
+        _markdown_table(result.rows),
+        "",
+        *([planning_line(result.planning) + ".", ""] if result.planning is not None else []),
+    ]
+
+
+def render_markdown(results: list[GraphResult], settings: Settings, tools: Tools) -> str:
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    sections = [line for result in results for line in _graph_section(result)]
+    return "\n".join([
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`bench/`) from the run below; do not edit by hand.",
+        "",
+        f"Run {when}: `{settings.command}` — {settings.concurrency} concurrent connections for",
+        f"{settings.seconds:g} s per gateway after a {settings.warmup:g} s warm-up, load by `hey`, all on 127.0.0.1.",
+        *(["", SHORT_RUN] if settings.seconds < 10 else []),
+        "",
+        *sections,
+        "How to read the table:",
+        "",
+        "- req/s counts HTTP 200 answers; errors are non-200 answers and transport failures.",
+        "- CPU is user + system time of the process tree (workers included) during the measured load, per",
+        "  1,000 requests, for the gateway and for each subgraph; peak RSS is the gateway tree's largest",
+        "  resident set, sampled every 100 ms.",
+        "- overhead: median latency of one request through the gateway minus the same subgraph fetches",
+        "  (recorded from that gateway) made directly one after another, both over keep-alive connections;",
+        "  n/a where the subgraphs cannot record (the commerce graph).",
+        "- SQL statements/req: statements the subgraphs ran during the load, per request (commerce graph).",
+        "",
+        "## Machine",
+        "",
+        *machine_lines(tools),
+        "",
+    ])

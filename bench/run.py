@@ -1,0 +1,208 @@
+"""`python -m bench`: serve a graph's subgraphs, run each gateway in turn against them, print one table."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from bench import processes
+from bench.gateways import GATEWAYS, Gateway, graft_can_serve
+from bench.graphs import GRAPHS, BenchGraph
+from bench.load import run_mix
+from bench.probes import check_answer, measure_overhead, post
+from bench.report import GatewayRow, GraphResult, planning_line, render_markdown, render_table
+from bench.tools import CACHE, ROOT, Tools, ensure_all
+
+PROBE = orjson.dumps({"query": "{ __typename }"})
+
+
+@dataclass(frozen=True)
+class Settings:
+    graphs: list[BenchGraph]
+    gateways: list[Gateway]
+    concurrency: int
+    seconds: float
+    warmup: float
+    output: Path | None
+    command: str
+
+
+class PeakRss:
+    """Samples a process tree's RSS every 100 ms in a thread; `peak` is the largest sum seen."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak = pid, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            self.peak = max(self.peak, processes.rss_bytes(self.pid))
+
+    def __enter__(self) -> PeakRss:
+        self.peak = processes.rss_bytes(self.pid)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def start_subgraphs(graph: BenchGraph, log_dir: Path) -> list[processes.Service]:
+    ports = dict(zip(graph.subgraphs, processes.free_ports(len(graph.subgraphs))))
+    env = graph.subgraph_env(ports, str(log_dir / "data"))
+    started: list[processes.Service] = []
+    try:
+        for name, port in ports.items():
+            started.append(processes.start(name, graph.subgraph_argv(name, port), env, log_dir, port, ROOT))
+        for service in started:
+            processes.wait_answering(service, PROBE)
+    except BaseException:
+        for service in started:
+            service.stop()
+        raise
+    return started
+
+
+def compose(tools: Tools, subgraphs: list[processes.Service], target: Path) -> Path:
+    """Supergraph SDL from what the running subgraphs serve, composed with @apollo/composition."""
+    services = []
+    for sub in subgraphs:
+        sdl = orjson.loads(post(sub.url, orjson.dumps({"query": "{ _service { sdl } }"})))["data"]["_service"]["sdl"]
+        services.append({"name": sub.name, "url": sub.url, "sdl": sdl})
+    script = Path(__file__).resolve().parent / "peers" / "compose.cjs"
+    done = subprocess.run(
+        [str(tools.node), str(script)], input=orjson.dumps(services), capture_output=True, timeout=120,
+        env={"NODE_PATH": str(tools.composer / "node_modules"), "PATH": "/usr/bin:/bin"},
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"composition failed:\n{done.stderr.decode()}")
+    target.write_bytes(done.stdout)
+    return target
+
+
+def check_answers(service: processes.Service, graph: BenchGraph) -> None:
+    for operation in graph.operations:
+        check_answer(service, operation.body, operation.expected())
+
+
+def _statements(subgraphs: list[processes.Service]) -> int | None:
+    counts = [processes.statement_count(sub) for sub in subgraphs]
+    return None if any(c is None for c in counts) else sum(c for c in counts if c is not None)
+
+
+def bench_gateway(
+    settings: Settings, tools: Tools, graph: BenchGraph, gateway: Gateway, supergraph: Path,
+    subgraphs: list[processes.Service], log_dir: Path, body_paths: list[Path],
+) -> GatewayRow:
+    port = processes.free_port()
+    launch = gateway.launch(tools, supergraph, port)
+    service = processes.start(gateway.name, launch.argv, launch.env, log_dir, port, log_dir)
+    try:
+        processes.wait_answering(service, PROBE)
+        for _ in range(3):
+            check_answers(service, graph)
+        overhead = measure_overhead(service, subgraphs, graph.operations[0].body)
+        print(f"bench: {graph.name}: {gateway.name}: answers correct; warm-up {settings.warmup:g}s", flush=True)
+        run_mix(tools.hey, service.url, body_paths, settings.concurrency, settings.warmup)
+        before = [processes.cpu_seconds(p.process.pid) for p in (service, *subgraphs)]
+        statements_before = _statements(subgraphs)
+        with PeakRss(service.process.pid) as rss:
+            load = run_mix(tools.hey, service.url, body_paths, settings.concurrency, settings.seconds)
+        after = [processes.cpu_seconds(p.process.pid) for p in (service, *subgraphs)]
+        statements_after = _statements(subgraphs)
+        check_answers(service, graph)
+    finally:
+        service.stop()
+    cpu = [b - a for a, b in zip(before, after)]
+    statements = None
+    if statements_before is not None and statements_after is not None and load.requests:
+        # each /health read runs one `SELECT 1` per subgraph: take the later read's out
+        statements = (statements_after - statements_before - len(subgraphs)) / load.requests
+    return GatewayRow(gateway, load, cpu[0], dict(zip((s.name for s in subgraphs), cpu[1:])), rss.peak, overhead,
+                      statements)
+
+
+def run_graph(settings: Settings, tools: Tools, graph: BenchGraph, run_dir: Path) -> GraphResult:
+    log_dir = run_dir / graph.name
+    log_dir.mkdir()
+    body_paths = []
+    for index, operation in enumerate(graph.operations):
+        body_paths.append(log_dir / f"body-{index}.json")
+        body_paths[-1].write_bytes(operation.body)
+    subgraphs = start_subgraphs(graph, log_dir)
+    rows, planning = [], None
+    try:
+        supergraph = compose(tools, subgraphs, CACHE / f"supergraph-{graph.name}.graphql")
+        if any(g.name.startswith("graft") for g in settings.gateways):
+            from bench.planning import measure_planning
+
+            planning = measure_planning(supergraph.read_text(), graph.operations[0].body)
+        for gateway in settings.gateways:
+            rows.append(bench_gateway(settings, tools, graph, gateway, supergraph, subgraphs, log_dir, body_paths))
+    finally:
+        for sub in subgraphs:
+            sub.stop()
+    print(f"graph: {graph.name}\n{render_table(rows)}")
+    if planning is not None:
+        print(planning_line(planning))
+    return GraphResult(graph, rows, planning)
+
+
+def run(settings: Settings) -> list[GraphResult]:
+    if any(g.name.startswith("graft") for g in settings.gateways) and not graft_can_serve():
+        raise RuntimeError("`graft serve` is not available in this checkout yet (the router lands from branch core)")
+    tools = ensure_all(with_peers=any(g.needs_peers for g in settings.gateways))
+    CACHE.mkdir(parents=True, exist_ok=True)
+    run_dir = Path(tempfile.mkdtemp(prefix="run-", dir=CACHE))
+    print(f"bench: logs in {run_dir}", flush=True)
+    results = [run_graph(settings, tools, graph, run_dir) for graph in settings.graphs]
+    if settings.output is not None:
+        settings.output.write_text(render_markdown(results, settings, tools))
+        print(f"bench: wrote {settings.output}")
+    return results
+
+
+def parse_args(argv: list[str]) -> Settings:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--graphs", default="benchmark,commerce", help=f"comma-separated, from {', '.join(GRAPHS)}")
+    parser.add_argument("--gateways", default="graft,graft-2,apollo,hive",
+                        help=f"comma-separated, from {', '.join(GATEWAYS)}")
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=30.0, help="measured load per gateway")
+    parser.add_argument("--warmup", type=float, default=10.0)
+    parser.add_argument("--output", type=Path, default=None, help="write the markdown report here")
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.gateways.split(",") if n.strip()]
+    unknown = [n for n in names if n not in GATEWAYS]
+    if unknown or not names:
+        parser.error(f"unknown gateways {unknown}; choose from {', '.join(GATEWAYS)}")
+    graphs = [n.strip() for n in args.graphs.split(",") if n.strip()]
+    if not graphs or any(n not in GRAPHS for n in graphs):
+        parser.error(f"--graphs {args.graphs!r}: choose from {', '.join(GRAPHS)}")
+    if args.concurrency < 1 or args.seconds <= 0 or args.warmup <= 0:
+        parser.error("--concurrency must be >= 1 and --seconds, --warmup > 0")
+    return Settings([GRAPHS[n] for n in graphs], [GATEWAYS[n] for n in names], args.concurrency, args.seconds,
+                    args.warmup, args.output, shlex.join(["python", "-m", "bench", *argv]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = parse_args(sys.argv[1:] if argv is None else argv)
+    started = time.monotonic()
+    try:
+        run(settings)
+    except Exception as error:  # one clear line, non-zero exit: a wrong answer fails the run
+        print(f"bench: FAILED: {error}", file=sys.stderr)
+        return 1
+    print(f"bench: done in {time.monotonic() - started:.0f}s")
+    return 0

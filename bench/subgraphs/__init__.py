@@ -1,0 +1,1 @@
+"""The public gateway benchmark's graph (accounts, inventory, products, reviews) served from Python."""

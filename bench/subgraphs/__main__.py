@@ -1,0 +1,3 @@
+from bench.subgraphs.server import main
+
+main()

@@ -1,0 +1,28 @@
+"""Smoke run of the harness on both graphs: Graft's router only, a few seconds, no peers.
+Nothing about speed is asserted."""
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.processes import ROOT
+
+pytestmark = pytest.mark.node
+
+
+def test_bench_runs_graft_end_to_end_and_writes_the_report(tmp_path):
+    report = tmp_path / "benchmarks.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--gateways", "graft", "--seconds", "1", "--warmup", "0.5",
+         "--concurrency", "2", "--output", str(report)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = report.read_text()
+    rows = [line.split("|") for line in text.splitlines() if line.startswith("| Graft router (1 worker) |")]
+    assert len(rows) == 2, text  # one per graph: benchmark, commerce
+    assert [row[6].strip() for row in rows] == ["0", "0"], text  # errors column
+    assert rows[0][11].strip() == "n/a" and float(rows[1][11]) > 0  # SQL statements only on commerce
+    assert "## Graph `benchmark`" in text and "## Graph `commerce`" in text
+    assert "`python -m bench --gateways graft" in text and "## Machine" in text
