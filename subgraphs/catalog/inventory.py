@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from subgraphs.catalog.models import Product, Reservation, ReservationLine
 from subgraphs.common.db import Database
 from subgraphs.common.errors import BAD_USER_INPUT, NOT_FOUND, graphql_error
+from subgraphs.common.quantities import quantities_per_product
 
 INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
 MAX_QUANTITY = 1000
@@ -24,18 +25,7 @@ class ReservedLine:
 
 
 def merge_items(items: list[tuple[int, int]]) -> dict[int, int]:
-    """Quantities per product; a line of zero or less is refused before anything is read."""
-    if not items:
-        raise graphql_error("A reservation needs at least one item")
-    merged: dict[int, int] = {}
-    for product_id, quantity in items:
-        if not 1 <= quantity <= MAX_QUANTITY:
-            raise graphql_error(
-                f"Quantity for product {product_id} must be between 1 and {MAX_QUANTITY}, got {quantity}",
-                BAD_USER_INPUT, productId=str(product_id),
-            )
-        merged[product_id] = merged.get(product_id, 0) + quantity
-    return merged
+    return quantities_per_product(items, MAX_QUANTITY, "A reservation")
 
 
 async def reserve(db: Database, reservation_id: str, items: list[tuple[int, int]]) -> list[ReservedLine]:

@@ -12,9 +12,10 @@ from graphql import GraphQLError
 from sqlalchemy import update
 
 from subgraphs.common.db import Database
-from subgraphs.common.errors import BAD_USER_INPUT, CONFLICT, graphql_error
+from subgraphs.common.errors import CONFLICT, graphql_error
 from subgraphs.common.identity import Identity
 from subgraphs.common.peers import PeerError, call_peer
+from subgraphs.common.quantities import quantities_per_product
 from subgraphs.common.seeddata import shipping_for_weight
 from subgraphs.orders.models import Order, OrderItem
 
@@ -58,18 +59,9 @@ class Catalog:
 
 def order_lines(items: list[tuple[int, int]]) -> dict[int, int]:
     """Quantity per product, checked before any other service is called."""
-    if not items:
-        raise graphql_error("An order needs at least one item")
     if len(items) > MAX_LINES:
         raise graphql_error(f"An order has at most {MAX_LINES} lines")
-    lines: dict[int, int] = {}
-    for product_id, quantity in items:
-        if not 1 <= quantity <= MAX_LINE_QUANTITY:
-            raise graphql_error(
-                f"Quantity for product {product_id} must be between 1 and {MAX_LINE_QUANTITY}, got {quantity}",
-                BAD_USER_INPUT, productId=str(product_id),
-            )
-        lines[product_id] = lines.get(product_id, 0) + quantity
+    lines = quantities_per_product(items, MAX_LINE_QUANTITY, "An order")
     if any(q > MAX_LINE_QUANTITY for q in lines.values()):
         raise graphql_error(f"At most {MAX_LINE_QUANTITY} of one product per order")
     return lines
