@@ -217,4 +217,26 @@ CASES: dict[str, dict[str, Subgraph]] = {
             resolvers={"Query.b": lambda *_: {"__typename": "Node", "id": "n1", "field": "foo"}},
         ),
     },
+    # a union below an entity's shareable field: only members every candidate subgraph has
+    "partial_union": {
+        "a": Subgraph(
+            sdl("key shareable",
+                "type Query { rootA: Container }\n"
+                "type Container @key(fields: \"id\") { id: ID! wrapper: Wrapper @shareable }\n"
+                "type Wrapper @shareable { actions: [Action!]! @shareable }\n"
+                "union Action = Common | OnlyA\n"
+                "type Common @shareable { label: String }\ntype OnlyA { a: String }"),
+            resolvers={"Query.rootA": lambda *_: {"id": "c1", "wrapper": {"actions": [
+                {"__typename": "Common", "label": "common"}, {"__typename": "OnlyA", "a": "only a"}]}}},
+        ),
+        "b": Subgraph(
+            sdl("key shareable",
+                "type Container @key(fields: \"id\") { id: ID! wrapper: Wrapper @shareable bWrapper: Wrapper }\n"
+                "type Wrapper @shareable { actions: [Action!]! @shareable }\n"
+                "union Action = Common | OnlyB\n"
+                "type Common @shareable { label: String }\ntype OnlyB { b: String }"),
+            entities={"Container": [{"id": "c1", "bWrapper": {"actions": [
+                {"__typename": "Common", "label": "common"}, {"__typename": "OnlyB", "b": "only b"}]}}]},
+        ),
+    },
 }

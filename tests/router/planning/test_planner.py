@@ -226,3 +226,18 @@ async def test_field_no_key_can_reach_is_a_request_error(run):
         plan_of("interface_object_fields", "{ node { field } }")
     response = await run("interface_object_fields", "{ node { field } }")
     assert response.get("data") is None and "Node.field" in response["errors"][0]["message"]
+
+
+async def test_partial_union_below_a_shareable_path_keeps_only_shared_members(run):
+    query = "{ rootA { wrapper { actions { __typename ... on Common { label } ... on OnlyA { a } } } } }"
+    plan = plan_of("partial_union", query)
+    assert "... on Common" in plan and "OnlyA" not in plan  # b could resolve the path too: no OnlyA there
+    assert await run("partial_union", query) == {"data": {"rootA": {"wrapper": {"actions": [
+        {"__typename": "Common", "label": "common"}, {"__typename": "OnlyA", "a": None}]}}}}
+
+
+async def test_partial_union_after_a_hop_uses_the_target_members(run):
+    query = "{ rootA { bWrapper { actions { __typename ... on OnlyB { b } } } } }"
+    assert "... on OnlyB" in plan_of("partial_union", query)
+    assert await run("partial_union", query) == {"data": {"rootA": {"bWrapper": {"actions": [
+        {"__typename": "Common"}, {"__typename": "OnlyB", "b": "only b"}]}}}}
