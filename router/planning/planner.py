@@ -68,6 +68,8 @@ class _Planning:
         self.roots: list[FetchGroup] = []
         self.touched: list[set[int]] = []
         self.condition: tuple[str, bool] | None = None
+        # per response path below an entity: the subgraphs that could all resolve it
+        self.alternatives: dict[tuple[str, ...], frozenset[str]] = {}
 
     # -- entry ---------------------------------------------------------------------------------
 
@@ -150,7 +152,7 @@ class _Planning:
         if kind in ("interface", "union"):
             target.add_field("__typename")
             reps: list[RepresentationField] = []
-            for runtime in self.runtime_types(group.graph, type_name):
+            for runtime in self.safe_runtime_types(group.graph, type_name, path):
                 reps += self.plan_selection_set(group, target.fragment(runtime), runtime, selection_set,
                                                 path, provided, internal)
             self.alias_type_conflicts(group.graph, target)
@@ -220,6 +222,27 @@ class _Planning:
                 first = seen.setdefault(key, signature)
                 if first != signature and RENAMED_MARK not in (selection.alias or ""):
                     selection.alias = f"{key}{RENAMED_MARK}{len(seen)}"
+
+    def note_alternatives(self, parent: str, resolving: list[str], path: tuple[str, ...],
+                          child_path: tuple[str, ...]) -> None:
+        """A path from an entity through shareable fields could be resolved by any subgraph
+        that resolves all of it: record those subgraphs for the abstract types below."""
+        if self.model.types[parent].is_entity:
+            graphs = frozenset(g for g in resolving if any(k.resolvable for k in self.model.types[parent].keys_in(g)))
+        elif path in self.alternatives:
+            graphs = self.alternatives[path] & frozenset(resolving)
+        else:
+            return
+        self.alternatives[child_path] = graphs
+
+    def safe_runtime_types(self, graph: str, abstract: str, path: tuple[str, ...]) -> list[str]:
+        """Where several subgraphs could resolve the path, only the members they all share are
+        safe to select (the federation audit's partial-union rule)."""
+        types = self.runtime_types(graph, abstract)
+        others = self.alternatives.get(path, frozenset())
+        if graph not in others or len(others) < 2:
+            return types
+        return [t for t in types if all(t in self.model.types[abstract].members.get(g, set()) for g in others)]
 
     def runtime_types(self, graph: str, abstract: str) -> list[str]:
         """The object types a subgraph may return for an interface or union, in schema order."""
@@ -292,6 +315,7 @@ class _Planning:
         child_type = (source.type_name if source is not None and source.type_name else None) or field_model.type_name
         if child_type != field_model.type_name:
             selection.children.add_field("__typename")  # the client's type is wider: shaping needs the real one
+        self.note_alternatives(type_name, field_model.resolving_graphs(), path, child_path)
         reps = self.plan_selection_set(group, selection.children, child_type, node.selection_set,
                                        child_path, child_provided, internal)
         return RepresentationField(name, tuple(reps), alias) if internal else None

@@ -165,22 +165,78 @@ CASES: dict[str, dict[str, Subgraph]] = {
             entities={"Product": [{"upc": "1", "inStock": True}]},
         ),
     },
-    # one field, typed differently per subgraph (ID! here, ID there) beside another type's field
+    # sibling fragments returning one response key with different types (ID! and ID)
     "type_mismatch": {
-        "people": Subgraph(
-            sdl("key shareable", "type Query { people: [User] }\n"
-                                 "type User @key(fields: \"id\") { id: ID name: String @shareable }"),
-            entities={"User": [{"id": "u1", "name": "Ada"}]},
-            resolvers={"Query.people": lambda *_: [{"id": "u1", "name": "Ada"}]},
-        ),
         "accounts": Subgraph(
-            sdl("key shareable", "union Account = User | Admin\n"
-                                 "type User @key(fields: \"id\") { id: ID! }\n"
-                                 "type Admin { id: ID name: String @shareable }\n"
-                                 "type Query { accounts: [Account!]! }"),
-            entities={"User": [{"id": "u1"}]},
-            resolvers={"Query.accounts": lambda *_: [{"__typename": "User", "id": "u1"},
+            sdl("key", "type Query { accounts: [Account!]! }\nunion Account = User | Admin\n"
+                       "type User @key(fields: \"id\") { id: ID! name: String }\n"
+                       "type Admin { id: ID name: String }"),
+            resolvers={"Query.accounts": lambda *_: [{"__typename": "User", "id": "u1", "name": "Ada"},
                                                      {"__typename": "Admin", "id": "a1", "name": "Root"}]},
+        ),
+        "karma": Subgraph(
+            sdl("key", "type User @key(fields: \"id\") { id: ID karma: Int! }"),  # so the API's User.id is ID
+            entities={"User": [{"id": "u1", "karma": 7}]},
+        ),
+    },
+    # a key-less child split over two subgraphs reached through its parent entity, whose
+    # key those subgraphs mark @external (they get it in the representation)
+    "key_less_parent": {
+        "d": Subgraph(
+            sdl("key", "type Query { product: Product }\ntype Product @key(fields: \"id\") { id: ID name: String }"),
+            entities={"Product": [{"id": "1", "name": "Table"}]},
+            resolvers={"Query.product": lambda *_: {"id": "1", "name": "Table"}},
+        ),
+        "a": Subgraph(
+            sdl("key external shareable",
+                "type Product @key(fields: \"id\") { id: ID @external category: Category @shareable }\n"
+                "type Category { details: String }"),
+            entities={"Product": [{"id": "1", "category": {"details": "Oak"}}]},
+        ),
+        "b": Subgraph(
+            sdl("key external shareable",
+                "type Product @key(fields: \"id\") { id: ID @external category: Category @shareable }\n"
+                "type Category { id: ID @shareable }"),
+            entities={"Product": [{"id": "1", "category": {"id": "3"}}]},
+        ),
+        "c": Subgraph(
+            sdl("key", "type Category @key(fields: \"id\") { id: ID name: String }"),
+            entities={"Category": [{"id": "3", "name": "Furniture"}]},
+        ),
+    },
+    # an interface object answered with the interface's own fields: no jump for a __typename
+    "interface_object_fields": {
+        "nodes": Subgraph(
+            sdl("key", "type Query { node: Node }\ninterface Node @key(fields: \"id\") { id: ID! }"),
+            resolvers={"Query.node": lambda *_: None},
+        ),
+        "fields": Subgraph(
+            sdl("key interfaceObject",
+                "type Query { b: Node }\n"
+                "type Node @key(fields: \"id\", resolvable: false) @interfaceObject { id: ID! field: String }"),
+            resolvers={"Query.b": lambda *_: {"__typename": "Node", "id": "n1", "field": "foo"}},
+        ),
+    },
+    # a union below an entity's shareable field: only members every candidate subgraph has
+    "partial_union": {
+        "a": Subgraph(
+            sdl("key shareable",
+                "type Query { rootA: Container }\n"
+                "type Container @key(fields: \"id\") { id: ID! wrapper: Wrapper @shareable }\n"
+                "type Wrapper @shareable { actions: [Action!]! @shareable }\n"
+                "union Action = Common | OnlyA\n"
+                "type Common @shareable { label: String }\ntype OnlyA { a: String }"),
+            resolvers={"Query.rootA": lambda *_: {"id": "c1", "wrapper": {"actions": [
+                {"__typename": "Common", "label": "common"}, {"__typename": "OnlyA", "a": "only a"}]}}},
+        ),
+        "b": Subgraph(
+            sdl("key shareable",
+                "type Container @key(fields: \"id\") { id: ID! wrapper: Wrapper @shareable bWrapper: Wrapper }\n"
+                "type Wrapper @shareable { actions: [Action!]! @shareable }\n"
+                "union Action = Common | OnlyB\n"
+                "type Common @shareable { label: String }\ntype OnlyB { b: String }"),
+            entities={"Container": [{"id": "c1", "bWrapper": {"actions": [
+                {"__typename": "Common", "label": "common"}, {"__typename": "OnlyB", "b": "only b"}]}}]},
         ),
     },
 }

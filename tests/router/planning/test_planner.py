@@ -2,6 +2,9 @@
 
 from textwrap import dedent
 
+import pytest
+
+from router.planning.planner import PlanningError
 from tests.router.planning.conftest import plan_of
 
 
@@ -195,3 +198,60 @@ async def test_null_propagates_to_the_nearest_nullable_parent(run):
     assert result["errors"][0]["extensions"]["code"] == "SUBREQUEST_HTTP_ERROR"
     assert {"path": ["topProducts", 0, "reviews"],
             "message": "Cannot return null for non-nullable field Product.reviews."} in result["errors"]
+
+
+async def test_sibling_fragments_with_different_types_for_one_key_are_aliased(run):
+    query = "{ accounts { ... on User { id name karma } ... on Admin { id name } } }"
+    plan = plan_of("type_mismatch", query)
+    assert "id__graft_as2: id" in plan  # ID! on User, ID on Admin: the subgraph would reject both as `id`
+    assert await run("type_mismatch", query) == {"data": {"accounts": [
+        {"id": "u1", "name": "Ada", "karma": 7}, {"id": "a1", "name": "Root"}]}}
+
+
+async def test_key_less_child_is_gathered_through_the_parent_entity(run):
+    query = "{ product { id name category { id name details } } }"
+    plan = plan_of("key_less_parent", query)
+    assert 'Fetch(service: "a")' in plan and 'Fetch(service: "b")' in plan
+    assert 'Flatten(path: "product.category")' in plan and 'Fetch(service: "c")' in plan
+    assert await run("key_less_parent", query) == {"data": {"product": {
+        "id": "1", "name": "Table", "category": {"id": "3", "name": "Furniture", "details": "Oak"}}}}
+
+
+async def test_interface_object_own_fields_need_no_jump(run):
+    query = "{ b { id field } }"
+    expect_plan("interface_object_fields", query, """
+        QueryPlan {
+          Fetch(service: "fields") {
+            query {
+              b {
+                __typename
+                id
+                field
+              }
+            }
+          },
+        }
+        """)
+    assert await run("interface_object_fields", query) == {"data": {"b": {"id": "n1", "field": "foo"}}}
+
+
+async def test_field_no_key_can_reach_is_a_request_error(run):
+    with pytest.raises(PlanningError, match="Node.field"):
+        plan_of("interface_object_fields", "{ node { field } }")
+    response = await run("interface_object_fields", "{ node { field } }")
+    assert response.get("data") is None and "Node.field" in response["errors"][0]["message"]
+
+
+async def test_partial_union_below_a_shareable_path_keeps_only_shared_members(run):
+    query = "{ rootA { wrapper { actions { __typename ... on Common { label } ... on OnlyA { a } } } } }"
+    plan = plan_of("partial_union", query)
+    assert "... on Common" in plan and "OnlyA" not in plan  # b could resolve the path too: no OnlyA there
+    assert await run("partial_union", query) == {"data": {"rootA": {"wrapper": {"actions": [
+        {"__typename": "Common", "label": "common"}, {"__typename": "OnlyA", "a": None}]}}}}
+
+
+async def test_partial_union_after_a_hop_uses_the_target_members(run):
+    query = "{ rootA { bWrapper { actions { __typename ... on OnlyB { b } } } } }"
+    assert "... on OnlyB" in plan_of("partial_union", query)
+    assert await run("partial_union", query) == {"data": {"rootA": {"bWrapper": {"actions": [
+        {"__typename": "Common"}, {"__typename": "OnlyB", "b": "only b"}]}}}}
