@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,8 @@ class SubgraphClient:
     timeouts: dict[str, float] = field(default_factory=dict)
     default_timeout: float = 30.0
     _session: aiohttp.ClientSession | None = None
+    _in_flight: dict[bytes, asyncio.Future] = field(default_factory=dict)
+    deduplicated: int = 0  # requests answered by a fetch already in flight
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -27,26 +30,44 @@ class SubgraphClient:
         return self._session
 
     async def fetch(self, service: str, query: str, variables: dict[str, Any],
-                    headers: dict[str, str] | None = None) -> dict[str, Any]:
+                    headers: dict[str, str] | None = None, *, dedupe: bool = False) -> dict[str, Any]:
+        """With `dedupe` (queries only, never mutations), an identical request already in flight
+        (same subgraph, query, variables and headers, so never across callers) is shared."""
+        body = orjson.dumps({"query": query, "variables": variables})
+        if not dedupe:
+            return _parse(service, *await self._post(service, body, headers))
+        key = b"\0".join((service.encode(), body, orjson.dumps(sorted((headers or {}).items()))))
+        pending = self._in_flight.get(key)
+        if pending is None:
+            pending = self._in_flight[key] = asyncio.ensure_future(self._post(service, body, headers))
+            pending.add_done_callback(lambda _: self._in_flight.pop(key, None))
+        else:
+            self.deduplicated += 1
+        # each caller parses its own copy: the executor merges answers into its response in place
+        return _parse(service, *await asyncio.shield(pending))
+
+    async def _post(self, service: str, body: bytes, headers: dict[str, str] | None) -> tuple[int, bytes]:
         url = self.urls[service]
         timeout = aiohttp.ClientTimeout(total=self.timeouts.get(service, self.default_timeout))
-        body = orjson.dumps({"query": query, "variables": variables})
         request_headers = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
         try:
             async with self.session().post(url, data=body, headers=request_headers, timeout=timeout) as resp:
-                raw = await resp.read()
+                return resp.status, await resp.read()
         except TimeoutError as exc:
             raise SubgraphError(f"Subgraph '{service}' timed out") from exc
         except aiohttp.ClientError as exc:
             raise SubgraphError(f"Subgraph '{service}' is unreachable: {exc.__class__.__name__}") from exc
-        try:
-            result = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            raise SubgraphError(f"Subgraph '{service}' answered HTTP {resp.status} without a GraphQL response") from None
-        if not isinstance(result, dict) or ("data" not in result and "errors" not in result):
-            raise SubgraphError(f"Subgraph '{service}' answered HTTP {resp.status} without a GraphQL response")
-        return result
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+def _parse(service: str, status: int, raw: bytes) -> dict[str, Any]:
+    try:
+        result = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise SubgraphError(f"Subgraph '{service}' answered HTTP {status} without a GraphQL response") from None
+    if not isinstance(result, dict) or ("data" not in result and "errors" not in result):
+        raise SubgraphError(f"Subgraph '{service}' answered HTTP {status} without a GraphQL response")
+    return result

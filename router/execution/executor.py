@@ -58,7 +58,8 @@ def _variables(fetch: FetchNode, state: ExecutionState) -> dict[str, Any]:
 
 async def _root_fetch(fetch: FetchNode, state: ExecutionState) -> None:
     try:
-        result = await state.client.fetch(fetch.service_name, fetch.operation, _variables(fetch, state), state.headers)
+        result = await state.client.fetch(fetch.service_name, fetch.operation, _variables(fetch, state), state.headers,
+                                          dedupe=fetch.operation_kind == "query")
     except SubgraphError as exc:
         state.errors.append(_fetch_error(exc, fetch))
         return
@@ -91,7 +92,7 @@ async def _entity_fetch(node: FlattenNode, state: ExecutionState) -> None:
         return
     variables = {**_variables(fetch, state), "representations": representations}
     try:
-        result = await state.client.fetch(fetch.service_name, fetch.operation, variables, state.headers)
+        result = await state.client.fetch(fetch.service_name, fetch.operation, variables, state.headers, dedupe=True)
     except SubgraphError as exc:
         state.errors.append(_fetch_error(exc, fetch))  # about the whole fetch, not one of its objects
         return

@@ -1,0 +1,56 @@
+import asyncio
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from router.execution.client import SubgraphClient, SubgraphError
+
+
+@pytest.fixture
+async def counting_subgraph():
+    """A real HTTP subgraph that answers slowly and counts what reaches it."""
+    seen: list[dict] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        seen.append({"body": await request.json(), "auth": request.headers.get("Authorization")})
+        await asyncio.sleep(0.2)
+        return web.json_response({"data": {"n": len(seen), "items": [{"id": 1}]}})
+
+    app = web.Application()
+    app.router.add_post("/graphql", handle)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    client = SubgraphClient({"s": str(server.make_url("/graphql"))})
+    yield client, seen
+    await client.close()
+    await server.close()
+
+
+async def test_identical_queries_in_flight_share_one_fetch(counting_subgraph):
+    client, seen = counting_subgraph
+    results = await asyncio.gather(*(client.fetch("s", "{ n }", {"a": 1}, dedupe=True) for _ in range(5)))
+    assert len(seen) == 1 and client.deduplicated == 4
+    assert all(r == results[0] for r in results)
+    results[0]["data"]["items"][0]["id"] = 99  # the executor merges in place: copies must be separate
+    assert results[1]["data"]["items"][0]["id"] == 1
+
+
+async def test_different_callers_variables_or_mutations_are_not_shared(counting_subgraph):
+    client, seen = counting_subgraph
+    await asyncio.gather(
+        client.fetch("s", "{ n }", {}, {"Authorization": "Bearer a"}, dedupe=True),
+        client.fetch("s", "{ n }", {}, {"Authorization": "Bearer b"}, dedupe=True),
+        client.fetch("s", "{ n }", {"x": 1}, {"Authorization": "Bearer a"}, dedupe=True),
+        *(client.fetch("s", "mutation { n }", {}) for _ in range(2)),
+    )
+    assert len(seen) == 5 and client.deduplicated == 0
+    later = await client.fetch("s", "{ n }", {}, {"Authorization": "Bearer a"}, dedupe=True)
+    assert later["data"]["n"] == 6  # finished fetches are not cached, only shared while in flight
+
+
+async def test_unreachable_subgraph_is_a_clear_error():
+    client = SubgraphClient({"s": "http://127.0.0.1:9/graphql"})
+    with pytest.raises(SubgraphError, match="unreachable"):
+        await client.fetch("s", "{ n }", {}, dedupe=True)
+    await client.close()
