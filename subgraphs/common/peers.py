@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+from graphql import GraphQLError
 
 
 class PeerError(Exception):
@@ -13,6 +14,11 @@ class PeerError(Exception):
     def __init__(self, message: str, errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
         self.errors = errors or []
+
+    def as_graphql_error(self, unavailable_code: str) -> GraphQLError:
+        """For our own client: the peer's first error with its code, or `unavailable_code`."""
+        first = self.errors[0] if self.errors else {}
+        return GraphQLError(str(self), extensions=first.get("extensions") or {"code": unavailable_code})
 
 
 async def call_peer(

@@ -52,9 +52,7 @@ class Catalog:
         try:
             return await call_peer(self.http, self.url, query, variables, self.identity.forward_headers())
         except PeerError as exc:
-            first = exc.errors[0] if exc.errors else {}
-            extensions = first.get("extensions") or {"code": "CATALOG_UNAVAILABLE"}
-            raise GraphQLError(str(exc), extensions=extensions) from None
+            raise exc.as_graphql_error("CATALOG_UNAVAILABLE") from None
 
 
 def order_lines(items: list[tuple[int, int]]) -> dict[int, int]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import aiohttp
-from graphql import GraphQLError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -32,8 +31,7 @@ class Orders:
         try:
             data = await call_peer(self.http, self.url, ORDER, {"id": str(order_id)}, self.identity.forward_headers())
         except PeerError as exc:
-            first = exc.errors[0] if exc.errors else {}
-            raise GraphQLError(str(exc), extensions=first.get("extensions") or {"code": "ORDERS_UNAVAILABLE"}) from None
+            raise exc.as_graphql_error("ORDERS_UNAVAILABLE") from None
         if data.get("order") is None:
             raise graphql_error(f"Unknown order {order_id}", NOT_FOUND)
         return data["order"]
