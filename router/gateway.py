@@ -54,9 +54,10 @@ class PlanCache:
 
 @dataclass(frozen=True)
 class Operation:
-    """What execute needs; the server's PreparedOperation has the same two attributes."""
+    """What execute needs; the server's PreparedOperation has the same attributes."""
 
     document: DocumentNode
+    operation: OperationDefinitionNode | None
     name: str | None
 
 
@@ -103,13 +104,15 @@ class Gateway:
         return plan
 
     async def execute(self, operation: Any, variables: dict[str, Any] | None, *, context: Any = None) -> dict[str, Any]:
-        document, name = operation.document, operation.name
-        definition = get_operation_ast(document, name)
+        document, name, definition = operation.document, operation.name, operation.operation
         if definition is None:
             return {"errors": [{"message": f"Unknown operation {name!r}" if name else "No operation in the document"}]}
-        coerced = get_variable_values(self.api_schema, definition.variable_definitions or (), variables or {})
-        if isinstance(coerced, list):
-            return {"errors": [e.formatted for e in coerced]}
+        # the server's document stage has coerced them already; other callers have not
+        coerced = getattr(context, "variable_values", None)
+        if coerced is None:
+            coerced = get_variable_values(self.api_schema, definition.variable_definitions or (), variables or {})
+            if isinstance(coerced, list):
+                return {"errors": [e.formatted for e in coerced]}
         try:
             plan = self.plan(document, name)
         except PlanningError as exc:
@@ -136,7 +139,8 @@ class Gateway:
         errors = validate(self.api_schema, document)
         if errors:
             return {"errors": [e.formatted for e in errors]}
-        return await self.execute(Operation(document, operation_name), variables)
+        return await self.execute(Operation(document, get_operation_ast(document, operation_name), operation_name),
+                                  variables)
 
     async def close(self) -> None:
         await self.client.close()

@@ -79,11 +79,13 @@ def prepare_operation(schema: GraphQLSchema, query: str, operation_name: str | N
     return PreparedOperation(document, select_operation(document, operation_name))
 
 
-def check_variables(schema: GraphQLSchema, prepared: PreparedOperation, variables: dict[str, Any]) -> None:
-    """CoerceVariableValues(): a request error (before execution) when a value does not fit."""
+def check_variables(schema: GraphQLSchema, prepared: PreparedOperation, variables: dict[str, Any]) -> Any:
+    """CoerceVariableValues(): a request error (before execution) when a value does not fit.
+    Returns the coerced values, so execution need not coerce them again."""
     coerced = get_variable_values(schema, prepared.operation.variable_definitions or [], variables)
     if isinstance(coerced, list):
         raise DocumentError(coerced)
+    return coerced
 
 
 class DocumentCache:

@@ -49,6 +49,7 @@ class RequestContext:
     headers: dict[str, str]
     include_plan: bool
     extensions: dict[str, Any]
+    variable_values: Any = None  # coerced by the document stage (graphql-core's own form)
 
 
 @dataclass
@@ -66,20 +67,20 @@ class Service:
         return self.gateway.close()
 
 
-def prepare_document(service: Service, request: GraphQLRequest) -> PreparedOperation:
+def prepare_document(service: Service, request: GraphQLRequest) -> tuple[PreparedOperation, Any]:
     """Cached parse + validate + GetOperation, then variable coercion; GET may not run a
     mutation (405, Allow: POST)."""
     prepared = service.documents.prepare(request.query, request.operation_name)
     if request.method == "GET" and prepared.operation_type is not OperationType.QUERY:
         kind = prepared.operation_type.value
         raise RequestError(f"A {kind} cannot be sent with GET; use POST.", status=405, headers={"Allow": "POST"})
-    check_variables(service.documents.schema, prepared, request.variables)
-    return prepared
+    return prepared, check_variables(service.documents.schema, prepared, request.variables)
 
 
-def request_context(request: web.Request, graphql_request: GraphQLRequest, settings: RouterSettings) -> RequestContext:
+def request_context(request: web.Request, graphql_request: GraphQLRequest, settings: RouterSettings,
+                    variable_values: Any = None) -> RequestContext:
     include_plan = settings.dev_mode and request.headers.get(INCLUDE_PLAN_HEADER, "").strip() == "1"
-    return RequestContext(dict(request.headers), include_plan, graphql_request.extensions)
+    return RequestContext(dict(request.headers), include_plan, graphql_request.extensions, variable_values)
 
 
 def _not_acceptable() -> web.Response:
@@ -100,8 +101,8 @@ async def handle_graphql(request: web.Request, settings: RouterSettings, service
     try:
         graphql_request = await read_request(request, settings.limits.max_body_bytes)
         async with services.lease() as service:
-            prepared = prepare_document(service, graphql_request)
-            context = request_context(request, graphql_request, settings)
+            prepared, variable_values = prepare_document(service, graphql_request)
+            context = request_context(request, graphql_request, settings, variable_values)
             result = await service.gateway.execute(prepared, graphql_request.variables, context=context)
     except RequestError as error:
         return error_response(error, media_type)

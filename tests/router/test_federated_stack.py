@@ -119,3 +119,11 @@ def test_serve_refuses_a_supergraph_yaml_that_does_not_compose(tmp_path):
     result = subprocess.run([sys.executable, "-m", "router", "serve", "--supergraph", str(tmp_path / "supergraph.yaml"),
                              "--port", "9"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "does not compose" in result.stderr and "KEY_INVALID_FIELDS" in result.stderr
+
+
+def test_variable_defaults_apply_to_conditions_over_http(stack):
+    router, _ = stack
+    status, body = _post(router, 'query($hide: Boolean = true) { me @skip(if: $hide) { name } product(id: "1") { sku } }')
+    assert status == 200 and body == {"data": {"product": {"sku": "SKU-00001"}}}
+    status, body = _post(router, "query($first: Int!) { products(first: $first) { totalCount } }", {"first": "two"})
+    assert status == 400 and "Int cannot represent" in body["errors"][0]["message"]
