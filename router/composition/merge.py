@@ -9,8 +9,8 @@ from graphql import print_ast
 from graphql.language import ast
 
 from router.composition.errors import CompositionError
-from router.composition.subgraph import Applied, Field, Subgraph, TypeDef, type_name
-from router.composition.supergraph import JoinField, MergedArgument, MergedField, MergedType, Supergraph
+from router.composition.subgraph import Applied, Argument, Field, Subgraph, TypeDef, type_name
+from router.composition.supergraph import JoinField, MergedField, MergedType, Supergraph
 
 
 def graph_enum(name: str) -> str:
@@ -209,7 +209,7 @@ class Merger:
                 self.error("EXTERNAL_TYPE_MISMATCH", f'[{g}] {where} is @external with type {print_ast(f.type)}, '
                            f"incompatible with {print_ast(ftype)} where it is resolved")
 
-    def merge_args(self, where: str, holders: dict[str, Field]) -> dict[str, MergedArgument]:
+    def merge_args(self, where: str, holders: dict[str, Field]) -> dict[str, Argument]:
         """Arguments by intersection; defaults must agree."""
         sets = [set(f.args) for f in holders.values()]
         common = set.intersection(*sets) if sets else set()
@@ -228,7 +228,7 @@ class Merger:
                            f"argument {where}({name}:) has different defaults: {_detail(args, lambda a: print_ast(a.default) if a.default else 'none')}")
             atype = self.narrow(f"{where}({name}:)", {g: a.type for g, a in args.items()})
             any_arg = next(iter(args.values()))
-            out[name] = MergedArgument(name, atype or any_arg.type, first(a.default for a in args.values()),
+            out[name] = Argument(name, atype or any_arg.type, first(a.default for a in args.values()),
                                        description(a.description for a in args.values()),
                                        merge_directives([a.directives for a in args.values()]))
         return out

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from graphql.language import ast
 
-from router.composition.subgraph import Applied, TypeDef
+from router.composition.subgraph import Applied, Argument, TypeDef
 
 
 @dataclass
@@ -22,19 +22,10 @@ class JoinField:
 
 
 @dataclass
-class MergedArgument:
-    name: str
-    type: ast.TypeNode
-    default: ast.ValueNode | None
-    description: str | None
-    directives: list[Applied]
-
-
-@dataclass
 class MergedField:
     name: str
     type: ast.TypeNode
-    args: dict[str, MergedArgument] = field(default_factory=dict)
+    args: dict[str, Argument] = field(default_factory=dict)  # merged: intersection, types narrowed
     description: str | None = None
     directives: list[Applied] = field(default_factory=list)
     joins: list[JoinField] | None = None  # None: no @join__field; []: a bare @join__field
