@@ -57,6 +57,12 @@ class GraphiQLSettings(_Section):
     enabled: bool = True
 
 
+class RedisSettings(_Section):
+    url: str | None = Field(None, description="redis://host:port/db; shared by all workers and instances. "
+                                              "Unset: every cache, bucket and deny list is in process.")
+    key_prefix: str = Field("graft:", description="Prefix of every key the router writes.")
+
+
 class RouterSettings(BaseSettings):
     """Everything the router reads at start."""
 
@@ -68,6 +74,9 @@ class RouterSettings(BaseSettings):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     cors: CorsSettings = Field(default_factory=CorsSettings)
     graphiql: GraphiQLSettings = Field(default_factory=GraphiQLSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    trusted_proxy_hops: int = Field(0, ge=0, description="Proxies in front of the router whose "
+                                    "X-Forwarded-For entries are believed when finding a client's address.")
     config_file: Path | None = Field(None, description="The router.yaml these settings were read from.")
     introspection: bool = True
     dev_mode: bool = Field(False, description="Return the query plan in `extensions` on `graft-include-plan: 1`.")

@@ -12,6 +12,7 @@ from aiohttp import web
 from graphql import GraphQLSchema, OperationType
 
 from router.config import RouterSettings
+from router.features.caller import Caller, client_address
 from router.server.document import DocumentCache, DocumentError, PreparedOperation, check_variables
 from router.server.graphiql import graphiql_response
 from router.server.http import (
@@ -50,6 +51,7 @@ class RequestContext:
     include_plan: bool
     extensions: dict[str, Any]
     variable_values: Any = None  # coerced by the document stage (graphql-core's own form)
+    caller: Caller = Caller(None, "unknown")
 
 
 @dataclass
@@ -78,9 +80,14 @@ def prepare_document(service: Service, request: GraphQLRequest) -> tuple[Prepare
 
 
 def request_context(request: web.Request, graphql_request: GraphQLRequest, settings: RouterSettings,
-                    variable_values: Any = None) -> RequestContext:
+                    variable_values: Any = None, caller: Caller | None = None) -> RequestContext:
     include_plan = settings.dev_mode and request.headers.get(INCLUDE_PLAN_HEADER, "").strip() == "1"
-    return RequestContext(dict(request.headers), include_plan, graphql_request.extensions, variable_values)
+    caller = caller or Caller(None, request_address(request, settings))
+    return RequestContext(dict(request.headers), include_plan, graphql_request.extensions, variable_values, caller)
+
+
+def request_address(request: web.Request, settings: RouterSettings) -> str:
+    return client_address(request.remote, request.headers.get("X-Forwarded-For"), settings.trusted_proxy_hops)
 
 
 def _not_acceptable() -> web.Response:

@@ -1,0 +1,52 @@
+"""Who sent a request: verified token claims (or none) and the client's address."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auth.tokens import Claims
+
+ANONYMOUS_TIER = "anonymous"
+SHOPPER_TIER = "shopper"
+PARTNER_TIER = "partner"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Claims are None for an anonymous caller; a bad token never gets this far (401)."""
+
+    claims: Claims | None
+    address: str
+
+    @property
+    def tier(self) -> str:
+        """Rate and operation-limit tier: a partner's own tier claim, else shopper or anonymous."""
+        if self.claims is None:
+            return ANONYMOUS_TIER
+        if self.claims.kind == "client":
+            return str(self.claims.raw.get("tier") or PARTNER_TIER)
+        return SHOPPER_TIER
+
+    @property
+    def key(self) -> str:
+        """One identity per caller: partner client_id, else user subject, else address."""
+        if self.claims is not None and self.claims.client_id and self.claims.kind == "client":
+            return f"client:{self.claims.client_id}"
+        if self.claims is not None:
+            return f"sub:{self.claims.subject}"
+        return f"ip:{self.address}"
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        return self.claims.scopes if self.claims else frozenset()
+
+
+def client_address(peer: str | None, forwarded_for: str | None, trusted_hops: int) -> str:
+    """The caller's IP: the socket peer, or with `trusted_hops` proxies in front of us, the
+    address that many hops back in X-Forwarded-For (never further than the header goes)."""
+    if trusted_hops <= 0 or not forwarded_for:
+        return peer or "unknown"
+    hops = [part.strip() for part in forwarded_for.split(",") if part.strip()]
+    if not hops:
+        return peer or "unknown"
+    return hops[-min(trusted_hops, len(hops))]
