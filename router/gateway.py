@@ -23,6 +23,7 @@ from graphql.execution.values import get_variable_values
 from router.execution.client import SubgraphClient
 from router.execution.executor import ExecutionState, execute_node
 from router.execution.shaping import Shaper
+from router.features.metrics import cache_lookup
 from router.planning import PlanningError, QueryPlan, QueryPlanner
 from router.supergraph import SupergraphModel, load_supergraph
 
@@ -98,6 +99,7 @@ class Gateway:
         source = document.loc.source.body if document.loc else print_ast(document)
         key = (self.supergraph.sha, hashlib.sha256(source.encode()).hexdigest(), operation_name)
         plan = self.plans.get(key)
+        cache_lookup("plan", plan is not None)
         if plan is None:
             plan = self.planner.plan(document, operation_name)
             self.plans.put(key, plan)

@@ -1,4 +1,4 @@
-"""The router's aiohttp application: /graphql, GraphiQL files, /health."""
+"""The router's aiohttp application: /graphql, GraphiQL files, /health, /metrics."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 from aiohttp import web
 
 from router.config import RouterSettings
+from router.features.metrics import metrics_handler
 from router.server.cors import cors_middleware
 from router.server.graphiql import ASSET_PREFIX, asset_handler
 from router.server.pipeline import Service, graphql_handler
@@ -34,5 +35,6 @@ def create_app(settings: RouterSettings, services: Swappable[Service]) -> web.Ap
     handler = graphql_handler(settings, services)
     app.router.add_route("*", "/graphql", handler)  # methods other than GET/POST get 405 there
     app.router.add_get("/health", health)
+    app.router.add_get("/metrics", metrics_handler)
     app.router.add_get(ASSET_PREFIX + "{name}", asset_handler())
     return app

@@ -13,6 +13,7 @@ from graphql import GraphQLSchema, OperationType
 
 from router.config import RouterSettings
 from router.features.caller import Caller, client_address
+from router.features.metrics import REQUESTS
 from router.server.document import DocumentCache, DocumentError, PreparedOperation, check_variables
 from router.server.graphiql import graphiql_response
 from router.server.http import (
@@ -99,6 +100,12 @@ def _not_acceptable() -> web.Response:
 
 async def handle_graphql(request: web.Request, settings: RouterSettings, services: Swappable[Service]) -> web.Response:
     """GET/POST /graphql: GraphiQL for browsers, otherwise GraphQL over HTTP."""
+    response = await _answer(request, settings, services)
+    REQUESTS.labels(str(response.status)).inc()
+    return response
+
+
+async def _answer(request: web.Request, settings: RouterSettings, services: Swappable[Service]) -> web.Response:
     wants_page = settings.graphiql.enabled and request.method == "GET"
     media_type = negotiate(request.headers.get("Accept"), html=wants_page)
     if media_type is None:
