@@ -90,7 +90,7 @@ def test_anonymous_me_is_an_error_at_its_path_not_a_500(stack):
     router, _ = stack
     status, body = _post(router, '{ me { name } product(id: "2") { name } }')
     assert status == 200 and body["data"]["me"] is None and body["data"]["product"]["name"]
-    assert body["errors"][0]["path"] == ["me"] and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert body["errors"][0]["path"] == ["me"] and body["errors"][0]["extensions"]["code"] == "UNAUTHORIZED"
 
 
 def test_serve_composes_a_supergraph_yaml_at_start(tmp_path):
