@@ -123,3 +123,11 @@ def test_policies_load_from_dotted_paths():
     assert load_policies({"x": "os.path:isabs"})["x"]("/") is True
     with pytest.raises(PolicyError, match="auth.policies.y"):
         load_policies({"y": "no.such.module:fn"})
+
+
+def test_ready_made_policies_named_in_the_example_config():
+    from router.config import load_settings
+    from tests.support.processes import ROOT
+
+    policies = load_policies(load_settings(ROOT / "router.example.yaml").auth.policies)
+    assert policies["is_admin"](caller("admin")) is True and policies["is_admin"](caller("profile")) is False
