@@ -14,6 +14,7 @@ from graphql import GraphQLSchema, OperationType
 from router.config import RouterSettings
 from router.features.caller import Caller, client_address
 from router.features.metrics import REQUESTS
+from router.features.rate_limits import limit_rate
 from router.server.document import DocumentCache, DocumentError, PreparedOperation, check_variables
 from router.server.graphiql import graphiql_response
 from router.server.http import (
@@ -114,9 +115,12 @@ async def _answer(request: web.Request, settings: RouterSettings, services: Swap
         return graphiql_response()
     try:
         graphql_request = await read_request(request, settings.limits.max_body_bytes)
+        caller = Caller(None, request_address(request, settings))
+        if refused := await limit_rate(request, caller, media_type):
+            return refused
         async with services.lease() as service:
             prepared, variable_values = prepare_document(service, graphql_request)
-            context = request_context(request, graphql_request, settings, variable_values)
+            context = request_context(request, graphql_request, settings, variable_values, caller)
             result = await service.gateway.execute(prepared, graphql_request.variables, context=context)
     except RequestError as error:
         return error_response(error, media_type)
