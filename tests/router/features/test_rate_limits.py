@@ -149,3 +149,19 @@ async def test_redis_bucket_is_one_hash_that_expires_and_survives_a_script_flush
         await client.aclose()
         await store.close()
         redis_server.stop()
+
+
+def test_settings_keep_default_tiers_and_refuse_bad_values(monkeypatch):
+    from router.config import ConfigError, load_settings
+
+    monkeypatch.setenv("GRAFT_RATE_LIMITS__TIERS__SHOPPER__CAPACITY", "200")
+    tiers = load_settings(rate_limits={"tiers": {"gold": {"capacity": 3, "refill_per_second": 1}}}).rate_limits.tiers
+    assert (tiers["shopper"].capacity, tiers["shopper"].refill_per_second) == (200, 4.0)
+    assert set(tiers) == {"anonymous", "shopper", "partner", "gold"}
+    for bad, where in [({"tiers": {"gold": {"capacity": 3}}}, "rate_limits.tiers.gold.refill_per_second"),
+                       ({"tiers": {"anonymous": {"refill_per_second": 0}}}, "rate_limits.tiers.anonymous.refill"),
+                       ({"on_redis_error": "maybe"}, "rate_limits.on_redis_error"),
+                       ({"redis_timeout": 30}, "rate_limits.redis_timeout"),
+                       ({"burst": 5}, "rate_limits.burst")]:
+        with pytest.raises(ConfigError, match=where):
+            load_settings(rate_limits=bad)
