@@ -71,7 +71,7 @@ def _selections(walk: _Walk, parent: GraphQLCompositeType, selection_set: Select
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode):
             if selection.name.value not in INTROSPECTION:
-                total += _field(walk, parent, selection, sized) + root_extra
+                total += _field(walk, parent, selection, sized, spreads) + root_extra
         elif isinstance(selection, InlineFragmentNode):
             inner = walk.schema.get_type(selection.type_condition.name.value) if selection.type_condition else parent
             if inner is not None and is_composite_type(inner):
@@ -87,7 +87,8 @@ def _selections(walk: _Walk, parent: GraphQLCompositeType, selection_set: Select
     return total
 
 
-def _field(walk: _Walk, parent: GraphQLCompositeType, node: FieldNode, sized: Mapping[str, int]) -> int:
+def _field(walk: _Walk, parent: GraphQLCompositeType, node: FieldNode, sized: Mapping[str, int],
+           spreads: tuple[str, ...]) -> int:
     definition = _definition(parent, node.name.value)
     if definition is None:
         return 0
@@ -109,7 +110,7 @@ def _field(walk: _Walk, parent: GraphQLCompositeType, node: FieldNode, sized: Ma
         size = 1  # @listSize on an object (a connection) sizes its children only
     inner = 0
     if node.selection_set is not None and is_composite_type(named):
-        inner = _selections(walk, named, node.selection_set, children, ())  # type: ignore[arg-type]
+        inner = _selections(walk, named, node.selection_set, children, spreads)  # type: ignore[arg-type]
     return size * (weight + inner) + _arguments(walk, definition, node, coordinate)
 
 
