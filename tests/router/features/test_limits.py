@@ -42,6 +42,15 @@ def test_depth_counts_fields_through_fragments():
     assert measured("{ __typename }").depth == 1
 
 
+def test_introspection_is_not_deep_but_its_tokens_count():
+    from graphql import get_introspection_query
+
+    query = get_introspection_query(descriptions=True)
+    m = measured(query)
+    assert (m.depth, m.cost, m.tokens) == (1, 0, count_tokens(query)) and m.tokens > 150
+    assert measured('{ product(id: 1) { id } __type(name: "Product") { fields { name } } }').depth == 2
+
+
 def test_aliases_and_root_fields_follow_fragments():
     m = measured("{ a: product(id: 1) { n: name } ...Q } fragment Q on Query { b: product(id: 2) { id } }")
     assert (m.aliases, m.root_fields) == (3, 2)
