@@ -81,7 +81,8 @@ class OperationLimitSettings(_Section):
     max_aliases: int = Field(30, ge=0, description="Aliased fields in the operation, fragments included.")
     max_root_fields: int = Field(20, gt=0, description="Fields at the operation's root.")
     max_tokens: int = Field(5000, gt=0, description="Lexer tokens in the whole document.")
-    max_cost: int = Field(5000, ge=0, description="Estimated cost (@cost/@listSize, Apollo's demand control).")
+    max_cost: int = Field(50_000, ge=0, description="Estimated cost (@cost/@listSize, Apollo's demand control); "
+                          "the default admits the public gateway benchmark's heavy query (about 24,000).")
     default_list_size: int = Field(10, ge=0, description="Assumed length of a list without @listSize.")
     tiers: dict[str, TierLimits] = Field(default_factory=dict, description="Per caller tier (anonymous, "
                                          "shopper, or a partner tier such as partner-standard).")
