@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -135,6 +135,57 @@ class RateLimitSettings(_Section):
         return merged
 
 
+class TierLimits(_Section):
+    """One tier's maximums; an unset one falls back to the default in operation_limits."""
+
+    max_depth: int | None = Field(None, gt=0)
+    max_aliases: int | None = Field(None, ge=0)
+    max_root_fields: int | None = Field(None, gt=0)
+    max_tokens: int | None = Field(None, gt=0)
+    max_cost: int | None = Field(None, ge=0)
+
+
+class OperationLimitSettings(_Section):
+    """Operations over a limit are refused before planning; defaults apply to every tier."""
+
+    enabled: bool = True
+    max_depth: int = Field(15, gt=0, description="Deepest field nesting (root fields are depth 1).")
+    max_aliases: int = Field(30, ge=0, description="Aliased fields in the operation, fragments included.")
+    max_root_fields: int = Field(20, gt=0, description="Fields at the operation's root.")
+    max_tokens: int = Field(5000, gt=0, description="Lexer tokens in the whole document.")
+    max_cost: int = Field(50_000, ge=0, description="Estimated cost (@cost/@listSize, Apollo's demand control); "
+                          "the default admits the public gateway benchmark's heavy query (about 24,000).")
+    default_list_size: int = Field(10, ge=0, description="Assumed length of a list without @listSize.")
+    tiers: dict[str, TierLimits] = Field(default_factory=dict, description="Per caller tier (anonymous, "
+                                         "shopper, or a partner tier such as partner-standard).")
+
+    def for_tier(self, tier: str) -> dict[str, int]:
+        """The maximums that hold for one tier: its own where set, else the defaults."""
+        own = self.tiers.get(tier) or TierLimits()
+        names = ("max_depth", "max_aliases", "max_root_fields", "max_tokens", "max_cost")
+        return {n: v if (v := getattr(own, n)) is not None else getattr(self, n) for n in names}
+
+
+class PersistedQuerySettings(_Section):
+    """Automatic persisted queries (APQ) and a trusted-document manifest with an optional safelist."""
+
+    apq_enabled: bool = Field(True, description="Accept extensions.persistedQuery hashes and register queries.")
+    apq_ttl: int = Field(86_400, gt=0, description="Seconds an APQ entry lives in Redis.")
+    apq_cache_size: int = Field(2000, gt=0, description="APQ entries kept in process when redis.url is unset.")
+    manifest: Path | None = Field(None, description="Trusted documents: an Apollo persisted query manifest "
+                                                    "or a JSON {id: body} map, read at start.")
+    safelist: Literal["off", "all", "clients"] = Field("off", description="Who may run only manifest "
+                                                         "documents: nobody, everybody, or safelist_clients.")
+    safelist_clients: list[str] = Field(default_factory=list, description="Caller tiers, client ids or "
+                                        "caller keys (client:ID) held to the safelist when safelist: clients.")
+
+    @model_validator(mode="after")
+    def _safelist_needs_manifest(self) -> PersistedQuerySettings:
+        if self.safelist != "off" and self.manifest is None:
+            raise ValueError(f"safelist: {self.safelist} needs a manifest file")
+        return self
+
+
 class RouterSettings(BaseSettings):
     """Everything the router reads at start."""
 
@@ -150,6 +201,8 @@ class RouterSettings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     subgraph_defaults: SubgraphDefaults = Field(default_factory=SubgraphDefaults)
+    operation_limits: OperationLimitSettings = Field(default_factory=OperationLimitSettings)
+    persisted_queries: PersistedQuerySettings = Field(default_factory=PersistedQuerySettings)
     trusted_proxy_hops: int = Field(0, ge=0, description="Proxies in front of the router whose "
                                     "X-Forwarded-For entries are believed when finding a client's address.")
     config_file: Path | None = Field(None, description="The router.yaml these settings were read from.")

@@ -12,6 +12,7 @@ from router.features.identity import AUTHENTICATOR, HTTP, Authenticator
 from router.features.metrics import metrics_handler
 from router.features.store import REDIS, connect
 from router.features.rate_limits import setup_rate_limits
+from router.features.persisted import PersistedDocuments
 from router.server.cors import cors_middleware
 from router.server.graphiql import ASSET_PREFIX, asset_handler
 from router.server import oauth_proxy
@@ -38,7 +39,13 @@ def create_app(settings: RouterSettings, services: Swappable[Service]) -> web.Ap
     app[SETTINGS] = settings
     app[SERVICES] = services
     setup_rate_limits(app, settings.rate_limits, settings.redis)
-    handler = graphql_handler(settings, services)
+    persisted = PersistedDocuments.from_settings(settings)  # reads the trusted-document manifest
+
+    async def close_persisted(_: web.Application) -> None:
+        await persisted.close()
+
+    app.on_cleanup.append(close_persisted)
+    handler = graphql_handler(settings, services, persisted)
     app.router.add_route("*", "/graphql", handler)  # methods other than GET/POST get 405 there
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics_handler)

@@ -26,6 +26,7 @@ class GraphQLRequest:
     variables: dict[str, Any] = field(default_factory=dict)
     extensions: dict[str, Any] = field(default_factory=dict)
     method: Method = "POST"
+    document_id: str | None = None  # a persisted document's id; `query` is "" until it is resolved
 
 
 class RequestError(Exception):
@@ -116,19 +117,25 @@ def _json_type(value: Any) -> str:
 
 
 def parse_params(params: Mapping[str, Any], method: Method) -> GraphQLRequest:
-    """Check the request parameters' types; GET carries variables/extensions as JSON text."""
+    """Check the request parameters' types; GET carries variables/extensions as JSON text. A
+    persisted document (`documentId`, or `extensions.persistedQuery`) may stand in for `query`."""
     query = params.get("query")
-    if query is None:
-        raise RequestError("The request has no 'query' parameter.")
-    if not isinstance(query, str):
-        raise RequestError(f"'query' must be a string, not {_json_type(query)}.")
+    document_id = _optional_str(params, "documentId")
     from_url = method == "GET"
+    extensions = _optional_map(params, "extensions", from_query_string=from_url)
+    if query is None and document_id is None and "persistedQuery" not in extensions:
+        raise RequestError("The request has no 'query' parameter.")
+    if query is not None and not isinstance(query, str):
+        raise RequestError(f"'query' must be a string, not {_json_type(query)}.")
+    if query is not None and document_id is not None:
+        raise RequestError("Send either 'query' or 'documentId', not both.")
     return GraphQLRequest(
-        query=query,
+        query=query or "",
         operation_name=_optional_str(params, "operationName"),
         variables=_optional_map(params, "variables", from_query_string=from_url),
-        extensions=_optional_map(params, "extensions", from_query_string=from_url),
+        extensions=extensions,
         method=method,
+        document_id=document_id,
     )
 
 

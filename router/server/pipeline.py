@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -14,8 +14,10 @@ from graphql import GraphQLSchema, OperationType
 from router.config import RouterSettings
 from router.features.caller import Caller, client_address
 from router.features.identity import AUTHENTICATOR
-from router.features.metrics import REQUESTS
 from router.features.rate_limits import limit_rate
+from router.features.limits import check_operation_limits, gateway_costs
+from router.features.metrics import REQUESTS
+from router.features.persisted import PersistedDocuments, PersistedQueryError
 from router.server.document import DocumentCache, DocumentError, PreparedOperation, check_variables
 from router.server.graphiql import graphiql_response
 from router.server.http import (
@@ -100,14 +102,16 @@ def _not_acceptable() -> web.Response:
     )
 
 
-async def handle_graphql(request: web.Request, settings: RouterSettings, services: Swappable[Service]) -> web.Response:
+async def handle_graphql(request: web.Request, settings: RouterSettings, services: Swappable[Service],
+                         persisted: PersistedDocuments) -> web.Response:
     """GET/POST /graphql: GraphiQL for browsers, otherwise GraphQL over HTTP."""
-    response = await _answer(request, settings, services)
+    response = await _answer(request, settings, services, persisted)
     REQUESTS.labels(str(response.status)).inc()
     return response
 
 
-async def _answer(request: web.Request, settings: RouterSettings, services: Swappable[Service]) -> web.Response:
+async def _answer(request: web.Request, settings: RouterSettings, services: Swappable[Service],
+                  persisted: PersistedDocuments) -> web.Response:
     wants_page = settings.graphiql.enabled and request.method == "GET"
     media_type = negotiate(request.headers.get("Accept"), html=wants_page)
     if media_type is None:
@@ -120,9 +124,17 @@ async def _answer(request: web.Request, settings: RouterSettings, services: Swap
         if refused := await limit_rate(request, caller, media_type):
             return refused
         async with services.lease() as service:
+            context = request_context(request, graphql_request, settings, caller=caller)
+            resolved = await persisted.resolve(graphql_request, context.caller)  # APQ, trusted documents
+            graphql_request = resolved.request
             prepared, variable_values = prepare_document(service, graphql_request)
-            context = request_context(request, graphql_request, settings, variable_values, caller)
+            context = replace(context, variable_values=variable_values)
+            check_operation_limits(settings.operation_limits, service.documents.schema, gateway_costs(service.gateway),
+                                   prepared, variable_values, context.caller.tier)
+            await persisted.register(resolved)
             result = await service.gateway.execute(prepared, graphql_request.variables, context=context)
+    except PersistedQueryError as error:
+        return graphql_response(error.body, media_type, error.status)
     except RequestError as error:
         return error_response(error, media_type)
     except DocumentError as error:
@@ -134,8 +146,9 @@ async def _answer(request: web.Request, settings: RouterSettings, services: Swap
     return graphql_response(result, media_type, status_for(result, media_type, request_error=False))
 
 
-def graphql_handler(settings: RouterSettings, services: Swappable[Service]) -> Callable[[web.Request], Awaitable[web.Response]]:
+def graphql_handler(settings: RouterSettings, services: Swappable[Service],
+                    persisted: PersistedDocuments) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handler(request: web.Request) -> web.Response:
-        return await handle_graphql(request, settings, services)
+        return await handle_graphql(request, settings, services, persisted)
 
     return handler

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from graphql import GraphQLSchema, SelectionSetNode
 
+from router.supergraph.cost import CostDirectives
 from router.supergraph.links import LinkImports
 
 
@@ -87,6 +88,7 @@ class SupergraphModel:
     graphs: dict[str, Graph]
     types: dict[str, TypeModel]
     links: LinkImports
+    costs: CostDirectives = field(default_factory=CostDirectives)  # @cost/@listSize
 
     def type(self, name: str) -> TypeModel:
         return self.types[name]

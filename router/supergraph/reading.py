@@ -23,6 +23,7 @@ from graphql import (
 )
 
 from router.supergraph.api_schema import build_api_schema
+from router.supergraph.cost import read_cost_directives
 from router.supergraph.links import LinkImports, read_links
 from router.supergraph.model import (
     FieldModel,
@@ -54,7 +55,8 @@ def load_supergraph(sdl: str) -> SupergraphModel:
              if not name.startswith("__") and not links.is_machinery(name)}
     _read_members(schema, types, links)
     api_schema = build_api_schema(sdl, links)
-    return SupergraphModel(sdl, hashlib.sha256(sdl.encode()).hexdigest(), schema, api_schema, graphs, types, links)
+    return SupergraphModel(sdl, hashlib.sha256(sdl.encode()).hexdigest(), schema, api_schema, graphs, types, links,
+                           read_cost_directives(document, links))
 
 
 def directive_args(node: DirectiveNode) -> dict[str, Any]:

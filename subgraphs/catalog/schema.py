@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import strawberry
 import strawberry.federation
+from strawberry.federation.schema_directives import ListSize
 from aiohttp import web
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +20,9 @@ from subgraphs.common.identity import Identity
 from subgraphs.common.relay import CursorError, decode_cursor, encode_cursor, page_size
 from subgraphs.common.strawberry_types import Money, PageInfo
 from subgraphs.common.strawberry_view import FederatedSchema
+
+# Demand control: a page costs what `first` asks for; the router estimates from these.
+PAGE = ListSize(slicing_arguments=["first"], sized_fields=["edges"])
 
 
 @dataclass
@@ -39,7 +43,7 @@ class Category:
     name: str
     slug: str
 
-    @strawberry.field
+    @strawberry.field(directives=[PAGE])
     async def products(self, info: Info, first: int = 20, after: str | None = None) -> ProductConnection:
         size, after_id = _page_args(first, after)
         loaders = info.context.loaders
@@ -193,7 +197,7 @@ class Query:
             raise graphql_error("Give exactly one of id or sku")
         return await Product.resolve_reference(info, id=id, sku=sku)
 
-    @strawberry.field
+    @strawberry.field(directives=[PAGE])
     async def products(
         self, info: Info, first: int = 20, after: str | None = None,
         category_id: strawberry.ID | None = None, search: str | None = None,
@@ -206,7 +210,7 @@ class Query:
             rows = (await session.scalars(page.order_by(models.Product.id).limit(size + 1))).all()
         return ProductConnection.of(list(rows), size, after_id, total or 0)
 
-    @strawberry.field
+    @strawberry.field(directives=[ListSize(assumed_size=12)])
     async def categories(self, info: Info) -> list[Category]:
         async with info.context.db.session() as session:
             rows = await session.scalars(select(models.Category).order_by(models.Category.id))
@@ -321,4 +325,4 @@ def _apply_update(row: models.Product, input: UpdateProductInput) -> None:
         row.cost_price = input.cost_price.amount
 
 
-schema = FederatedSchema(query=Query, mutation=Mutation, federation_version="2.7")
+schema = FederatedSchema(query=Query, mutation=Mutation, federation_version="2.9")

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import strawberry
 import strawberry.federation
+from strawberry.federation.schema_directives import Cost, ListSize
 from aiohttp import web
 from graphql import GraphQLError
 
@@ -63,7 +64,8 @@ class User:
     id: strawberry.ID
 
     @strawberry.federation.field(description="The user's orders, newest first.",
-                                 requires_scopes=[[scopes.ORDERS_READ], [scopes.ADMIN]])
+                                 requires_scopes=[[scopes.ORDERS_READ], [scopes.ADMIN]],
+                                 directives=[ListSize(slicing_arguments=["first"], sized_fields=["edges"])])
     async def orders(self, info: Info, first: int = 20, after: str | None = None) -> OrderConnection:
         buyer_id = parse_id(self.id, "User")
         _may_see(info.context.identity, buyer_id)
@@ -201,7 +203,8 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Reserves stock in the catalog and snapshots each price.")
+    @strawberry.mutation(description="Reserves stock in the catalog and snapshots each price.",
+                         directives=[Cost(weight=20)])  # calls the catalog and writes the order
     async def place_order(self, info: Info, items: list[OrderItemInput]) -> Order:
         identity = info.context.identity
         if identity.user_id is None:
@@ -216,4 +219,4 @@ class Mutation:
         return order_from_row(await placing.cancel_order(info.context.db, info.context.catalog(), row))
 
 
-schema = FederatedSchema(query=Query, mutation=Mutation, types=[Product], federation_version="2.7")
+schema = FederatedSchema(query=Query, mutation=Mutation, types=[Product], federation_version="2.9")

@@ -1,0 +1,70 @@
+"""Where automatic persisted queries live: Redis when the router has one (shared by every worker
+and instance), else a bounded LRU in this process."""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from typing import Protocol
+
+log = logging.getLogger("graft.apq")
+KEY_PREFIX = "apq:"
+
+
+class ApqStore(Protocol):
+    async def get(self, sha256: str) -> str | None: ...
+
+    async def put(self, sha256: str, query: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class MemoryApqStore:
+    """A bounded LRU: the least recently used query goes when a new one would overflow it."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[str, str] = OrderedDict()
+
+    async def get(self, sha256: str) -> str | None:
+        query = self.entries.get(sha256)
+        if query is not None:
+            self.entries.move_to_end(sha256)
+        return query
+
+    async def put(self, sha256: str, query: str) -> None:
+        self.entries[sha256] = query
+        self.entries.move_to_end(sha256)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+    async def close(self) -> None:
+        self.entries.clear()
+
+
+class RedisApqStore:
+    """`<redis.key_prefix>apq:<sha256>` → query text, expiring after `ttl` seconds. Redis being
+    down costs a registration or a hit (logged), never the request."""
+
+    def __init__(self, url: str, prefix: str, ttl: int) -> None:
+        from redis.asyncio import Redis
+
+        self.redis = Redis.from_url(url, decode_responses=True)
+        self.prefix = prefix + KEY_PREFIX
+        self.ttl = ttl
+
+    async def get(self, sha256: str) -> str | None:
+        try:
+            return await self.redis.get(self.prefix + sha256)
+        except Exception as exc:  # redis.RedisError, OSError: a miss, not a failed request
+            log.warning("APQ lookup in Redis failed: %s", exc)
+            return None
+
+    async def put(self, sha256: str, query: str) -> None:
+        try:
+            await self.redis.set(self.prefix + sha256, query, ex=self.ttl)
+        except Exception as exc:
+            log.warning("APQ registration in Redis failed: %s", exc)
+
+    async def close(self) -> None:
+        await self.redis.aclose()

@@ -1,0 +1,155 @@
+"""Operation limits: depth, aliases, root fields, tokens and estimated cost, measured after
+validation and checked against the caller's tier before anything is planned or fetched."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    Source,
+    TokenKind,
+)
+from graphql.language.lexer import Lexer
+
+from router.config import OperationLimitSettings
+from router.features.cost import SlicingArgumentError, estimate_cost
+from router.features.metrics import OPERATION_LIMITED
+from router.server.document import DocumentError, PreparedOperation
+from router.supergraph.cost import CostDirectives
+
+LIMIT_CODE = "OPERATION_LIMIT_EXCEEDED"
+COST_CODE = "COST_ESTIMATED_TOO_EXPENSIVE"
+NO_COSTS = CostDirectives()
+INTROSPECTION_ROOTS = {"__schema", "__type"}
+
+
+@dataclass(frozen=True)
+class Measurements:
+    """What the limits are checked against; cost depends on the variables, the rest on the text."""
+
+    depth: int
+    aliases: int
+    root_fields: int
+    tokens: int
+    cost: int
+
+
+class OperationLimitError(DocumentError):
+    """The operation is over a limit: a GraphQL request error (400), nothing planned or fetched."""
+
+
+@lru_cache(maxsize=1024)
+def count_tokens(source: str) -> int:
+    """Lexer tokens of the document, punctuation included, comments not (as graphql-js counts)."""
+    lexer = Lexer(Source(source))
+    count = 0
+    while lexer.advance().kind is not TokenKind.EOF:
+        count += 1
+    return count
+
+
+def _walk(selection_set: SelectionSetNode, fragments: Mapping[str, FragmentDefinitionNode],
+          spreads: tuple[str, ...], depth: int) -> tuple[int, int]:
+    """(deepest field depth, aliases) below this selection set, fragments followed once per path."""
+    deepest, aliases = depth - 1, 0
+    for selection in selection_set.selections:
+        inner: tuple[int, int] = (depth, 0)
+        if isinstance(selection, FieldNode):
+            aliases += 1 if selection.alias else 0
+            if selection.selection_set is not None:
+                inner = _walk(selection.selection_set, fragments, spreads, depth + 1)
+                if selection.name.value in INTROSPECTION_ROOTS:  # the router answers these itself;
+                    inner = (depth, inner[1])  # GraphiQL's own query is 15 deep, the tokens bound it
+        elif isinstance(selection, InlineFragmentNode):
+            inner = _walk(selection.selection_set, fragments, spreads, depth)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name in spreads or name not in fragments:  # a cycle: validation rejects it, we never loop
+                continue
+            inner = _walk(fragments[name].selection_set, fragments, (*spreads, name), depth)
+        deepest, aliases = max(deepest, inner[0]), aliases + inner[1]
+    return deepest, aliases
+
+
+def _root_fields(selection_set: SelectionSetNode, fragments: Mapping[str, FragmentDefinitionNode],
+                 spreads: tuple[str, ...] = ()) -> int:
+    count = 0
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            count += 1
+        elif isinstance(selection, InlineFragmentNode):
+            count += _root_fields(selection.selection_set, fragments, spreads)
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments \
+                and selection.name.value not in spreads:
+            name = selection.name.value
+            count += _root_fields(fragments[name].selection_set, fragments, (*spreads, name))
+    return count
+
+
+def measure(schema: GraphQLSchema, costs: CostDirectives, source: str, operation: OperationDefinitionNode,
+            fragments: Mapping[str, FragmentDefinitionNode], variables: Mapping[str, Any] | None,
+            default_list_size: int = 10) -> Measurements:
+    depth, aliases = _walk(operation.selection_set, fragments, (), 1)
+    cost = estimate_cost(schema, costs, operation, fragments, variables, default_list_size)
+    return Measurements(depth, aliases, _root_fields(operation.selection_set, fragments), count_tokens(source), cost)
+
+
+LIMITS = (("max_depth", "depth", "depth"), ("max_aliases", "aliases", "aliases"),
+          ("max_root_fields", "root_fields", "root fields"), ("max_tokens", "tokens", "tokens"))
+
+
+def refusals(measured: Measurements, maximums: Mapping[str, int], tier: str) -> list[GraphQLError]:
+    """One error per limit exceeded, naming the limit, the measured value and the maximum."""
+    errors = []
+    for limit, attribute, words in LIMITS:
+        value, maximum = getattr(measured, attribute), maximums[limit]
+        if value > maximum:
+            errors.append(GraphQLError(
+                f"Operation {words} {value} exceeds the maximum of {maximum} ({limit}, tier {tier!r}).",
+                extensions={"code": LIMIT_CODE, "limit": limit, "measured": value, "maximum": maximum}))
+    if measured.cost > maximums["max_cost"]:
+        errors.append(GraphQLError(
+            f"Operation estimated cost {measured.cost} exceeds the maximum of {maximums['max_cost']} "
+            f"(max_cost, tier {tier!r}).",
+            extensions={"code": COST_CODE, "limit": "max_cost", "measured": measured.cost,
+                        "maximum": maximums["max_cost"]}))
+    return errors
+
+
+def check_operation_limits(settings: OperationLimitSettings, schema: GraphQLSchema, costs: CostDirectives,
+                           prepared: PreparedOperation, variable_values: Any, tier: str) -> Measurements | None:
+    """The limits stage: measure the prepared operation, refuse it (OperationLimitError) when it
+    is over any of its tier's maximums, counting each refusal by limit."""
+    if not settings.enabled:
+        return None
+    document = prepared.document
+    source = document.loc.source.body if document.loc else ""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    values = getattr(variable_values, "coerced", variable_values)  # graphql-core 3.3 wraps them
+    try:
+        measured = measure(schema, costs, source, prepared.operation, fragments, values, settings.default_list_size)
+    except SlicingArgumentError as error:
+        OPERATION_LIMITED.labels("slicing_arguments").inc()
+        raise OperationLimitError([error]) from None
+    errors = refusals(measured, settings.for_tier(tier), tier)
+    for error in errors:
+        OPERATION_LIMITED.labels((error.extensions or {})["limit"]).inc()
+    if errors:
+        raise OperationLimitError(errors)
+    return measured
+
+
+def gateway_costs(gateway: Any) -> CostDirectives:
+    """@cost/@listSize of the supergraph a gateway serves (none for gateways without one)."""
+    return getattr(getattr(gateway, "supergraph", None), "costs", None) or NO_COSTS

@@ -1,0 +1,59 @@
+"""A gateway over a small composed supergraph with @cost/@listSize, executed by graphql-core
+over in-memory data: the server's stages see a real supergraph's cost directives and nesting."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from graphql import ExecutionResult, execute
+
+from router.composition import SubgraphSource, compose
+from router.supergraph import load_supergraph
+
+SHOP = '''extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@cost", "@listSize"])
+type Query {
+  products(first: Int! = 5): ProductConnection! @listSize(slicingArguments: ["first"], sizedFields: ["edges"])
+  product(id: ID!): Product
+}
+type ProductConnection { edges: [Edge!]! }
+type Edge { node: Product! }
+type Product @key(fields: "id") {
+  id: ID!
+  name: String!
+  related: [Product!]! @listSize(assumedSize: 2)
+  forecast: Int! @cost(weight: 100)
+}
+type Mutation { restock(id: ID!): Product }
+'''
+SUPERGRAPH_SDL = compose([SubgraphSource("shop", "http://127.0.0.1:9/graphql", SHOP)])
+
+
+def _product(number: int, depth: int = 3) -> dict[str, Any]:
+    related = [_product(number + i + 1, depth - 1) for i in range(2)] if depth else []
+    return {"id": str(number), "name": f"product {number}", "related": related, "forecast": number * 10}
+
+
+class ShopGateway:
+    def __init__(self) -> None:
+        self.supergraph = load_supergraph(SUPERGRAPH_SDL)
+        self.api_schema = self.supergraph.api_schema
+        self.supergraph_sha = self.supergraph.sha
+        self.executed: list[str] = []
+
+    async def execute(self, operation: Any, variables: dict[str, Any], *, context: Any) -> dict[str, Any]:
+        self.executed.append(operation.name or "")
+        root = {
+            "products": lambda info, first=5: {"edges": [{"node": _product(i)} for i in range(first)]},
+            "product": lambda info, id: _product(int(id)),
+            "restock": lambda info, id: _product(int(id)),
+        }
+        result = execute(self.api_schema, operation.document, root_value=root, variable_values=variables,
+                         operation_name=operation.name)
+        if asyncio.iscoroutine(result):
+            result = await result
+        assert isinstance(result, ExecutionResult)
+        return result.formatted
+
+    def close(self) -> None:
+        pass
