@@ -23,6 +23,7 @@ from graphql.execution.values import get_variable_values
 from router.execution.client import SubgraphClient
 from router.execution.executor import ExecutionState, execute_node
 from router.execution.shaping import Shaper
+from router.features.caches import Caches, build_caches
 from router.features.metrics import cache_lookup
 from router.planning import PlanningError, QueryPlan, QueryPlanner
 from router.supergraph import SupergraphModel, load_supergraph
@@ -63,11 +64,12 @@ class Operation:
 
 
 class Gateway:
-    def __init__(self, supergraph: SupergraphModel, client: SubgraphClient) -> None:
+    def __init__(self, supergraph: SupergraphModel, client: SubgraphClient, caches: Caches | None = None) -> None:
         self.supergraph = supergraph
         self.client = client
         self.planner = QueryPlanner(supergraph)
-        self.plans = PlanCache()
+        self.caches = caches or Caches()
+        self.plans = PlanCache(self.caches.plan_size)
 
     @property
     def api_schema(self) -> GraphQLSchema:
@@ -93,17 +95,36 @@ class Gateway:
             configured = settings.subgraph(graph.name)
             urls[graph.name] = str(configured.url) if configured.url else graph.url
             timeouts[graph.name] = configured.timeout
-        return cls(supergraph, SubgraphClient(urls, timeouts))
+        return cls(supergraph, SubgraphClient(urls, timeouts), build_caches(settings))
 
     def plan(self, document: DocumentNode, operation_name: str | None) -> QueryPlan:
-        source = document.loc.source.body if document.loc else print_ast(document)
-        key = (self.supergraph.sha, hashlib.sha256(source.encode()).hexdigest(), operation_name)
+        key = self._plan_key(document, operation_name)
         plan = self.plans.get(key)
         cache_lookup("plan", plan is not None)
         if plan is None:
             plan = self.planner.plan(document, operation_name)
             self.plans.put(key, plan)
         return plan
+
+    async def shared_plan(self, document: DocumentNode, operation_name: str | None) -> QueryPlan:
+        """The in-process plan cache, then the one shared through Redis, then the planner."""
+        shared = self.caches.shared_plans
+        if shared is None:
+            return self.plan(document, operation_name)
+        key = self._plan_key(document, operation_name)
+        plan = self.plans.get(key)
+        cache_lookup("plan", plan is not None)
+        if plan is None:
+            plan = await shared.get(key)
+            if plan is None:
+                plan = self.planner.plan(document, operation_name)
+                await shared.put(key, plan)
+            self.plans.put(key, plan)
+        return plan
+
+    def _plan_key(self, document: DocumentNode, operation_name: str | None) -> tuple[str, str, str | None]:
+        source = document.loc.source.body if document.loc else print_ast(document)
+        return self.supergraph.sha, hashlib.sha256(source.encode()).hexdigest(), operation_name
 
     async def execute(self, operation: Any, variables: dict[str, Any] | None, *, context: Any = None) -> dict[str, Any]:
         document, name, definition = operation.document, operation.name, operation.operation
@@ -116,12 +137,13 @@ class Gateway:
             if isinstance(coerced, list):
                 return {"errors": [e.formatted for e in coerced]}
         try:
-            plan = self.plan(document, name)
+            plan = await self.shared_plan(document, name)
         except PlanningError as exc:
             return {"errors": [{"message": str(exc), "extensions": {"code": "QUERY_PLANNING_FAILED"}}]}
         headers = _forwarded(getattr(context, "headers", None) or {})
         values = getattr(coerced, "coerced", coerced)  # graphql-core 3.3 wraps them, 3.2 did not
-        state = ExecutionState(self.client, variables or {}, headers, conditions=values)
+        state = ExecutionState(self.client, variables or {}, headers, conditions=values,
+                               entity_cache=self.caches.entities)
         await execute_node(plan.node, state)
         if _asks_introspection(definition):
             _introspect(self.api_schema, document, name, variables, state)
@@ -146,6 +168,7 @@ class Gateway:
 
     async def close(self) -> None:
         await self.client.close()
+        await self.caches.close()
 
 
 def load_gateway(sdl: str, **kwargs: Any) -> Gateway:
