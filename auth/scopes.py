@@ -1,7 +1,8 @@
 """The scopes Graft's tokens carry."""
 
 ADMIN = "admin"
-SHOPPER = ("profile", "orders:read", "orders:write", "payments:write")
+ORDERS_READ = "orders:read"
+SHOPPER = ("profile", ORDERS_READ, "orders:write", "payments:write")
 CATALOG_READ = "catalog:read"
 CATALOG_WRITE = "catalog:write"
 INVENTORY_READ = "inventory:read"

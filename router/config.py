@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -57,6 +57,32 @@ class GraphiQLSettings(_Section):
     enabled: bool = True
 
 
+class AuthSettings(_Section):
+    authorization_server: HttpUrl | None = Field(
+        None, description="Origin of the OAuth2 server (the users service): /oauth/* and /.well-known/* are "
+                          "forwarded there, and its JWKS verifies tokens.")
+    jwks_url: HttpUrl | None = Field(None, description="Default: <authorization_server>/.well-known/jwks.json; "
+                                                       "with neither, the local key file (GRAFT_KEYS_FILE).")
+    jwks_refetch_floor: float = Field(30.0, ge=0, description="Seconds between JWKS refetches on an unknown kid.")
+    issuer: str = "graft"
+    audience: str = "graft-api"
+    algorithms: list[str] = Field(default_factory=lambda: ["ES256"], min_length=1,
+                                  description="Signing algorithms accepted; never none or HS*.")
+    leeway: int = Field(30, ge=0, le=300, description="Clock skew allowed on exp/nbf, in seconds.")
+    policies: dict[str, str] = Field(
+        default_factory=dict, description='@policy names → Python callables "module:function" taking the Caller '
+                                          "and returning a bool (or awaitable bool).")
+
+    @field_validator("algorithms")
+    @classmethod
+    def _asymmetric_only(cls, value: list[str]) -> list[str]:
+        allowed = {"ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA"}
+        refused = [alg for alg in value if alg not in allowed]
+        if refused:
+            raise ValueError(f"algorithms {refused} are not accepted; use asymmetric ones: {sorted(allowed)}")
+        return value
+
+
 class RedisSettings(_Section):
     url: str | None = Field(None, description="redis://host:port/db; shared by all workers and instances. "
                                               "Unset: every cache, bucket and deny list is in process.")
@@ -87,6 +113,7 @@ class RouterSettings(BaseSettings):
     graphiql: GraphiQLSettings = Field(default_factory=GraphiQLSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
     trusted_proxy_hops: int = Field(0, ge=0, description="Proxies in front of the router whose "
                                     "X-Forwarded-For entries are believed when finding a client's address.")
     config_file: Path | None = Field(None, description="The router.yaml these settings were read from.")

@@ -17,6 +17,7 @@ COLOURS = ("36", "33", "35", "32", "34")
 class Service:
     name: str
     argv: tuple[str, ...]
+    env: tuple[tuple[str, str], ...] = ()
 
 
 def stack() -> list[Service]:
@@ -25,7 +26,13 @@ def stack() -> list[Service]:
 
     python = sys.executable
     subgraphs = [Service(name, (python, "-m", "router", "subgraph", name)) for name in SUBGRAPH_PORTS]
-    router = Service("router", (python, "-m", "router", "serve", "--supergraph", str(SUPERGRAPH), "--port", "4000"))
+    # clients get tokens from the router's /oauth/token, which the users service answers;
+    # REDIS_URL, when set, is shared by the subgraphs and the router
+    env = {"GRAFT_AUTH__AUTHORIZATION_SERVER": f"http://127.0.0.1:{SUBGRAPH_PORTS['users']}"}
+    if os.environ.get("REDIS_URL"):
+        env["GRAFT_REDIS__URL"] = os.environ["REDIS_URL"]
+    router = Service("router", (python, "-m", "router", "serve", "--supergraph", str(SUPERGRAPH), "--port", "4000"),
+                     tuple(env.items()))
     return [*subgraphs, router]
 
 
@@ -41,7 +48,8 @@ async def _run(services: list[Service]) -> int:
     procs, pipes = [], []
     for colour, service in zip(COLOURS * 2, services):
         proc = await asyncio.create_subprocess_exec(
-            *service.argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env
+            *service.argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            env={**env, **dict(service.env)},
         )
         procs.append(proc)
         pipes.append(asyncio.create_task(_pipe(service.name, colour, proc.stdout)))

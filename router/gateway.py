@@ -23,8 +23,11 @@ from graphql.execution.values import get_variable_values
 from router.execution.client import SubgraphClient
 from router.execution.executor import ExecutionState, execute_node
 from router.execution.shaping import Shaper
+from router.features.authorization import AuthorizationRules, Authorizer, Denials, Policy, load_policies, prune
 from router.features.caches import Caches, build_caches
+from router.features.caller import Caller
 from router.features.metrics import cache_lookup
+from router.features.plan_cache import PlanKey
 from router.planning import PlanningError, QueryPlan, QueryPlanner
 from router.supergraph import SupergraphModel, load_supergraph
 
@@ -36,10 +39,10 @@ class PlanCache:
 
     def __init__(self, size: int = 2048) -> None:
         self.size = size
-        self.entries: OrderedDict[tuple[str, str, str | None], QueryPlan] = OrderedDict()
+        self.entries: OrderedDict[tuple, QueryPlan] = OrderedDict()
         self.hits = self.misses = 0
 
-    def get(self, key: tuple[str, str, str | None]) -> QueryPlan | None:
+    def get(self, key: tuple) -> QueryPlan | None:
         plan = self.entries.get(key)
         if plan is None:
             self.misses += 1
@@ -48,7 +51,7 @@ class PlanCache:
         self.entries.move_to_end(key)
         return plan
 
-    def put(self, key: tuple[str, str, str | None], plan: QueryPlan) -> None:
+    def put(self, key: tuple, plan: QueryPlan) -> None:
         self.entries[key] = plan
         if len(self.entries) > self.size:
             self.entries.popitem(last=False)
@@ -64,12 +67,14 @@ class Operation:
 
 
 class Gateway:
-    def __init__(self, supergraph: SupergraphModel, client: SubgraphClient, caches: Caches | None = None) -> None:
+    def __init__(self, supergraph: SupergraphModel, client: SubgraphClient,
+                 policies: dict[str, Policy] | None = None, caches: Caches | None = None) -> None:
         self.supergraph = supergraph
         self.client = client
         self.planner = QueryPlanner(supergraph)
         self.caches = caches or Caches()
         self.plans = PlanCache(self.caches.plan_size)
+        self.authorizer = Authorizer(AuthorizationRules.from_supergraph(supergraph), policies)
 
     @property
     def api_schema(self) -> GraphQLSchema:
@@ -95,36 +100,53 @@ class Gateway:
             configured = settings.subgraph(graph.name)
             urls[graph.name] = str(configured.url) if configured.url else graph.url
             timeouts[graph.name] = configured.timeout
-        return cls(supergraph, SubgraphClient(urls, timeouts), build_caches(settings))
+        return cls(supergraph, SubgraphClient(urls, timeouts), load_policies(settings.auth.policies),
+                   build_caches(settings))
 
-    def plan(self, document: DocumentNode, operation_name: str | None) -> QueryPlan:
-        key = self._plan_key(document, operation_name)
+    def plan(self, document: DocumentNode, operation_name: str | None, denials: Denials | None = None) -> QueryPlan:
+        """Denied fields are pruned first; the key holds which requirements failed, since that
+        and the document decide the pruned operation."""
+        key = self._plan_key(document, operation_name, denials)
         plan = self.plans.get(key)
         cache_lookup("plan", plan is not None)
         if plan is None:
-            plan = self.planner.plan(document, operation_name)
+            plan = self._planned(document, operation_name, denials)
             self.plans.put(key, plan)
         return plan
 
-    async def shared_plan(self, document: DocumentNode, operation_name: str | None) -> QueryPlan:
+    async def shared_plan(self, document: DocumentNode, operation_name: str | None,
+                          denials: Denials | None = None) -> QueryPlan:
         """The in-process plan cache, then the one shared through Redis, then the planner."""
         shared = self.caches.shared_plans
         if shared is None:
-            return self.plan(document, operation_name)
-        key = self._plan_key(document, operation_name)
+            return self.plan(document, operation_name, denials)
+        key = self._plan_key(document, operation_name, denials)
         plan = self.plans.get(key)
         cache_lookup("plan", plan is not None)
         if plan is None:
             plan = await shared.get(key)
             if plan is None:
-                plan = self.planner.plan(document, operation_name)
+                plan = self._planned(document, operation_name, denials)
                 await shared.put(key, plan)
             self.plans.put(key, plan)
         return plan
 
-    def _plan_key(self, document: DocumentNode, operation_name: str | None) -> tuple[str, str, str | None]:
+    def _planned(self, document: DocumentNode, operation_name: str | None, denials: Denials | None) -> QueryPlan:
+        return self.planner.plan(prune(document, denials) if denials else document, operation_name)
+
+    def _plan_key(self, document: DocumentNode, operation_name: str | None, denials: Denials | None = None) -> PlanKey:
         source = document.loc.source.body if document.loc else print_ast(document)
-        return self.supergraph.sha, hashlib.sha256(source.encode()).hexdigest(), operation_name
+        return (self.supergraph.sha, hashlib.sha256(source.encode()).hexdigest(), operation_name,
+                denials.failed if denials else frozenset())
+
+    async def authorize(self, document: DocumentNode, definition: OperationDefinitionNode, context: Any) -> Denials | None:
+        if not self.authorizer.rules:
+            return None
+        guards = self.authorizer.rules.guards(self.api_schema, document, definition)
+        if not guards:
+            return None
+        caller = getattr(context, "caller", None) or Caller(None, "unknown")
+        return await self.authorizer.denials(guards, caller)
 
     async def execute(self, operation: Any, variables: dict[str, Any] | None, *, context: Any = None) -> dict[str, Any]:
         document, name, definition = operation.document, operation.name, operation.operation
@@ -136,8 +158,9 @@ class Gateway:
             coerced = get_variable_values(self.api_schema, definition.variable_definitions or (), variables or {})
             if isinstance(coerced, list):
                 return {"errors": [e.formatted for e in coerced]}
+        denials = await self.authorize(document, definition, context)
         try:
-            plan = await self.shared_plan(document, name)
+            plan = await self.shared_plan(document, name, denials)
         except PlanningError as exc:
             return {"errors": [{"message": str(exc), "extensions": {"code": "QUERY_PLANNING_FAILED"}}]}
         headers = _forwarded(getattr(context, "headers", None) or {})
@@ -148,7 +171,8 @@ class Gateway:
         if _asks_introspection(definition):
             _introspect(self.api_schema, document, name, variables, state)
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-        data = Shaper(self.api_schema, fragments, coerced, state.errors).operation(definition, state.data)
+        denied = denials.messages if denials else {}
+        data = Shaper(self.api_schema, fragments, coerced, state.errors, denied).operation(definition, state.data)
         result: dict[str, Any] = {"data": data}
         if state.errors:
             result["errors"] = state.errors

@@ -3,7 +3,7 @@ asked for, under its aliases and in its order; nulls propagated as the spec says
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -43,6 +43,7 @@ class Shaper:
     fragments: dict[str, FragmentDefinitionNode]
     variables: dict[str, Any]
     errors: list[dict[str, Any]]
+    denied: dict[int, str] = field(default_factory=dict)  # id(FieldNode) → UNAUTHORIZED message
 
     def __post_init__(self) -> None:
         self.error_paths = {tuple(e["path"]) for e in self.errors if e.get("path")}
@@ -66,6 +67,12 @@ class Shaper:
                 continue
             definition = type_.fields.get(name)
             if definition is None:
+                continue
+            if self.denied and all(id(node) in self.denied for node in nodes):
+                self._error([*path, key], self.denied[id(nodes[0])], "UNAUTHORIZED")
+                if isinstance(definition.type, GraphQLNonNull):
+                    return PROPAGATE
+                out[key] = None
                 continue
             value = self.value(definition.type, nodes, data.get(key), [*path, key], f"{type_.name}.{name}")
             if value is PROPAGATE:
@@ -157,6 +164,9 @@ class Shaper:
         self._error(path, f"Subgraph returned an invalid value for {where}: expected {expected}.")
         return None
 
-    def _error(self, path: Path, message: str) -> None:
-        self.errors.append({"message": message, "path": list(path)})
+    def _error(self, path: Path, message: str, code: str | None = None) -> None:
+        error: dict[str, Any] = {"message": message, "path": list(path)}
+        if code:
+            error["extensions"] = {"code": code}
+        self.errors.append(error)
         self.error_paths.add(tuple(path))

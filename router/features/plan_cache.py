@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from typing import Any
 
 import orjson
 import redis.asyncio as aioredis
@@ -16,7 +17,8 @@ from router.planning.codec import FORMAT, PlanDecodeError, plan_from_dict, plan_
 from router.planning.plan import QueryPlan
 
 log = logging.getLogger("graft.plan_cache")
-PlanKey = tuple[str, str, str | None]  # supergraph sha, document hash, operation name
+# supergraph sha, document hash, operation name, the caller's failed authorization requirements
+PlanKey = tuple[str, str, str | None, frozenset[Any]]
 
 
 class SharedPlanCache:
@@ -27,9 +29,9 @@ class SharedPlanCache:
         self.guard = RedisGuard("plan cache")
 
     def key(self, key: PlanKey) -> str:
-        sha, document, name = key
-        operation = hashlib.sha256((name or "").encode()).hexdigest()[:16] if name else "-"
-        return f"{self.prefix}plan:v{FORMAT}:{sha}:{document}:{operation}"
+        sha, document, name, failed = key
+        operation = hashlib.sha256(name.encode()).hexdigest()[:16] if name else "-"
+        return f"{self.prefix}plan:v{FORMAT}:{sha}:{document}:{operation}:{_requirements(failed)}"
 
     async def get(self, key: PlanKey) -> QueryPlan | None:
         raw = await self.guard.call(lambda: self.redis.get(self.key(key)), None)
@@ -45,3 +47,13 @@ class SharedPlanCache:
     async def put(self, key: PlanKey, plan: QueryPlan) -> None:
         body = orjson.dumps(plan_to_dict(plan))
         await self.guard.call(lambda: self.redis.set(self.key(key), body, ex=self.ttl), None)
+
+
+def _requirements(failed: frozenset[Any]) -> str:
+    """The same digest in every process for the same set of failed authorization requirements
+    (they decide which fields were pruned before planning)."""
+    if not failed:
+        return "-"
+    parts = sorted(orjson.dumps([r.authenticated, sorted(sorted(s) for s in r.scopes),
+                                 sorted(sorted(p) for p in r.policies)]) for r in failed)
+    return hashlib.sha256(b"\n".join(parts)).hexdigest()[:16]

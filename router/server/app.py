@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 
+import aiohttp
 from aiohttp import web
 
 from router.config import RouterSettings
+from router.features.identity import AUTHENTICATOR, HTTP, Authenticator
 from router.features.metrics import metrics_handler
+from router.features.store import REDIS, connect
 from router.server.cors import cors_middleware
 from router.server.graphiql import ASSET_PREFIX, asset_handler
+from router.server import oauth_proxy
 from router.server.pipeline import Service, graphql_handler
 from router.server.reload import Swappable
 
@@ -37,4 +41,22 @@ def create_app(settings: RouterSettings, services: Swappable[Service]) -> web.Ap
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics_handler)
     app.router.add_get(ASSET_PREFIX + "{name}", asset_handler())
+    if settings.auth.authorization_server:
+        oauth_proxy.add_routes(app, oauth_proxy.OAuthProxy(str(settings.auth.authorization_server)))
+    app.cleanup_ctx.append(_process_resources(settings))
     return app
+
+
+def _process_resources(settings: RouterSettings):
+    """What one router process shares across requests and reloads: HTTP client, Redis, auth."""
+
+    async def lifecycle(app: web.Application):
+        app[HTTP] = aiohttp.ClientSession()
+        app[REDIS] = connect(settings)
+        app[AUTHENTICATOR] = Authenticator.from_settings(settings, app[HTTP], app[REDIS])
+        yield
+        await app[HTTP].close()
+        if app[REDIS] is not None:
+            await app[REDIS].aclose()
+
+    return lifecycle

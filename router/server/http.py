@@ -31,11 +31,13 @@ class GraphQLRequest:
 class RequestError(Exception):
     """The HTTP request is not a well-formed GraphQL-over-HTTP request (or not allowed)."""
 
-    def __init__(self, message: str, status: int = 400, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(self, message: str, status: int = 400, headers: Mapping[str, str] | None = None,
+                 code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.headers = dict(headers or {})
+        self.code = code  # extensions.code of the GraphQL error, when there is one
 
 
 def _accept_entries(accept: str) -> list[tuple[str, float, int]]:
@@ -194,5 +196,5 @@ def graphql_response(result: Mapping[str, Any], media_type: str, status: int = 2
 
 def error_response(error: RequestError, media_type: str | None) -> web.Response:
     """A request error as a GraphQL response without `data`."""
-    body = {"errors": [{"message": error.message}]}
+    body = {"errors": [{"message": error.message, **({"extensions": {"code": error.code}} if error.code else {})}]}
     return graphql_response(body, media_type or APPLICATION_JSON, error.status, error.headers)

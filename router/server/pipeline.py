@@ -13,6 +13,7 @@ from graphql import GraphQLSchema, OperationType
 
 from router.config import RouterSettings
 from router.features.caller import Caller, client_address
+from router.features.identity import AUTHENTICATOR
 from router.features.metrics import REQUESTS
 from router.server.document import DocumentCache, DocumentError, PreparedOperation, check_variables
 from router.server.graphiql import graphiql_response
@@ -113,10 +114,11 @@ async def _answer(request: web.Request, settings: RouterSettings, services: Swap
     if media_type == TEXT_HTML:
         return graphiql_response()
     try:
+        caller = await request.app[AUTHENTICATOR].caller(request)
         graphql_request = await read_request(request, settings.limits.max_body_bytes)
         async with services.lease() as service:
             prepared, variable_values = prepare_document(service, graphql_request)
-            context = request_context(request, graphql_request, settings, variable_values)
+            context = request_context(request, graphql_request, settings, variable_values, caller)
             result = await service.gateway.execute(prepared, graphql_request.variables, context=context)
     except RequestError as error:
         return error_response(error, media_type)

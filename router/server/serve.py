@@ -13,6 +13,7 @@ from pathlib import Path
 from aiohttp import web
 
 from router.config import RouterSettings
+from router.features.authorization import PolicyError
 from router.server.app import create_app
 from router.server.overrides import apply_subgraph_urls
 from router.composition import CompositionFailed
@@ -66,6 +67,8 @@ def load_service(settings: RouterSettings, factory: GatewayFactory) -> tuple[Ser
         service = build_service(factory, sdl, settings)
     except StartupError:
         raise
+    except PolicyError as exc:
+        raise StartupError(str(exc)) from exc
     except Exception as exc:
         raise StartupError(f"supergraph {path} is invalid: {exc}") from exc
     return service, state

@@ -68,10 +68,16 @@ class Product:
     description: str
     price: Money = strawberry.federation.field(tags=["public"])
     weight: int = strawberry.federation.field(description="Shipping weight in grams.")
-    stock: int
     in_stock: bool
     cost_price: Money = strawberry.federation.field(inaccessible=True)
     category_id: strawberry.Private[int]
+    stock_on_hand: strawberry.Private[int]
+
+    @strawberry.federation.field(requires_scopes=[[scopes.INVENTORY_READ], [scopes.ADMIN]],
+                                 description="Units on hand; for inventory readers (the router prunes it too).")
+    def stock(self, info: Info) -> int | None:
+        _require(info.context.identity, scopes.INVENTORY_READ)
+        return self.stock_on_hand
 
     @strawberry.field
     async def category(self, info: Info) -> Category:
@@ -157,7 +163,7 @@ class StockItemInput:
 def product_from_row(row: models.Product) -> Product:
     return Product(
         id=strawberry.ID(str(row.id)), sku=row.sku, name=row.name, description=row.description,
-        price=Money(amount=row.price, currency=row.currency), weight=row.weight, stock=row.stock,
+        price=Money(amount=row.price, currency=row.currency), weight=row.weight, stock_on_hand=row.stock,
         in_stock=row.stock > 0, cost_price=Money(amount=row.cost_price, currency=row.currency),
         category_id=row.category_id,
     )

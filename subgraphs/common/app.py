@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
+import redis.asyncio as aioredis
 from aiohttp import web
 
 from auth.tokens import TokenError
@@ -46,10 +47,13 @@ def create_app(
         if seed is not None and settings.seed:
             await seed(database)
         app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-        app[VERIFIER] = IdentityVerifier.from_env(app[HTTP])
+        revocations = aioredis.from_url(settings.redis_url, socket_timeout=0.5) if settings.redis_url else None
+        app[VERIFIER] = IdentityVerifier.from_env(app[HTTP], revocations)
         log.info("%s subgraph ready on http://%s:%d/graphql", settings.name, settings.host, settings.port)
         yield
         await app[HTTP].close()
+        if revocations is not None:
+            await revocations.aclose()
         await database.dispose()
 
     app.cleanup_ctx.append(lifecycle)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 import orjson
@@ -12,7 +13,9 @@ from aiohttp import web
 from auth import scopes
 from auth.jwks import LocalKeys, RemoteJwks
 from auth.keys import KeyStore, default_keys_path
-from auth.tokens import Claims, KeyResolver, TokenError, TokenSettings, verify_access_token
+from auth.revocation import RedisRevocations, Revocations
+from auth.tokens import Claims, KeyResolver, TokenSettings
+from auth.verifier import BearerVerifier
 
 
 @dataclass(frozen=True)
@@ -52,26 +55,22 @@ ANONYMOUS = Identity()
 
 
 class IdentityVerifier:
-    def __init__(self, resolve_key: KeyResolver, settings: TokenSettings) -> None:
-        self.resolve_key = resolve_key
-        self.settings = settings
+    def __init__(self, resolve_key: KeyResolver, settings: TokenSettings,
+                 revocations: Revocations | None = None) -> None:
+        self.bearer = BearerVerifier(resolve_key, settings, revocations)
 
     @classmethod
-    def from_env(cls, http: aiohttp.ClientSession) -> "IdentityVerifier":
-        """GRAFT_JWKS_URL when set (production); else the shared local key file (make run, tests)."""
+    def from_env(cls, http: aiohttp.ClientSession, redis: Any = None) -> "IdentityVerifier":
+        """GRAFT_JWKS_URL when set (production); else the shared local key file (make run, tests).
+        With Redis, tokens revoked through the users service are refused here too."""
         url = os.environ.get("GRAFT_JWKS_URL")
         resolver: KeyResolver = RemoteJwks(url, http) if url else LocalKeys(KeyStore.open(default_keys_path()))
-        return cls(resolver, TokenSettings.from_env())
+        return cls(resolver, TokenSettings.from_env(), RedisRevocations(redis) if redis is not None else None)
 
     async def identify(self, authorization: str | None) -> Identity:
         """No header: anonymous. A header that is not a valid Bearer token: TokenError."""
-        if not authorization:
-            return ANONYMOUS
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise TokenError("Authorization header must be 'Bearer <token>'")
-        token = token.strip()
-        return Identity(await verify_access_token(token, self.resolve_key, self.settings), token)
+        verified = await self.bearer.verify(authorization)
+        return ANONYMOUS if verified is None else Identity(*verified)
 
 
 def unauthenticated(reason: str) -> web.HTTPUnauthorized:

@@ -11,6 +11,8 @@ import strawberry.federation
 from aiohttp import web
 from graphql import GraphQLError
 
+from auth import scopes
+
 from subgraphs.common.app import HTTP
 from subgraphs.common.db import Database, as_utc
 from subgraphs.common.errors import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, graphql_error, parse_id
@@ -60,7 +62,8 @@ def _may_see(identity: Identity, buyer_id: int) -> None:
 class User:
     id: strawberry.ID
 
-    @strawberry.field(description="The user's orders, newest first.")
+    @strawberry.federation.field(description="The user's orders, newest first.",
+                                 requires_scopes=[[scopes.ORDERS_READ], [scopes.ADMIN]])
     async def orders(self, info: Info, first: int = 20, after: str | None = None) -> OrderConnection:
         buyer_id = parse_id(self.id, "User")
         _may_see(info.context.identity, buyer_id)
@@ -187,7 +190,7 @@ async def _own_order(info: Info, id: strawberry.ID) -> models.Order:
 
 @strawberry.type
 class Query:
-    @strawberry.field
+    @strawberry.federation.field(requires_scopes=[[scopes.ORDERS_READ], [scopes.ADMIN]])
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:
         row = await info.context.loaders.order_by_id.load(parse_id(id, "Order"))
         if row is None:

@@ -22,7 +22,7 @@ def stack(tmp_path_factory):
     running = _stack(base, {})
     subgraphs = next(running)
     config = base / "router.yaml"
-    config.write_text("subgraphs:\n" + "".join(
+    config.write_text(f"auth:\n  authorization_server: {subgraphs['users'].url}\nsubgraphs:\n" + "".join(
         f"  {name}:\n    url: {service.graphql_url}\n" for name, service in subgraphs.items()))
     router = start_graft("router", ["serve", "--supergraph", str(SUPERGRAPH), "--config", str(config)],
                          {"GRAFT_DATA_DIR": str(base)}, base)
@@ -90,7 +90,7 @@ def test_anonymous_me_is_an_error_at_its_path_not_a_500(stack):
     router, _ = stack
     status, body = _post(router, '{ me { name } product(id: "2") { name } }')
     assert status == 200 and body["data"]["me"] is None and body["data"]["product"]["name"]
-    assert body["errors"][0]["path"] == ["me"] and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert body["errors"][0]["path"] == ["me"] and body["errors"][0]["extensions"]["code"] == "UNAUTHORIZED"
 
 
 def test_serve_composes_a_supergraph_yaml_at_start(tmp_path):
@@ -127,3 +127,65 @@ def test_variable_defaults_apply_to_conditions_over_http(stack):
     assert status == 200 and body == {"data": {"product": {"sku": "SKU-00001"}}}
     status, body = _post(router, "query($first: Int!) { products(first: $first) { totalCount } }", {"first": "two"})
     assert status == 400 and "Int cannot represent" in body["errors"][0]["message"]
+
+
+def _form(router, path: str, fields: dict, auth: tuple[str, str] | None = None) -> tuple[int, dict]:
+    import base64
+    import urllib.parse
+
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if auth:
+        headers["Authorization"] = "Basic " + base64.b64encode(":".join(auth).encode()).decode()
+    request = urllib.request.Request(f"{router.url}{path}", urllib.parse.urlencode(fields).encode(), headers)
+    try:
+        with urllib.request.urlopen(request, timeout=20) as resp:
+            raw = resp.read()
+            return resp.status, json.loads(raw) if raw else {}
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_demo_user_signs_in_through_the_router_and_sees_only_their_orders(stack):
+    router, _ = stack
+    status, grant = _form(router, "/oauth/token", {"grant_type": "password", "client_id": "storefront",
+                                                   "username": "ada@example.com", "password": "lovelace-1815"})
+    assert status == 200 and grant["token_type"].lower() == "bearer", grant
+    status, body = _post(router, "{ me { id orders(first: 50) { edges { node { id buyer { id } } } } } }",
+                         token=grant["access_token"])
+    assert status == 200 and "errors" not in body, body
+    me = body["data"]["me"]
+    assert {edge["node"]["buyer"]["id"] for edge in me["orders"]["edges"]} == {me["id"]}
+    status, body = _post(router, '{ order(id: "2") { id buyer { id } } }', token=grant["access_token"])
+    assert body["data"]["order"] is None or body["data"]["order"]["buyer"]["id"] == me["id"]
+    status, _ = _form(router, "/oauth/token", {"grant_type": "password", "client_id": "storefront",
+                                               "username": "ada@example.com", "password": "wrong"})
+    assert status == 400
+
+
+def test_partner_reads_the_catalog_and_is_refused_orders(stack):
+    router, _ = stack
+    status, grant = _form(router, "/oauth/token", {"grant_type": "client_credentials"},
+                          ("acme-partner", "acme-partner-secret"))
+    assert status == 200, grant
+    status, body = _post(router, '{ products(first: 2) { totalCount } order(id: "1") { id } }',
+                         token=grant["access_token"])
+    assert status == 200 and body["data"]["products"]["totalCount"] > 0 and body["data"]["order"] is None
+    assert body["errors"] == [{"message": body["errors"][0]["message"], "path": ["order"],
+                               "extensions": {"code": "UNAUTHORIZED"}}]
+    assert "orders:read" in body["errors"][0]["message"]
+
+
+def test_revoked_through_the_router_is_refused_at_once_and_metadata_is_served(stack):
+    router, _ = stack
+    _, grant = _form(router, "/oauth/token", {"grant_type": "password", "client_id": "storefront",
+                                              "username": "ada@example.com", "password": "lovelace-1815"})
+    token = grant["access_token"]
+    assert _post(router, "{ me { id } }", token=token)[0] == 200
+    status, _ = _form(router, "/oauth/revoke", {"token": token, "client_id": "storefront"})
+    assert status == 200
+    status, body = _post(router, "{ me { id } }", token=token)
+    assert status == 401 and "revoked" in body["errors"][0]["message"]
+    metadata = json.loads(urllib.request.urlopen(f"{router.url}/.well-known/oauth-authorization-server", timeout=5).read())
+    assert metadata["token_endpoint"].endswith("/oauth/token")
+    jwks = json.loads(urllib.request.urlopen(f"{router.url}/.well-known/jwks.json", timeout=5).read())
+    assert jwks["keys"] and all("d" not in key for key in jwks["keys"])

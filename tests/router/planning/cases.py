@@ -239,4 +239,26 @@ CASES: dict[str, dict[str, Subgraph]] = {
                 {"__typename": "Common", "label": "common"}, {"__typename": "OnlyB", "b": "only b"}]}}]},
         ),
     },
+    # @authenticated, @requiresScopes, @policy: denied fields are pruned from the plan
+    "authorization": {
+        "shop": Subgraph(
+            sdl("key authenticated requiresScopes policy",
+                "type Query { products: [Product!]! me: Account @authenticated }\n"
+                "type Account { id: ID! email: String! }\n"
+                "type Product @key(fields: \"upc\") { upc: String! name: String!"
+                " stock: Int @requiresScopes(scopes: [[\"inventory:read\"], [\"admin\"]])"
+                " margin: Float @policy(policies: [[\"staff\"]]) }"),
+            entities={"Product": [{"upc": "1", "name": "Table", "stock": 5, "margin": 0.4},
+                                  {"upc": "2", "name": "Chair", "stock": 0, "margin": 0.2}]},
+            resolvers={"Query.products": lambda *_: [{"upc": "1", "name": "Table", "stock": 5, "margin": 0.4},
+                                                     {"upc": "2", "name": "Chair", "stock": 0, "margin": 0.2}],
+                       "Query.me": lambda *_: {"id": "a1", "email": "ada@example.com"}},
+        ),
+        "reviews": Subgraph(
+            sdl("key authenticated",
+                "type Product @key(fields: \"upc\") { upc: String! reviews: [Review!] @authenticated }\n"
+                "type Review { body: String! }"),
+            entities={"Product": [{"upc": "1", "reviews": [{"body": "Sturdy"}]}, {"upc": "2", "reviews": []}]},
+        ),
+    },
 }

@@ -1,5 +1,6 @@
 import asyncio
 
+from auth import scopes
 from tests.support.apps import bearer
 
 RESERVE = """
@@ -12,7 +13,7 @@ STOCK = "query($ids: [_Any!]!) { _entities(representations: $ids) { ... on Produ
 
 async def _stock(catalog, *ids: int) -> dict[str, int]:
     reps = [{"__typename": "Product", "id": str(i)} for i in ids]
-    body = await catalog.execute(STOCK, {"ids": reps})
+    body = await catalog.execute(STOCK, {"ids": reps}, bearer(9, [scopes.INVENTORY_READ]))
     return {e["id"]: e["stock"] for e in body["data"]["_entities"]}
 
 

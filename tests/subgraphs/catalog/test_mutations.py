@@ -64,12 +64,15 @@ async def test_update_product(catalog):
 
 
 async def test_adjust_stock_never_goes_negative(catalog):
-    stock = (await catalog.execute('{ product(id: "1") { stock } }'))["data"]["product"]["stock"]
+    stock = (await catalog.execute('{ product(id: "1") { stock } }', headers=bearer(2, ADMIN)))["data"]["product"]["stock"]
     body = await catalog.execute(ADJUST, {"id": "1", "d": 3}, bearer(2, ADMIN))
     assert body["data"]["adjustStock"]["stock"] == stock + 3
     body = await catalog.execute(ADJUST, {"id": "1", "d": -(stock + 4)}, bearer(2, ADMIN))
     assert body["errors"][0]["extensions"]["code"] == "INSUFFICIENT_STOCK"
-    assert (await catalog.execute('{ product(id: "1") { stock } }'))["data"]["product"]["stock"] == stock + 3
+    assert (await catalog.execute('{ product(id: "1") { stock } }', headers=bearer(2, ADMIN)))["data"]["product"]["stock"] == stock + 3
+    anonymous = await catalog.execute('{ product(id: "1") { name stock } }')
+    assert anonymous["data"]["product"] == {"name": anonymous["data"]["product"]["name"], "stock": None}
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 async def test_get_runs_queries_but_never_mutations(catalog):

@@ -1,4 +1,6 @@
+from auth import scopes
 from subgraphs.common import seeddata
+from tests.support.apps import bearer
 
 PRODUCTS = """
 query($first: Int!, $after: String, $categoryId: ID, $search: String) {
@@ -25,7 +27,7 @@ async def test_products_page_through_all_seeded_products(catalog):
 
 
 async def test_product_fields_match_the_seed(catalog):
-    body = await catalog.execute(PRODUCTS, {"first": 1})
+    body = await catalog.execute(PRODUCTS, {"first": 1}, bearer(3, [scopes.INVENTORY_READ]))
     node = body["data"]["products"]["edges"][0]["node"]
     first = seeddata.products()[0]
     assert node == {

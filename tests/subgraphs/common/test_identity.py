@@ -27,3 +27,49 @@ async def test_bearer_token_gives_claims_and_forwards(store):
 async def test_bad_headers_are_refused(store, header):
     with pytest.raises(TokenError):
         await IdentityVerifier(LocalKeys(store), TokenSettings()).identify(header)
+
+
+ATTACKS = ["alg none", "HS256 with the public key", "expired", "not yet valid", "wrong issuer", "wrong audience",
+           "bad signature", "unknown key", "malformed", "not bearer"]
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+async def test_a_subgraph_called_directly_refuses_every_bad_token(tmp_path, attack):
+    from auth.keys import default_keys_path
+    from tests.support import tokens
+    from tests.support.apps import subgraph_client
+
+    header, words = tokens.attacks(KeyStore.open(default_keys_path()), KeyStore.open(tmp_path / "other.json"))[attack]
+    async with subgraph_client("catalog") as catalog:
+        body = await catalog.execute("{ categories { id } }", headers={"Authorization": header}, status=401)
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED" and words in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("name", ["catalog", "orders", "users", "payments"])
+async def test_each_subgraph_refuses_a_token_revoked_in_redis(monkeypatch, name):
+    import uuid
+
+    import redis.asyncio as aioredis
+
+    from auth.keys import default_keys_path
+    from tests.support import tokens
+    from tests.support.apps import subgraph_client
+    from tests.support.services import REDIS_URL, listening, unavailable
+
+    if not listening("127.0.0.1", 6379):
+        unavailable("Redis")
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    store = KeyStore.open(default_keys_path())
+    token = tokens.good(store, subject=str(uuid.uuid4().int % 1000 + 1))
+    claims = await IdentityVerifier(LocalKeys(store), TokenSettings()).identify(f"Bearer {token}")
+    redis = aioredis.from_url(REDIS_URL)
+    key = f"graft:revoked:{claims.claims.jti}"  # what the users service writes on /oauth/revoke
+    try:
+        async with subgraph_client(name) as subgraph:
+            await subgraph.execute("{ __typename }", headers={"Authorization": f"Bearer {token}"}, status=200)
+            await redis.set(key, "1", ex=60)
+            body = await subgraph.execute("{ __typename }", headers={"Authorization": f"Bearer {token}"}, status=401)
+        assert "revoked" in body["errors"][0]["message"]
+    finally:
+        await redis.delete(key)
+        await redis.aclose()

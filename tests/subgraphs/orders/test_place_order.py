@@ -11,7 +11,7 @@ COUNT = 'query { _entities(representations: [{__typename: "User", id: "1"}]) { .
 
 
 def _catalog(catalog_process, query: str, variables: dict | None = None) -> dict:
-    return post_graphql(catalog_process.graphql_url, query, variables)["data"]
+    return post_graphql(catalog_process.graphql_url, query, variables, bearer(1, ADMIN))["data"]
 
 
 def _product(catalog_process, pid: int) -> dict:

@@ -1,0 +1,67 @@
+"""The identity stage: `Authorization: Bearer` → a verified Caller, or 401 before any other work.
+
+Keys come from the authorization server's JWKS (refetched on an unknown kid, at most every
+`jwks_refetch_floor` seconds) or the local key file; revoked jtis are refused through a deny
+list in Redis when configured, in process otherwise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from auth.jwks import LocalKeys, RemoteJwks
+from auth.keys import KeyStore, default_keys_path
+from auth.revocation import MemoryRevocations, RedisRevocations, Revocations
+from auth.tokens import KeyResolver, TokenError, TokenSettings
+from auth.verifier import BearerVerifier
+from router.config import AuthSettings, RouterSettings
+from router.features.caller import Caller, client_address
+from router.server.http import RequestError
+
+
+class Authenticator:
+    """Made once per process at start-up (it holds the JWKS cache and the deny list)."""
+
+    def __init__(self, verifier: BearerVerifier, revocations: Revocations, trusted_proxy_hops: int = 0) -> None:
+        self.verifier = verifier
+        self.revocations = revocations
+        self.trusted_proxy_hops = trusted_proxy_hops
+
+    @classmethod
+    def from_settings(cls, settings: RouterSettings, http: aiohttp.ClientSession, redis: Any = None) -> Authenticator:
+        auth = settings.auth
+        revocations: Revocations = (RedisRevocations(redis, settings.redis.key_prefix) if redis is not None
+                                    else MemoryRevocations())
+        token_settings = TokenSettings(issuer=auth.issuer, audience=auth.audience, leeway=auth.leeway,
+                                       algorithms=tuple(auth.algorithms))
+        verifier = BearerVerifier(key_resolver(auth, http), token_settings, revocations)
+        return cls(verifier, revocations, settings.trusted_proxy_hops)
+
+    async def caller(self, request: web.Request) -> Caller:
+        """Anonymous without a header; a bad, expired or revoked token is a 401."""
+        address = client_address(request.remote, request.headers.get("X-Forwarded-For"), self.trusted_proxy_hops)
+        try:
+            verified = await self.verifier.verify(request.headers.get("Authorization"))
+        except TokenError as exc:
+            raise unauthenticated(str(exc)) from exc
+        return Caller(verified[0] if verified else None, address)
+
+
+AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
+HTTP = web.AppKey("http", aiohttp.ClientSession)  # the router's own calls: JWKS, the OAuth2 server
+
+
+def key_resolver(auth: AuthSettings, http: aiohttp.ClientSession) -> KeyResolver:
+    url = auth.jwks_url or (f"{str(auth.authorization_server).rstrip('/')}/.well-known/jwks.json"
+                            if auth.authorization_server else None)
+    if url is None:
+        return LocalKeys(KeyStore.open(default_keys_path()))
+    return RemoteJwks(str(url), http, floor=auth.jwks_refetch_floor)
+
+
+def unauthenticated(reason: str) -> RequestError:
+    challenge = f'Bearer realm="graft", error="invalid_token", error_description="{reason}"'
+    return RequestError(f"Invalid token: {reason}", status=401, headers={"WWW-Authenticate": challenge},
+                        code="UNAUTHENTICATED")

@@ -1,0 +1,132 @@
+"""The identity stage over real HTTP: every refused token is a 401 with WWW-Authenticate and a
+GraphQL error before any other stage runs; no token means anonymous."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import redis.asyncio as aioredis
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from auth.keys import KeyStore, default_keys_path
+from router.config import load_settings
+from router.features.identity import AUTHENTICATOR
+from tests.router.server.conftest import make_client  # noqa: F401  (fixture)
+from tests.support import tokens
+from tests.support.services import REDIS_URL, listening, unavailable
+
+GQL = {"Accept": "application/graphql-response+json"}
+
+
+async def ask(client, authorization: str | None = None):
+    headers = {**GQL, **({"Authorization": authorization} if authorization else {})}
+    return await client.post("/graphql", json={"query": "{ version }"}, headers=headers)
+
+
+def contexts(client) -> list:
+    return client.services.current.gateway.contexts
+
+
+@pytest.fixture
+def store() -> KeyStore:
+    return KeyStore.open(default_keys_path())
+
+
+@pytest.mark.parametrize("attack", [
+    "alg none", "HS256 with the public key", "expired", "not yet valid", "wrong issuer", "wrong audience",
+    "bad signature", "unknown key", "malformed", "not bearer"])
+async def test_refused_tokens_are_401_before_anything_runs(make_client, store, tmp_path, attack):
+    client = await make_client()
+    header, words = tokens.attacks(store, KeyStore.open(tmp_path / "other.json"))[attack]
+    resp = await ask(client, header)
+    assert resp.status == 401
+    assert resp.headers["WWW-Authenticate"].startswith('Bearer realm="graft", error="invalid_token"')
+    error = (await resp.json())["errors"][0]
+    assert error["extensions"]["code"] == "UNAUTHENTICATED" and words in error["message"]
+    assert contexts(client) == []
+
+
+async def test_no_token_is_anonymous_and_a_good_one_names_the_caller(make_client, store):
+    client = await make_client()
+    assert (await ask(client)).status == 200
+    assert (await ask(client, "Bearer " + tokens.good(store, subject="42"))).status == 200
+    anonymous, signed_in = contexts(client)
+    assert anonymous.caller.claims is None and anonymous.caller.tier == "anonymous"
+    assert signed_in.caller.claims.subject == "42" and signed_in.caller.key == "sub:42"
+
+
+async def test_revoked_token_in_process(make_client, store):
+    client = await make_client()
+    token = tokens.good(store)
+    assert (await ask(client, "Bearer " + token)).status == 200
+    claims = await client.app[AUTHENTICATOR].verifier.verify("Bearer " + token)
+    await client.app[AUTHENTICATOR].revocations.revoke(claims[0].jti, claims[0].expires_at)
+    resp = await ask(client, "Bearer " + token)
+    assert resp.status == 401 and "revoked" in (await resp.json())["errors"][0]["message"]
+
+
+async def test_revoked_token_in_redis_is_refused_by_every_router(make_client, store):
+    if not listening("127.0.0.1", 6379):
+        unavailable("Redis")
+    prefix = f"test:{uuid.uuid4().hex}:"
+    settings = load_settings(redis={"url": REDIS_URL, "key_prefix": prefix})
+    first, second = await make_client(settings), await make_client(settings)
+    token = tokens.good(store)
+    claims, _ = await first.app[AUTHENTICATOR].verifier.verify("Bearer " + token)
+    redis = aioredis.from_url(REDIS_URL)
+    try:
+        await redis.set(f"{prefix}revoked:{claims.jti}", "1", ex=60)  # as the users service writes it
+        for client in (first, second):
+            assert (await ask(client, "Bearer " + token)).status == 401
+        assert (await ask(first, "Bearer " + tokens.good(store))).status == 200
+    finally:
+        await redis.delete(f"{prefix}revoked:{claims.jti}")
+        await redis.aclose()
+
+
+@pytest.fixture
+async def jwks_server(tmp_path):
+    """A JWKS endpoint over a key file of its own, counting fetches."""
+    store = KeyStore.open(tmp_path / "issuer-keys.json")
+    fetches: list[int] = []
+
+    async def jwks(request: web.Request) -> web.Response:
+        fetches.append(1)
+        return web.json_response(store.jwks())
+
+    app = web.Application()
+    app.router.add_get("/.well-known/jwks.json", jwks)
+    server = TestServer(app)
+    await server.start_server()
+    yield store, server.make_url("/.well-known/jwks.json"), fetches
+    await server.close()
+
+
+async def test_jwks_refetched_on_a_new_kid_after_rotation(make_client, jwks_server):
+    store, url, fetches = jwks_server
+    client = await make_client(load_settings(auth={"jwks_url": str(url), "jwks_refetch_floor": 0}))
+    assert (await ask(client, "Bearer " + tokens.good(store))).status == 200
+    assert (await ask(client, "Bearer " + tokens.good(store))).status == 200
+    assert len(fetches) == 1  # cached
+    store.rotate()
+    assert (await ask(client, "Bearer " + tokens.good(store))).status == 200
+    assert len(fetches) == 2
+
+
+async def test_unknown_kids_do_not_refetch_within_the_floor(make_client, jwks_server, tmp_path):
+    store, url, fetches = jwks_server
+    client = await make_client(load_settings(auth={"jwks_url": str(url), "jwks_refetch_floor": 3600}))
+    stranger = KeyStore.open(tmp_path / "stranger.json")
+    assert (await ask(client, "Bearer " + tokens.good(store))).status == 200
+    for _ in range(3):
+        assert (await ask(client, "Bearer " + tokens.good(stranger))).status == 401
+    assert len(fetches) == 1
+
+
+def test_symmetric_algorithms_cannot_be_configured():
+    from router.config import ConfigError
+
+    with pytest.raises(ConfigError, match="HS256"):
+        load_settings(auth={"algorithms": ["HS256"]})
