@@ -46,11 +46,13 @@ async def test_cache_control_says_who_may_keep_an_answer(tmp_path):
     async with catalog(tmp_path) as client:
         assert (await post(client, '{ product(id: "1") { name price { amount } } }'))[0] == "public, max-age=60"
         assert (await post(client, ENTITIES, reps(1, 2)))[0] == "public, max-age=60"
-        assert (await post(client, '{ product(id: "1") { stock } }'))[0] == "private, max-age=60"
+        stock_reader = bearer(1, ADMIN)
+        assert (await post(client, '{ product(id: "1") { stock } }', headers=stock_reader))[0] == "private, max-age=60"
+        assert (await post(client, '{ product(id: "1") { stock } }'))[0] == "no-store"  # refused: an error
         private_entity = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { costPrice { amount } } } }'
         assert (await post(client, private_entity, reps(1)))[0] == "private, max-age=60"
         fragment = '{ products(first: 1) { edges { node { ...F } } } } fragment F on Product { stock }'
-        assert (await post(client, fragment))[0] == "private, max-age=60"
+        assert (await post(client, fragment, headers=stock_reader))[0] == "private, max-age=60"
         header, body = await post(client, UPDATE, {"id": "1", "name": "X"}, bearer(1, ADMIN))
         assert header == "no-store" and body["data"]["updateProduct"]["name"] == "X"
         header, body = await post(client, '{ product(id: "1", sku: "a") { name } }')
@@ -112,11 +114,12 @@ async def test_stock_changes_invalidate_too(tmp_path, redis_url, prefix):
     adjust = 'mutation { adjustStock(productId: "4", delta: 5) { stock } }'
     stock = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { stock } } }'
     async with catalog(tmp_path, redis_url, graft_redis_key_prefix=prefix) as client:
-        before = (await post(client, stock, reps(4)))[1]["data"]["_entities"][0]["stock"]
-        await post(client, stock, reps(4))
+        reader = bearer(1, ADMIN)
+        before = (await post(client, stock, reps(4), reader))[1]["data"]["_entities"][0]["stock"]
+        await post(client, stock, reps(4), reader)
         after = (await post(client, adjust, headers=bearer(1, ADMIN)))[1]["data"]["adjustStock"]["stock"]
         assert after == before + 5
-        assert (await post(client, stock, reps(4)))[1]["data"]["_entities"][0]["stock"] == after
+        assert (await post(client, stock, reps(4), reader))[1]["data"]["_entities"][0]["stock"] == after
 
 
 async def test_redis_down_reads_from_sql(tmp_path):
