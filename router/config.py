@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
@@ -37,6 +37,14 @@ class SupergraphSettings(_Section):
 class SubgraphSettings(_Section):
     url: HttpUrl | None = Field(None, description="Replaces the URL the supergraph names.")
     timeout: float = Field(30.0, gt=0, description="Seconds allowed for one subgraph request.")
+    max_concurrency: int | None = Field(None, ge=1, description="Requests in flight to this subgraph at once; "
+                                        "unset: subgraph_defaults.max_concurrency.")
+
+
+class SubgraphDefaults(_Section):
+    max_concurrency: int = Field(64, ge=1, description="Requests in flight to one subgraph at once.")
+    queue_timeout: float = Field(5.0, gt=0, description="Seconds a request waits for a free slot before the "
+                                 "fetch fails with \"Subgraph 'x' is busy\".")
 
 
 class LimitSettings(_Section):
@@ -100,6 +108,44 @@ class CacheSettings(_Section):
                                                          "the subgraph says (below the catalog's version TTL).")
 
 
+class TierLimit(_Section):
+    capacity: int = Field(ge=1, description="Burst: requests allowed at once from a full bucket.")
+    refill_per_second: float = Field(gt=0, description="Tokens (requests) added back per second.")
+
+
+DEFAULT_TIERS = {
+    "anonymous": TierLimit(capacity=60, refill_per_second=1),
+    "shopper": TierLimit(capacity=120, refill_per_second=4),
+    "partner": TierLimit(capacity=600, refill_per_second=20),
+}
+
+
+class RateLimitSettings(_Section):
+    enabled: bool = False
+    tiers: dict[str, TierLimit] = Field(default_factory=lambda: dict(DEFAULT_TIERS), description=(
+        "Token bucket per tier, over the defaults (anonymous, shopper, partner). "
+        "A partner tier claim not listed uses `partner`."))
+    on_redis_error: Literal["open", "closed"] = Field("open", description="open: let requests through while "
+                                                      "Redis is unreachable; closed: refuse them (503).")
+    redis_timeout: float = Field(0.2, gt=0, le=5, description="Seconds for Redis to connect and answer.")
+    redis_retry_interval: float = Field(1.0, gt=0, description="After a Redis failure, seconds before asking "
+                                        "it again (requests meanwhile fail open or closed without waiting).")
+    max_local_buckets: int = Field(100_000, ge=1, description="In-process buckets kept (least recent "
+                                   "dropped) when redis.url is unset.")
+
+    @field_validator("tiers", mode="before")
+    @classmethod
+    def _over_defaults(cls, tiers: Any) -> Any:
+        """A default tier keeps the values not given (GRAFT_RATE_LIMITS__TIERS__SHOPPER__CAPACITY=5 alone)."""
+        if not isinstance(tiers, dict):
+            return tiers
+        merged: dict[str, Any] = {name: limit.model_dump() for name, limit in DEFAULT_TIERS.items()}
+        for name, given in tiers.items():
+            default = merged.get(name)
+            merged[name] = {**default, **given} if isinstance(given, dict) and default else given
+        return merged
+
+
 class RouterSettings(BaseSettings):
     """Everything the router reads at start."""
 
@@ -114,6 +160,8 @@ class RouterSettings(BaseSettings):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    subgraph_defaults: SubgraphDefaults = Field(default_factory=SubgraphDefaults)
     trusted_proxy_hops: int = Field(0, ge=0, description="Proxies in front of the router whose "
                                     "X-Forwarded-For entries are believed when finding a client's address.")
     config_file: Path | None = Field(None, description="The router.yaml these settings were read from.")

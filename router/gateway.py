@@ -95,13 +95,17 @@ class Gateway:
     @classmethod
     def from_settings(cls, sdl: str, settings: Any) -> Gateway:
         supergraph = load_supergraph(sdl)
-        urls, timeouts = {}, {}
+        urls, timeouts, caps = {}, {}, {}
+        defaults = settings.subgraph_defaults
         for graph in supergraph.graphs.values():
             configured = settings.subgraph(graph.name)
             urls[graph.name] = str(configured.url) if configured.url else graph.url
             timeouts[graph.name] = configured.timeout
-        return cls(supergraph, SubgraphClient(urls, timeouts), load_policies(settings.auth.policies),
-                   build_caches(settings))
+            caps[graph.name] = configured.max_concurrency or defaults.max_concurrency
+        return cls(supergraph, SubgraphClient(urls, timeouts, max_concurrency=caps,
+                                              default_max_concurrency=defaults.max_concurrency,
+                                              queue_timeout=defaults.queue_timeout),
+                   load_policies(settings.auth.policies), build_caches(settings))
 
     def plan(self, document: DocumentNode, operation_name: str | None, denials: Denials | None = None) -> QueryPlan:
         """Denied fields are pruned first; the key holds which requirements failed, since that

@@ -1,4 +1,5 @@
-"""HTTP to the subgraphs: one keep-alive aiohttp pool, a timeout per subgraph, orjson."""
+"""HTTP to the subgraphs: one keep-alive aiohttp pool, a timeout and a concurrency cap per
+subgraph, orjson."""
 
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ class SubgraphClient:
     urls: dict[str, str]  # subgraph name → URL
     timeouts: dict[str, float] = field(default_factory=dict)
     default_timeout: float = 30.0
+    max_concurrency: dict[str, int] = field(default_factory=dict)  # subgraph name → requests in flight
+    default_max_concurrency: int = 64
+    queue_timeout: float = 5.0  # seconds to wait for a free slot
+    _gates: dict[str, asyncio.Semaphore] = field(default_factory=dict)
     _session: aiohttp.ClientSession | None = None
     _in_flight: dict[bytes, asyncio.Future] = field(default_factory=dict)
     deduplicated: int = 0  # requests answered by a fetch already in flight
@@ -63,6 +68,12 @@ class SubgraphClient:
         url = self.urls[service]
         timeout = aiohttp.ClientTimeout(total=self.timeouts.get(service, self.default_timeout))
         request_headers = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
+        gate = self._gate(service)
+        try:
+            async with asyncio.timeout(self.queue_timeout):
+                await gate.acquire()
+        except TimeoutError:
+            raise SubgraphError(f"Subgraph '{service}' is busy") from None
         try:
             async with self.session().post(url, data=body, headers=request_headers, timeout=timeout) as resp:
                 return resp.status, await resp.read(), resp.headers.get("Cache-Control")
@@ -70,6 +81,17 @@ class SubgraphClient:
             raise SubgraphError(f"Subgraph '{service}' timed out") from exc
         except aiohttp.ClientError as exc:
             raise SubgraphError(f"Subgraph '{service}' is unreachable: {exc.__class__.__name__}") from exc
+        finally:
+            gate.release()
+
+    def _gate(self, service: str) -> asyncio.Semaphore:
+        """At most max_concurrency requests in flight to one subgraph, so a slow one cannot take
+        every pooled connection from the others."""
+        gate = self._gates.get(service)
+        if gate is None:
+            cap = self.max_concurrency.get(service, self.default_max_concurrency)
+            gate = self._gates[service] = asyncio.Semaphore(cap)
+        return gate
 
     async def close(self) -> None:
         if self._session is not None:

@@ -11,6 +11,7 @@ from router.config import RouterSettings
 from router.features.identity import AUTHENTICATOR, HTTP, Authenticator
 from router.features.metrics import metrics_handler
 from router.features.store import REDIS, connect
+from router.features.rate_limits import setup_rate_limits
 from router.server.cors import cors_middleware
 from router.server.graphiql import ASSET_PREFIX, asset_handler
 from router.server import oauth_proxy
@@ -36,6 +37,7 @@ def create_app(settings: RouterSettings, services: Swappable[Service]) -> web.Ap
     )
     app[SETTINGS] = settings
     app[SERVICES] = services
+    setup_rate_limits(app, settings.rate_limits, settings.redis)
     handler = graphql_handler(settings, services)
     app.router.add_route("*", "/graphql", handler)  # methods other than GET/POST get 405 there
     app.router.add_get("/health", health)

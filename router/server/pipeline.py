@@ -15,6 +15,7 @@ from router.config import RouterSettings
 from router.features.caller import Caller, client_address
 from router.features.identity import AUTHENTICATOR
 from router.features.metrics import REQUESTS
+from router.features.rate_limits import limit_rate
 from router.server.document import DocumentCache, DocumentError, PreparedOperation, check_variables
 from router.server.graphiql import graphiql_response
 from router.server.http import (
@@ -116,6 +117,8 @@ async def _answer(request: web.Request, settings: RouterSettings, services: Swap
     try:
         caller = await request.app[AUTHENTICATOR].caller(request)
         graphql_request = await read_request(request, settings.limits.max_body_bytes)
+        if refused := await limit_rate(request, caller, media_type):
+            return refused
         async with services.lease() as service:
             prepared, variable_values = prepare_document(service, graphql_request)
             context = request_context(request, graphql_request, settings, variable_values, caller)

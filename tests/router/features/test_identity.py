@@ -130,3 +130,11 @@ def test_symmetric_algorithms_cannot_be_configured():
 
     with pytest.raises(ConfigError, match="HS256"):
         load_settings(auth={"algorithms": ["HS256"]})
+
+
+async def test_the_verified_caller_picks_the_rate_limit_tier(make_client, store):
+    client = await make_client(load_settings(rate_limits={"enabled": True}))
+    anonymous = await ask(client)
+    shopper = await ask(client, "Bearer " + tokens.good(store, subject="5"))
+    assert anonymous.headers["RateLimit-Policy"].startswith('"anonymous"')
+    assert shopper.headers["RateLimit-Policy"].startswith('"shopper"')

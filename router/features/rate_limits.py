@@ -1,0 +1,161 @@
+"""Rate limits: a token bucket per caller (Caller.key) sized by the caller's tier, shared through
+Redis when `redis.url` is set, in process otherwise.
+
+Responses carry the IETF httpapi ratelimit-headers fields (draft 11): `RateLimit-Policy:
+"<tier>";q=<capacity>;w=<seconds to refill from empty>` and `RateLimit: "<tier>";r=<requests
+left>;t=<seconds until the next token>`. Over the limit: 429, `Retry-After` and a GraphQL error
+with extensions.code RATE_LIMITED."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from aiohttp import web
+from redis.exceptions import RedisError
+
+from router.config import RateLimitSettings, RedisSettings, TierLimit
+from router.features.buckets import LocalBuckets, RedisBuckets
+from router.features.caller import PARTNER_TIER, Caller
+from router.features.metrics import RATE_LIMITED
+from router.server.http import graphql_response
+
+log = logging.getLogger("graft.rate_limits")
+RATE_LIMITER = web.AppKey("rate_limiter", object)
+DECISION = web.RequestKey("rate_limit_decision", object)  # the request's Decision, for the response headers
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    capacity: int
+    refill_per_second: float
+
+    @property
+    def window(self) -> int:
+        """Seconds an empty bucket takes to fill: the `w` of RateLimit-Policy."""
+        return max(1, math.ceil(self.capacity / self.refill_per_second))
+
+    def seconds_to_next_token(self, tokens: float) -> int:
+        """At least 1: the next whole token, or for a full bucket the time one take costs."""
+        missing = 1.0 if tokens >= self.capacity else math.floor(tokens) + 1 - tokens
+        return max(1, math.ceil(missing / self.refill_per_second))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """`tokens` is None when the bucket could not be read (Redis unreachable)."""
+
+    allowed: bool
+    policy: Policy
+    tokens: float | None
+
+    @property
+    def retry_after(self) -> int:
+        return self.policy.seconds_to_next_token(self.tokens or 0.0)
+
+    def headers(self) -> dict[str, str]:
+        policy = self.policy
+        headers = {"RateLimit-Policy": f'"{policy.name}";q={policy.capacity};w={policy.window}'}
+        if self.tokens is not None:
+            remaining = max(0, math.floor(self.tokens))
+            headers["RateLimit"] = f'"{policy.name}";r={remaining};t={policy.seconds_to_next_token(self.tokens)}'
+        return headers
+
+
+class RateLimiter:
+    """Takes one token per request. With Redis unreachable it answers open or closed as set, logs
+    once per incident (and once on recovery), and asks Redis again only every retry interval."""
+
+    def __init__(self, settings: RateLimitSettings, redis: RedisSettings) -> None:
+        self.settings = settings
+        self.prefix = f"{redis.key_prefix}ratelimit:"
+        self.store: LocalBuckets | RedisBuckets = (
+            RedisBuckets(redis.url, settings.redis_timeout) if redis.url else LocalBuckets(settings.max_local_buckets))
+        self.policies = {name: _policy(name, limit) for name, limit in settings.tiers.items()}
+        self.redis_down = False
+        self.retry_at = 0.0
+
+    def policy(self, tier: str) -> Policy:
+        """A tier not configured (a partner's own tier claim) gets the partner tier's limits."""
+        return self.policies.get(tier) or self.policies[PARTNER_TIER]
+
+    async def check(self, caller: Caller) -> Decision:
+        policy = self.policy(caller.tier)
+        if self.redis_down and time.monotonic() < self.retry_at:
+            return self._unavailable(policy)
+        self.retry_at = time.monotonic() + self.settings.redis_retry_interval  # one probe at a time
+        try:
+            take = await self.store.take(f"{self.prefix}{policy.name}:{caller.key}", policy.capacity,
+                                         policy.refill_per_second)
+        except (RedisError, OSError, TimeoutError) as exc:
+            self._failed(exc)
+            return self._unavailable(policy)
+        self._recovered()
+        return Decision(take.allowed, policy, take.tokens)
+
+    def _unavailable(self, policy: Policy) -> Decision:
+        return Decision(self.settings.on_redis_error == "open", policy, None)
+
+    def _failed(self, exc: Exception) -> None:
+        if not self.redis_down:
+            mode = "letting requests through" if self.settings.on_redis_error == "open" else "refusing requests"
+            log.error("rate limits: Redis is unreachable (%s: %s); %s until it answers again",
+                      type(exc).__name__, exc, mode)
+        self.redis_down = True
+
+    def _recovered(self) -> None:
+        if self.redis_down:
+            log.warning("rate limits: Redis answers again; limiting resumed")
+        self.redis_down = False
+
+    async def close(self) -> None:
+        await self.store.close()
+
+
+def _policy(name: str, limit: TierLimit) -> Policy:
+    return Policy(name, limit.capacity, limit.refill_per_second)
+
+
+def setup_rate_limits(app: web.Application, settings: RateLimitSettings, redis: RedisSettings) -> None:
+    """Install the limiter on the app (when enabled): RateLimit headers on every limited
+    response, the Redis connection closed with the app."""
+    if not settings.enabled:
+        return
+    limiter = RateLimiter(settings, redis)
+    app[RATE_LIMITER] = limiter
+
+    async def add_headers(request: web.Request, response: web.StreamResponse) -> None:
+        decision = request.get(DECISION)
+        if isinstance(decision, Decision):
+            response.headers.update(decision.headers())
+
+    async def close(_: web.Application) -> None:
+        await limiter.close()
+
+    app.on_response_prepare.append(add_headers)
+    app.on_cleanup.append(close)
+
+
+async def limit_rate(request: web.Request, caller: Caller, media_type: str) -> web.Response | None:
+    """The rate-limit stage: None to go on, or the refusal (429 over the limit; 503 when the
+    limits cannot be checked and on_redis_error is closed)."""
+    limiter = request.app.get(RATE_LIMITER)
+    if not isinstance(limiter, RateLimiter):
+        return None
+    decision = await limiter.check(caller)
+    request[DECISION] = decision
+    if decision.allowed:
+        return None
+    if decision.tokens is None:
+        error = {"message": "Rate limits cannot be checked right now; try again shortly.",
+                 "extensions": {"code": "RATE_LIMIT_UNAVAILABLE"}}
+        return graphql_response({"errors": [error]}, media_type, 503, {"Retry-After": "1"})
+    RATE_LIMITED.labels(decision.policy.name).inc()
+    policy, retry_after = decision.policy, decision.retry_after
+    error = {"message": f"Too many requests: the '{policy.name}' rate limit allows {policy.capacity} at once "
+                        f"and {policy.refill_per_second:g} more per second. Retry in {retry_after} s.",
+             "extensions": {"code": "RATE_LIMITED", "retryAfter": retry_after}}
+    return graphql_response({"errors": [error]}, media_type, 429, {"Retry-After": str(retry_after)})
