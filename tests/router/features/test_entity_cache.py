@@ -158,10 +158,10 @@ async def test_an_error_naming_no_entity_caches_nothing(stack):
     assert state.sent == [["1", "boom"], ["1"]]
 
 
+@pytest.mark.redis
+@pytest.mark.parametrize("stack", ["redis"], indirect=True)  # versions and sharing live in Redis
 async def test_routers_share_entities_and_a_version_bump_invalidates(stack, request):
     make, state, prefix = stack
-    if prefix is None:
-        pytest.skip("versions and sharing across routers need Redis")
     first, second = make(), make()
     await run(first, ["1", "2"])
     assert names(await run(second, ["1", "2"])) == ["item 1", "item 2"] and state.sent == [["1", "2"]]
