@@ -97,6 +97,17 @@ class RedisSettings(_Section):
     key_prefix: str = Field("graft:", description="Prefix of every key the router writes.")
 
 
+class CacheSettings(_Section):
+    plan_size: int = Field(2048, ge=1, description="Plans kept in process (LRU).")
+    plan_redis: bool = Field(True, description="Share plans between routers through Redis (when redis.url is set).")
+    plan_redis_ttl: int = Field(86400, ge=1, description="Seconds a shared plan lives in Redis.")
+    entity: bool = Field(False, description="Cache `_entities` results as the subgraphs' Cache-Control allows.")
+    entity_size: int = Field(10000, ge=1, description="Entities kept in process when redis.url is unset (LRU).")
+    default_ttl: int = Field(0, ge=0, description="Seconds for a cacheable answer without max-age; 0: not cached.")
+    max_ttl: int = Field(300, ge=1, le=86400, description="Upper bound on any entity's lifetime, whatever "
+                                                         "the subgraph says (below the catalog's version TTL).")
+
+
 class TierLimit(_Section):
     capacity: int = Field(ge=1, description="Burst: requests allowed at once from a full bucket.")
     refill_per_second: float = Field(gt=0, description="Tokens (requests) added back per second.")
@@ -198,6 +209,7 @@ class RouterSettings(BaseSettings):
     cors: CorsSettings = Field(default_factory=CorsSettings)
     graphiql: GraphiQLSettings = Field(default_factory=GraphiQLSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
+    cache: CacheSettings = Field(default_factory=CacheSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     subgraph_defaults: SubgraphDefaults = Field(default_factory=SubgraphDefaults)

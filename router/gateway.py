@@ -24,8 +24,10 @@ from router.execution.client import SubgraphClient
 from router.execution.executor import ExecutionState, execute_node
 from router.execution.shaping import Shaper
 from router.features.authorization import AuthorizationRules, Authorizer, Denials, Policy, load_policies, prune
+from router.features.caches import Caches, build_caches
 from router.features.caller import Caller
 from router.features.metrics import cache_lookup
+from router.features.plan_cache import PlanKey
 from router.planning import PlanningError, QueryPlan, QueryPlanner
 from router.supergraph import SupergraphModel, load_supergraph
 
@@ -66,11 +68,12 @@ class Operation:
 
 class Gateway:
     def __init__(self, supergraph: SupergraphModel, client: SubgraphClient,
-                 policies: dict[str, Policy] | None = None) -> None:
+                 policies: dict[str, Policy] | None = None, caches: Caches | None = None) -> None:
         self.supergraph = supergraph
         self.client = client
         self.planner = QueryPlanner(supergraph)
-        self.plans = PlanCache()
+        self.caches = caches or Caches()
+        self.plans = PlanCache(self.caches.plan_size)
         self.authorizer = Authorizer(AuthorizationRules.from_supergraph(supergraph), policies)
 
     @property
@@ -102,20 +105,43 @@ class Gateway:
         return cls(supergraph, SubgraphClient(urls, timeouts, max_concurrency=caps,
                                               default_max_concurrency=defaults.max_concurrency,
                                               queue_timeout=defaults.queue_timeout),
-                   load_policies(settings.auth.policies))
+                   load_policies(settings.auth.policies), build_caches(settings))
 
     def plan(self, document: DocumentNode, operation_name: str | None, denials: Denials | None = None) -> QueryPlan:
         """Denied fields are pruned first; the key holds which requirements failed, since that
         and the document decide the pruned operation."""
-        source = document.loc.source.body if document.loc else print_ast(document)
-        key = (self.supergraph.sha, hashlib.sha256(source.encode()).hexdigest(), operation_name,
-               denials.failed if denials else frozenset())
+        key = self._plan_key(document, operation_name, denials)
         plan = self.plans.get(key)
         cache_lookup("plan", plan is not None)
         if plan is None:
-            plan = self.planner.plan(prune(document, denials) if denials else document, operation_name)
+            plan = self._planned(document, operation_name, denials)
             self.plans.put(key, plan)
         return plan
+
+    async def shared_plan(self, document: DocumentNode, operation_name: str | None,
+                          denials: Denials | None = None) -> QueryPlan:
+        """The in-process plan cache, then the one shared through Redis, then the planner."""
+        shared = self.caches.shared_plans
+        if shared is None:
+            return self.plan(document, operation_name, denials)
+        key = self._plan_key(document, operation_name, denials)
+        plan = self.plans.get(key)
+        cache_lookup("plan", plan is not None)
+        if plan is None:
+            plan = await shared.get(key)
+            if plan is None:
+                plan = self._planned(document, operation_name, denials)
+                await shared.put(key, plan)
+            self.plans.put(key, plan)
+        return plan
+
+    def _planned(self, document: DocumentNode, operation_name: str | None, denials: Denials | None) -> QueryPlan:
+        return self.planner.plan(prune(document, denials) if denials else document, operation_name)
+
+    def _plan_key(self, document: DocumentNode, operation_name: str | None, denials: Denials | None = None) -> PlanKey:
+        source = document.loc.source.body if document.loc else print_ast(document)
+        return (self.supergraph.sha, hashlib.sha256(source.encode()).hexdigest(), operation_name,
+                denials.failed if denials else frozenset())
 
     async def authorize(self, document: DocumentNode, definition: OperationDefinitionNode, context: Any) -> Denials | None:
         if not self.authorizer.rules:
@@ -138,12 +164,13 @@ class Gateway:
                 return {"errors": [e.formatted for e in coerced]}
         denials = await self.authorize(document, definition, context)
         try:
-            plan = self.plan(document, name, denials)
+            plan = await self.shared_plan(document, name, denials)
         except PlanningError as exc:
             return {"errors": [{"message": str(exc), "extensions": {"code": "QUERY_PLANNING_FAILED"}}]}
         headers = _forwarded(getattr(context, "headers", None) or {})
         values = getattr(coerced, "coerced", coerced)  # graphql-core 3.3 wraps them, 3.2 did not
-        state = ExecutionState(self.client, variables or {}, headers, conditions=values)
+        state = ExecutionState(self.client, variables or {}, headers, conditions=values,
+                               entity_cache=self.caches.entities)
         await execute_node(plan.node, state)
         if _asks_introspection(definition):
             _introspect(self.api_schema, document, name, variables, state)
@@ -169,6 +196,7 @@ class Gateway:
 
     async def close(self) -> None:
         await self.client.close()
+        await self.caches.close()
 
 
 def load_gateway(sdl: str, **kwargs: Any) -> Gateway:

@@ -15,6 +15,15 @@ class SubgraphError(Exception):
     """A subgraph could not answer (unreachable, timed out, not GraphQL)."""
 
 
+@dataclass(frozen=True)
+class SubgraphResponse:
+    """A parsed answer with what caches need from its HTTP envelope."""
+
+    result: dict[str, Any]
+    status: int
+    cache_control: str | None
+
+
 @dataclass
 class SubgraphClient:
     urls: dict[str, str]  # subgraph name → URL
@@ -36,6 +45,10 @@ class SubgraphClient:
 
     async def fetch(self, service: str, query: str, variables: dict[str, Any],
                     headers: dict[str, str] | None = None, *, dedupe: bool = False) -> dict[str, Any]:
+        return (await self.fetch_response(service, query, variables, headers, dedupe=dedupe)).result
+
+    async def fetch_response(self, service: str, query: str, variables: dict[str, Any],
+                             headers: dict[str, str] | None = None, *, dedupe: bool = False) -> SubgraphResponse:
         """With `dedupe` (queries only, never mutations), an identical request already in flight
         (same subgraph, query, variables and headers, so never across callers) is shared."""
         body = orjson.dumps({"query": query, "variables": variables})
@@ -51,7 +64,7 @@ class SubgraphClient:
         # each caller parses its own copy: the executor merges answers into its response in place
         return _parse(service, *await asyncio.shield(pending))
 
-    async def _post(self, service: str, body: bytes, headers: dict[str, str] | None) -> tuple[int, bytes]:
+    async def _post(self, service: str, body: bytes, headers: dict[str, str] | None) -> tuple[int, bytes, str | None]:
         url = self.urls[service]
         timeout = aiohttp.ClientTimeout(total=self.timeouts.get(service, self.default_timeout))
         request_headers = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
@@ -63,7 +76,7 @@ class SubgraphClient:
             raise SubgraphError(f"Subgraph '{service}' is busy") from None
         try:
             async with self.session().post(url, data=body, headers=request_headers, timeout=timeout) as resp:
-                return resp.status, await resp.read()
+                return resp.status, await resp.read(), resp.headers.get("Cache-Control")
         except TimeoutError as exc:
             raise SubgraphError(f"Subgraph '{service}' timed out") from exc
         except aiohttp.ClientError as exc:
@@ -85,11 +98,11 @@ class SubgraphClient:
             await self._session.close()
 
 
-def _parse(service: str, status: int, raw: bytes) -> dict[str, Any]:
+def _parse(service: str, status: int, raw: bytes, cache_control: str | None) -> SubgraphResponse:
     try:
         result = orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise SubgraphError(f"Subgraph '{service}' answered HTTP {status} without a GraphQL response") from None
     if not isinstance(result, dict) or ("data" not in result and "errors" not in result):
         raise SubgraphError(f"Subgraph '{service}' answered HTTP {status} without a GraphQL response")
-    return result
+    return SubgraphResponse(result, status, cache_control)

@@ -33,6 +33,7 @@ class ExecutionState:
     errors: list[dict[str, Any]] = field(default_factory=list)
     # coerced values (defaults applied) for Condition nodes
     conditions: dict[str, Any] = field(default_factory=dict)
+    entity_cache: Any = None  # router.features.entity_cache.EntityCache, when enabled
 
 
 async def execute_node(node: PlanNode | None, state: ExecutionState) -> None:
@@ -92,7 +93,10 @@ async def _entity_fetch(node: FlattenNode, state: ExecutionState) -> None:
         return
     variables = {**_variables(fetch, state), "representations": representations}
     try:
-        result = await state.client.fetch(fetch.service_name, fetch.operation, variables, state.headers, dedupe=True)
+        if state.entity_cache is not None:
+            result = await state.entity_cache.fetch(state.client, fetch, variables, state.headers)
+        else:
+            result = await state.client.fetch(fetch.service_name, fetch.operation, variables, state.headers, dedupe=True)
     except SubgraphError as exc:
         state.errors.append(_fetch_error(exc, fetch))  # about the whole fetch, not one of its objects
         return

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiodataloader import DataLoader
 from sqlalchemy import func, select
 
+from subgraphs.catalog.cache import ProductCache
 from subgraphs.catalog.models import Category, Product
 from subgraphs.common.db import Database
 from subgraphs.common.loaders import one_per_key
@@ -19,6 +22,7 @@ PageKey = tuple[int, int, int]
 @dataclass
 class Loaders:
     db: Database
+    cache: ProductCache | None = None  # Redis in front of the product lookups, when configured
     product_by_id: DataLoader = field(init=False)
     product_by_sku: DataLoader = field(init=False)
     category_by_id: DataLoader = field(init=False)
@@ -33,11 +37,28 @@ class Loaders:
         self.product_count_by_category = DataLoader(self._product_counts)
 
     async def _products_by_id(self, ids: list[int]) -> list[Product | None]:
+        return await self._cached("id", ids, self._sql_products_by_id)
+
+    async def _products_by_sku(self, skus: list[str]) -> list[Product | None]:
+        return await self._cached("sku", skus, self._sql_products_by_sku)
+
+    async def _cached(self, field: str, keys: list[Any],
+                      load: Callable[[list[Any]], Awaitable[list[Product | None]]]) -> list[Product | None]:
+        """One MGET for the batch; only the misses go to SQL, and are written back."""
+        if self.cache is None:
+            return await load(keys)
+        cached = await self.cache.get_many(field, keys)
+        missing = [key for key, row in zip(keys, cached) if row is None]
+        loaded = dict(zip(missing, await load(missing))) if missing else {}
+        await self.cache.put_many(field, [row for row in loaded.values() if row is not None])
+        return [row if row is not None else loaded.get(key) for key, row in zip(keys, cached)]
+
+    async def _sql_products_by_id(self, ids: list[int]) -> list[Product | None]:
         async with self.db.session() as session:
             rows = await session.scalars(select(Product).where(Product.id.in_(ids)))
             return one_per_key(rows, ids, lambda p: p.id)
 
-    async def _products_by_sku(self, skus: list[str]) -> list[Product | None]:
+    async def _sql_products_by_sku(self, skus: list[str]) -> list[Product | None]:
         async with self.db.session() as session:
             rows = await session.scalars(select(Product).where(Product.sku.in_(skus)))
             return one_per_key(rows, skus, lambda p: p.sku)

@@ -13,7 +13,9 @@ from sqlalchemy.sql import Select
 
 from auth import scopes
 from subgraphs.catalog import inventory, models
+from subgraphs.catalog.cache import ProductCache
 from subgraphs.catalog.loaders import Loaders
+from subgraphs.common.cache_control import CacheControl, CachePolicy
 from subgraphs.common.db import Database
 from subgraphs.common.errors import CONFLICT, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, graphql_error, parse_id
 from subgraphs.common.identity import Identity
@@ -32,7 +34,12 @@ class Context:
     db: Database
     loaders: Loaders
     identity: Identity
+    cache: ProductCache | None = None
+    cache_policy: CachePolicy | None = None
 
+
+# Fields whose answer depends on who asks (or that only some callers may see): never shared.
+CALLER_DEPENDENT = frozenset({"Product.costPrice", "Product.stock"})
 
 Info = strawberry.Info[Context, None]
 
@@ -261,6 +268,7 @@ class Mutation:
                 session.add(row)
         except IntegrityError:
             raise graphql_error(f"A product with SKU {input.sku!r} already exists", CONFLICT) from None
+        await _changed(info, [row])
         return product_from_row(row)
 
     @strawberry.mutation
@@ -274,7 +282,9 @@ class Mutation:
             row = await session.get(models.Product, product_id)
             if row is None:
                 raise graphql_error(f"Unknown product {id}", NOT_FOUND)
+            old_category = row.category_id
             _apply_update(row, input)
+        await _changed(info, [row], (old_category,))
         return product_from_row(row)
 
     @strawberry.mutation
@@ -289,6 +299,7 @@ class Mutation:
                 raise graphql_error(f"Stock of {row.sku} cannot go below zero ({row.stock} {delta:+d})",
                                     inventory.INSUFFICIENT_STOCK)
             row.stock += delta
+        await _changed(info, [row])
         return product_from_row(row)
 
     @strawberry.federation.mutation(inaccessible=True, description="Orders holds stock for a new order.")
@@ -298,6 +309,7 @@ class Mutation:
         _require(info.context.identity, "orders:write")
         wanted = [(parse_id(item.product_id, "Product"), item.quantity) for item in items]
         lines = await inventory.reserve(info.context.db, str(reservation_id), wanted)
+        await _changed(info, [line.product for line in lines])
         return [
             ReservedItem(
                 product_id=strawberry.ID(str(line.product.id)), quantity=line.quantity,
@@ -310,7 +322,25 @@ class Mutation:
     @strawberry.federation.mutation(inaccessible=True, description="Returns an order's held stock, once.")
     async def release_stock(self, info: Info, reservation_id: strawberry.ID) -> bool:
         _require(info.context.identity, "orders:write")
-        return await inventory.release(info.context.db, str(reservation_id))
+        products = await _reserved_products(info, str(reservation_id)) if info.context.cache else []
+        released = await inventory.release(info.context.db, str(reservation_id))
+        if released:
+            await _changed(info, products)
+        return released
+
+
+async def _changed(info: Info, products: list[models.Product], category_ids: tuple[int, ...] = ()) -> None:
+    """After a commit: cached rows and every router's cached entities of these are stale."""
+    if info.context.cache is not None:
+        await info.context.cache.invalidate(products, category_ids)
+
+
+async def _reserved_products(info: Info, reservation_id: str) -> list[models.Product]:
+    async with info.context.db.session() as session:
+        rows = await session.scalars(
+            select(models.Product).join(models.ReservationLine, models.ReservationLine.product_id == models.Product.id)
+            .where(models.ReservationLine.reservation_id == reservation_id))
+        return list(rows)
 
 
 def _apply_update(row: models.Product, input: UpdateProductInput) -> None:
@@ -325,4 +355,4 @@ def _apply_update(row: models.Product, input: UpdateProductInput) -> None:
         row.cost_price = input.cost_price.amount
 
 
-schema = FederatedSchema(query=Query, mutation=Mutation, federation_version="2.9")
+schema = FederatedSchema(query=Query, mutation=Mutation, federation_version="2.9", extensions=[CacheControl])

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import redis.asyncio as aioredis
 from aiohttp import web
 from strawberry.printer import print_schema
 
+from subgraphs.catalog.cache import CatalogCacheSettings, ProductCache
 from subgraphs.catalog.loaders import Loaders
 from subgraphs.catalog.models import Base
-from subgraphs.catalog.schema import Context, schema
+from subgraphs.catalog.schema import CALLER_DEPENDENT, Context, schema
+from subgraphs.common.cache_control import CachePolicy
 from subgraphs.catalog.seed import seed
 from subgraphs.common import app as common
 from subgraphs.common.db import Database
@@ -15,11 +18,34 @@ from subgraphs.common.settings import SubgraphSettings
 from subgraphs.common.strawberry_view import SubgraphView
 
 
+PRODUCT_CACHE = web.AppKey("product_cache", ProductCache)
+
+
 def create_app(settings: SubgraphSettings) -> web.Application:
     db = Database(settings.database_url, Base.metadata, schema=settings.database_schema)
-    view = SubgraphView(schema, lambda request, response, db, identity: Context(
-        request=request, response=response, db=db, loaders=Loaders(db), identity=identity))
-    return common.create_app(settings, db, view, seed=seed)
+    cache_settings = CatalogCacheSettings.from_env(settings.extra)
+    policy = CachePolicy(cache_settings.max_age, CALLER_DEPENDENT)
+
+    def context(request: web.Request, response: web.StreamResponse, db: Database, identity) -> Context:
+        cache = request.app.get(PRODUCT_CACHE)
+        return Context(request=request, response=response, db=db, loaders=Loaders(db, cache), identity=identity,
+                       cache=cache, cache_policy=policy)
+
+    app = common.create_app(settings, db, SubgraphView(schema, context), seed=seed)
+    if settings.redis_url:
+        app.cleanup_ctx.append(_product_cache(settings.redis_url, cache_settings))
+    return app
+
+
+def _product_cache(url: str, cache_settings: CatalogCacheSettings):
+    """Product rows in Redis behind the loaders, and invalidation on writes (subgraphs/catalog/cache.py)."""
+    async def lifecycle(app: web.Application):
+        redis = aioredis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        app[PRODUCT_CACHE] = ProductCache(redis, cache_settings)
+        yield
+        await redis.aclose()
+
+    return lifecycle
 
 
 def sdl() -> str:

@@ -54,6 +54,8 @@ dev_mode: true
     ("subgraphs: {catalog: {timeout: -1}}", "subgraphs.catalog.timeout"),
     ("graphiql: {enabeld: true}", "graphiql.enabeld: Extra inputs are not permitted"),
     ("colour: blue", "colour: Extra inputs are not permitted"),
+    ("cache: {max_ttl: 0}", "cache.max_ttl: Input should be greater than or equal to 1"),
+    ("cache: {entity_sise: 10}", "cache.entity_sise: Extra inputs are not permitted"),
     ("- a list", "must hold a mapping"),
     ("listen: {port: [", "is not valid YAML"),
 ])
@@ -86,4 +88,5 @@ def test_example_file_is_valid():
 
     settings = load_settings(ROOT / "router.example.yaml")
     assert settings.subgraph("payments").timeout == 20
+    assert settings.cache.entity and settings.cache.max_ttl == 300
     assert settings.cors.allow_credentials
