@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,22 @@ def redis_url() -> str:
     if not services.listening("127.0.0.1", 6379):
         services.unavailable("Redis at 127.0.0.1:6379")
     return services.REDIS_URL
+
+
+@pytest.fixture
+async def redis_prefix(redis_url: str) -> AsyncIterator[str]:
+    """A key prefix of the test's own in the shared Redis; its keys are deleted afterwards."""
+    import uuid
+
+    import redis.asyncio as aioredis
+
+    prefix = f"test:{uuid.uuid4().hex}:"
+    yield prefix
+    client = aioredis.from_url(redis_url)
+    keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
 
 
 @pytest.fixture(autouse=True)

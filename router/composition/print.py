@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from graphql import print_ast
-from graphql.language import ast
 
 from router.composition.subgraph import Applied
 from router.composition.supergraph import JoinField, MergedField, MergedType, Supergraph

@@ -3,7 +3,6 @@ share one key prefix; a catalog mutation through one router invalidates what bot
 
 from __future__ import annotations
 
-import json
 import re
 import urllib.request
 from uuid import uuid4

@@ -80,6 +80,18 @@ def start_graft(name: str, args: list[str], env: dict[str, str], log_dir: Path, 
     return service
 
 
+def start_module(name: str, module: str, log_dir: Path, *args: str) -> RunningService:
+    """`python -m <module> PORT [args]` (a test's own server) on a free port, once /health answers."""
+    port = free_port()
+    log_path = log_dir / f"{name}-{port}.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", module, str(port), *args],
+                                   cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    service = RunningService(name, port, process, log_path)
+    wait_healthy(service)
+    return service
+
+
 def post_graphql(url: str, query: str, variables: dict | None = None, headers: dict | None = None) -> dict:
     """One GraphQL POST with the standard library, for tests that talk to real processes."""
     import json

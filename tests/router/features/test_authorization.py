@@ -12,7 +12,7 @@ from router.features.caller import Caller
 from router.gateway import Gateway, Operation
 from router.server.pipeline import RequestContext
 from router.supergraph import load_supergraph
-from tests.router.planning.conftest import fixture_server, supergraph_sdl  # noqa: F401  (fixture)
+from tests.router.planning.conftest import supergraph_sdl
 
 QUERY = "{ products { upc name stock margin reviews { body } } me { email } }"
 

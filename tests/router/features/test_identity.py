@@ -13,7 +13,6 @@ from aiohttp.test_utils import TestServer
 from auth.keys import KeyStore, default_keys_path
 from router.config import load_settings
 from router.features.identity import AUTHENTICATOR
-from tests.router.server.conftest import make_client  # noqa: F401  (fixture)
 from tests.support import tokens
 from tests.support.services import REDIS_URL, listening, unavailable
 

@@ -22,7 +22,6 @@ from router.features.limits import (
 from router.server.document import prepare_operation
 from router.supergraph.cost import CostDirectives
 from tests.router.features.shop_gateway import ShopGateway
-from tests.router.server.conftest import make_client  # noqa: F401  (fixture)
 
 ACCEPT = {"Accept": "application/graphql-response+json"}
 GATEWAY = ShopGateway()

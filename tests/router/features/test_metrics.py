@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from tests.router.server.conftest import client, make_client  # noqa: F401  (fixtures)
 
 
 def _count(text: str, name: str, labels: str) -> float:

@@ -15,7 +15,6 @@ from router.features.apq_store import MemoryApqStore
 from router.features.caller import Caller
 from router.features.persisted import PersistedDocuments
 from router.features.trusted_documents import ManifestError, load_manifest
-from tests.router.server.conftest import make_client  # noqa: F401  (fixture)
 from tests.router.server.local_gateway import LocalGateway
 from tests.support.services import REDIS_URL, unavailable
 

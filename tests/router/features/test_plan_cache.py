@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from uuid import uuid4
 
 import pytest
 import redis.asyncio as aioredis
@@ -35,14 +34,8 @@ def hits(cache: str) -> float:
 
 
 @pytest.fixture
-async def prefix(redis_url):
-    prefix = f"test:{uuid4().hex}:"
-    yield prefix
-    client = aioredis.from_url(redis_url)
-    keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
+def prefix(redis_prefix: str) -> str:
+    return redis_prefix
 
 
 def gateway(redis_url: str | None, prefix: str = "graft:", **cache) -> Gateway:

@@ -12,7 +12,6 @@ import pytest
 
 from router.config import load_settings
 from tests.router.features.test_rate_limits import delete_keys, redis_prefix
-from tests.router.server.conftest import make_client  # noqa: F401  (fixture)
 from tests.support.redis_server import ThrowawayRedis
 from tests.support.services import REDIS_URL
 

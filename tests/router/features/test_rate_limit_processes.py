@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 
@@ -12,19 +10,17 @@ import pytest
 
 from tests.router.features.test_rate_limits import delete_keys, redis_prefix
 from tests.router.server.supergraphs import supergraph
-from tests.support.processes import ROOT, RunningService, free_port, start_graft, wait_healthy
+from tests.support.processes import (
+    RunningService,
+    start_graft,
+    start_module,
+)
 from tests.support.services import REDIS_URL
 
 
 @pytest.fixture
 def tiny(tmp_path):
-    port = free_port()
-    log_path = tmp_path / "tiny.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "tests.router.server.tiny_subgraph", str(port)],
-                                   cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    service = RunningService("tiny", port, process, log_path)
-    wait_healthy(service)
+    service = start_module("tiny", "tests.router.server.tiny_subgraph", tmp_path)
     yield service
     service.stop()
 

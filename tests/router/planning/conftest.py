@@ -1,5 +1,3 @@
-import subprocess
-import sys
 
 import pytest
 from graphql import parse
@@ -9,21 +7,6 @@ from router.gateway import Gateway
 from router.planning import QueryPlanner
 from router.supergraph import load_supergraph
 from tests.router.planning.cases import CASES
-from tests.support.processes import ROOT, RunningService, free_port, wait_healthy
-
-
-@pytest.fixture(scope="session")
-def fixture_server(tmp_path_factory):
-    """Every case's subgraphs, as one real process on a free port."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("fixtures") / "server.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "tests.router.planning.fixture_server", str(port)],
-                                   cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    service = RunningService("fixtures", port, process, log)
-    wait_healthy(service)
-    yield service
-    service.stop()
 
 
 def supergraph_sdl(case: str, base_url: str = "http://127.0.0.1:9") -> str:

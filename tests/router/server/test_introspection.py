@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from router.config import load_settings
-from tests.router.server.conftest import make_client  # noqa: F401  (fixture)
 
 ACCEPT = {"Accept": "application/graphql-response+json"}
 

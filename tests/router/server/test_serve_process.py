@@ -17,19 +17,18 @@ from pathlib import Path
 import pytest
 
 from tests.router.server.supergraphs import V1, V2, supergraph
-from tests.support.processes import ROOT, RunningService, free_port, wait_healthy
+from tests.support.processes import (
+    ROOT,
+    RunningService,
+    free_port,
+    start_module,
+    wait_healthy,
+)
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> RunningService:
-    log_dir = tmp_path_factory.mktemp("tiny")
-    port = free_port()
-    log_path = log_dir / "tiny.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "tests.router.server.tiny_subgraph", str(port)],
-                                   cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    service = RunningService("tiny", port, process, log_path)
-    wait_healthy(service)
+    service = start_module("tiny", "tests.router.server.tiny_subgraph", tmp_path_factory.mktemp("tiny"))
     yield service
     service.stop()
 

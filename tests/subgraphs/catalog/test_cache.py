@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from uuid import uuid4
 
 import pytest
 import redis.asyncio as aioredis
@@ -72,14 +71,8 @@ def test_router_and_catalog_name_entity_versions_alike():
 
 
 @pytest.fixture
-async def prefix(redis_url):
-    prefix = f"test:{uuid4().hex}:"
-    yield prefix
-    client = aioredis.from_url(redis_url)
-    keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
+def prefix(redis_prefix: str) -> str:
+    return redis_prefix
 
 
 async def test_cached_lookups_run_no_sql_and_writes_invalidate(tmp_path, redis_url, prefix):

@@ -1,3 +1,5 @@
+"""Fixtures for every router test: the real app over a LocalGateway, and the planner cases' fixture subgraphs."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
@@ -10,6 +12,7 @@ from router.server.app import create_app
 from router.server.pipeline import Service
 from router.server.reload import Swappable
 from tests.router.server.local_gateway import LocalGateway
+from tests.support.processes import start_module
 
 MakeClient = Callable[..., "TestClient"]
 
@@ -35,3 +38,11 @@ async def make_client() -> AsyncIterator[Callable]:
 @pytest.fixture
 async def client(make_client) -> TestClient:
     return await make_client()
+
+
+@pytest.fixture(scope="session")
+def fixture_server(tmp_path_factory):
+    """Every planner case's subgraphs, as one real process on a free port."""
+    service = start_module("fixtures", "tests.router.planning.fixture_server", tmp_path_factory.mktemp("fixtures"))
+    yield service
+    service.stop()
