@@ -14,7 +14,12 @@ from typing import Any
 from router.config import PersistedQuerySettings, RouterSettings
 from router.features.apq_store import ApqStore, MemoryApqStore, RedisApqStore
 from router.features.caller import Caller
-from router.features.trusted_documents import TrustedDocuments, load_manifest, sha256_hex
+from router.features.metrics import cache_lookup
+from router.features.trusted_documents import (
+    TrustedDocuments,
+    load_manifest,
+    sha256_hex,
+)
 from router.server.http import GraphQLRequest
 
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
@@ -106,6 +111,7 @@ class PersistedDocuments:
         if not self.settings.apq_enabled:
             raise PersistedQueryError("PersistedQueryNotSupported", NOT_SUPPORTED)
         body = await self.store.get(sha)
+        cache_lookup("apq", body is not None)
         if body is None:
             raise PersistedQueryError("PersistedQueryNotFound", NOT_FOUND, status=200)
         return Resolved(dataclasses.replace(request, query=body))

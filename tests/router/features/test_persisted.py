@@ -225,3 +225,18 @@ async def test_apq_in_redis_is_shared_by_two_router_instances(make_client):
         if keys:
             await redis.delete(*keys)
         await redis.aclose()
+
+
+async def test_apq_lookups_are_counted_for_metrics(make_client):
+    from router.features.metrics import CACHE_LOOKUPS
+
+    client = await make_client()
+    query = "{ version }"
+    sha = hashlib.sha256(query.encode()).hexdigest()
+    hits, misses = (CACHE_LOOKUPS.labels("apq", r)._value.get() for r in ("hit", "miss"))
+    extensions = {"persistedQuery": {"version": 1, "sha256Hash": sha}}
+    await client.post("/graphql", json={"extensions": extensions})
+    await client.post("/graphql", json={"query": query, "extensions": extensions})
+    await client.post("/graphql", json={"extensions": extensions})
+    assert CACHE_LOOKUPS.labels("apq", "miss")._value.get() == misses + 1
+    assert CACHE_LOOKUPS.labels("apq", "hit")._value.get() == hits + 1
