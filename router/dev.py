@@ -29,8 +29,8 @@ def stack() -> list[Service]:
     # clients get tokens from the router's /oauth/token, which the users service answers;
     # REDIS_URL, when set, is shared by the subgraphs and the router
     env = {"GRAFT_AUTH__AUTHORIZATION_SERVER": f"http://127.0.0.1:{SUBGRAPH_PORTS['users']}"}
-    if os.environ.get("REDIS_URL"):
-        env["GRAFT_REDIS__URL"] = os.environ["REDIS_URL"]
+    if os.environ.get("REDIS_URL"):  # shared caches invalidate on catalog writes, so the entity cache is safe
+        env.update(GRAFT_REDIS__URL=os.environ["REDIS_URL"], GRAFT_CACHE__ENTITY="true")
     router = Service("router", (python, "-m", "router", "serve", "--supergraph", str(SUPERGRAPH), "--port", "4000"),
                      tuple(env.items()))
     return [*subgraphs, router]
