@@ -100,17 +100,37 @@ async def _batch_fetch(node: BatchFetchNode, state: ExecutionState) -> None:
         _entity_errors(result, dict(collected), node, state)
 
 
-Targets = list[list[tuple[dict, Path]]]
+@dataclass
+class Targets:
+    """Per representation sent, the objects its entity is merged into; their client paths are
+    only worked out when a subgraph error needs one."""
+
+    data: dict
+    paths: tuple[tuple[str, ...], ...]
+    objects: list[list[dict]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.objects)
+
+    def path_of(self, index: int) -> Path | None:
+        if index >= len(self.objects):
+            return None
+        wanted = self.objects[index][0]
+        for path in self.paths:
+            for obj, at in objects_at(self.data, path):
+                if obj is wanted:
+                    return at
+        return None
 
 
 def _collect(data: dict, paths: tuple[tuple[str, ...], ...], requires: tuple) -> tuple[list[dict], Targets]:
     """Representations of the objects at `paths`, each sent once; per representation its objects."""
     by_type = dict(requires)
-    targets: Targets = []
+    targets = Targets(data, paths)
     representations: list[dict] = []
     seen: dict[bytes, int] = {}
     for path in paths:
-        for obj, at in objects_at(data, path):
+        for obj in _objects(data, path):
             fields = by_type.get(obj.get("__typename"))
             if fields is None:
                 continue
@@ -122,8 +142,9 @@ def _collect(data: dict, paths: tuple[tuple[str, ...], ...], requires: tuple) ->
             if index is None:
                 index = seen[key] = len(representations)
                 representations.append(rep)
-                targets.append([])
-            targets[index].append((obj, at))
+                targets.objects.append([obj])
+            else:
+                targets.objects[index].append(obj)
     return representations, targets
 
 
@@ -140,9 +161,9 @@ def _merge_entities(result: dict, alias: str, targets: Targets, fetch: FetchNode
     if fetch.renames:
         entities = unrename(entities)
     if isinstance(entities, list):
-        for index, entity in enumerate(entities[: len(targets)]):
+        for entity, objects in zip(entities, targets.objects):
             if isinstance(entity, dict):
-                for obj, _ in targets[index]:
+                for obj in objects:
                     merge(obj, entity)
 
 
@@ -157,9 +178,8 @@ def _entity_path(path: list | None, targets: dict[str, Targets]) -> Path | None:
     if not path or len(path) < 2 or not isinstance(path[1], int):
         return None
     found = targets.get(path[0])
-    if found is None or path[1] >= len(found):
-        return None
-    return [*found[path[1]][0][1], *path[2:]]
+    at = found.path_of(path[1]) if found is not None else None
+    return None if at is None else [*at, *path[2:]]
 
 
 def representation(obj: dict, fields: tuple[RepresentationField, ...]) -> dict | None:
@@ -189,7 +209,19 @@ def _nested(value: Any, fields: tuple[RepresentationField, ...]) -> Any:
     return representation(value, present)
 
 
+def _objects(data: Any, path: tuple[str, ...]) -> list[dict]:
+    """The objects at a response path ("@" walks every element of a list)."""
+    current = [data]
+    for segment in path:
+        if segment == "@":
+            current = [item for value in current if isinstance(value, list) for item in value]
+        else:
+            current = [value[segment] for value in current if isinstance(value, dict) and value.get(segment) is not None]
+    return [value for value in current if isinstance(value, dict)]
+
+
 def objects_at(data: Any, path: tuple[str, ...]) -> list[tuple[dict, Path]]:
+    """Like _objects, with each object's client path (for errors)."""
     current: list[tuple[Any, Path]] = [(data, [])]
     for segment in path:
         step: list[tuple[Any, Path]] = []

@@ -17,13 +17,13 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLScalarType,
     GraphQLSchema,
     GraphQLSkipDirective,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
     is_abstract_type,
-    is_leaf_type,
 )
 from graphql.execution.values import get_directive_values
 
@@ -36,6 +36,21 @@ class _Null:
 
 PROPAGATE = _Null()
 
+# A response path as a linked (parent, key) pair: cheap to extend per value, made a list only
+# when an error needs it.
+LinkedPath = tuple[Any, str | int] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    """One response key of an object type's collected selections, worked out once per request."""
+
+    key: str
+    type: GraphQLOutputType | None  # None: __typename or introspection, answered without a type
+    nodes: tuple[FieldNode, ...]
+    selection_sets: tuple[SelectionSetNode, ...]
+    where: str
+
 
 @dataclass
 class Shaper:
@@ -46,58 +61,75 @@ class Shaper:
 
     def __post_init__(self) -> None:
         self.error_paths = {tuple(e["path"]) for e in self.errors if e.get("path")}
+        # the same selections on the same type repeat for every object of a list
+        self._fields: dict[tuple[str, tuple[int, ...]], list[_Field]] = {}
 
     def operation(self, operation: OperationDefinitionNode, data: dict[str, Any] | None) -> dict[str, Any] | None:
         root = self.schema.get_root_type(operation.operation)
         assert root is not None
-        result = self.object(root, [operation.selection_set], data or {}, [])
+        result = self.object(root, (operation.selection_set,), data or {}, None)
         return None if result is PROPAGATE else result
 
-    def object(self, type_: GraphQLObjectType, selection_sets: list[SelectionSetNode], data: dict,
-               path: Path) -> dict | _Null:
+    def object(self, type_: GraphQLObjectType, selection_sets: tuple[SelectionSetNode, ...], data: dict,
+               path: LinkedPath) -> dict | _Null:
         out: dict[str, Any] = {}
-        for key, nodes in self.collect(type_, selection_sets).items():
-            name = nodes[0].name.value
-            if name == "__typename":
-                out[key] = type_.name
+        for field in self.fields(type_, selection_sets):
+            key = field.key
+            if field.type is None:
+                out[key] = type_.name if field.where == "__typename" else data.get(key)
                 continue
-            if name.startswith("__"):
-                out[key] = data.get(key)  # introspection, answered by the router itself
-                continue
-            definition = type_.fields.get(name)
-            if definition is None:
-                continue
-            value = self.value(definition.type, nodes, data.get(key), [*path, key], f"{type_.name}.{name}")
+            value = self.value(field.type, field, data.get(key), (path, key))
             if value is PROPAGATE:
                 return PROPAGATE
             out[key] = value
         return out
 
-    def value(self, type_: GraphQLOutputType, nodes: list[FieldNode], raw: Any, path: Path, where: str) -> Any:
+    def fields(self, type_: GraphQLObjectType, selection_sets: tuple[SelectionSetNode, ...]) -> list[_Field]:
+        cache_key = (type_.name, tuple(map(id, selection_sets)))
+        found = self._fields.get(cache_key)
+        if found is None:
+            found = self._fields[cache_key] = self._compile(type_, selection_sets)
+        return found
+
+    def _compile(self, type_: GraphQLObjectType, selection_sets: tuple[SelectionSetNode, ...]) -> list[_Field]:
+        out: list[_Field] = []
+        for key, nodes in self.collect(type_, list(selection_sets)).items():
+            name = nodes[0].name.value
+            if name.startswith("__"):
+                # __typename: the runtime type; other introspection was answered by the router itself
+                out.append(_Field(key, None, tuple(nodes), (), "__typename" if name == "__typename" else name))
+                continue
+            definition = type_.fields.get(name)
+            if definition is not None:
+                children = tuple(n.selection_set for n in nodes if n.selection_set is not None)
+                out.append(_Field(key, definition.type, tuple(nodes), children, f"{type_.name}.{name}"))
+        return out
+
+    def value(self, type_: GraphQLOutputType, field: _Field, raw: Any, path: LinkedPath) -> Any:
         if isinstance(type_, GraphQLNonNull):
-            value = self.value(type_.of_type, nodes, raw, path, where)
+            value = self.value(type_.of_type, field, raw, path)
             if value is None:
-                self._null_error(path, where)
+                self._null_error(path, field.where)
                 return PROPAGATE
             return value
         if raw is None or raw is PROPAGATE:
             return None
         if isinstance(type_, GraphQLList):
             if not isinstance(raw, list):
-                return self._invalid(path, where, "a list")
-            items = [self.value(type_.of_type, nodes, item, [*path, i], where) for i, item in enumerate(raw)]
-            return None if any(item is PROPAGATE for item in items) else items
-        if is_leaf_type(type_):
-            if isinstance(type_, GraphQLEnumType) and raw not in type_.values:
-                return self._invalid(path, where, f"a value of {type_.name}")
+                return self._invalid(path, field.where, "a list")
+            item_type = type_.of_type
+            items = [self.value(item_type, field, item, (path, i)) for i, item in enumerate(raw)]
+            return None if PROPAGATE in items else items
+        if isinstance(type_, GraphQLScalarType):
             return raw
+        if isinstance(type_, GraphQLEnumType):
+            return raw if raw in type_.values else self._invalid(path, field.where, f"a value of {type_.name}")
         if not isinstance(raw, dict):
-            return self._invalid(path, where, "an object")
+            return self._invalid(path, field.where, "an object")
         runtime = self._runtime_type(type_, raw)
         if runtime is None:
-            return self._invalid(path, where, f"a known type of {type_.name}")  # type: ignore[union-attr]
-        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
-        result = self.object(runtime, selection_sets, raw, path)
+            return self._invalid(path, field.where, f"a known type of {type_.name}")  # type: ignore[union-attr]
+        result = self.object(runtime, field.selection_sets, raw, path)
         return None if result is PROPAGATE else result
 
     def _runtime_type(self, type_: Any, raw: dict) -> GraphQLObjectType | None:
@@ -149,14 +181,24 @@ class Shaper:
             return False
         return conditional is type_ or (is_abstract_type(conditional) and self.schema.is_sub_type(conditional, type_))
 
-    def _null_error(self, path: Path, where: str) -> None:
-        if not any(tuple(path[: len(p)]) == p or p[: len(path)] == tuple(path) for p in self.error_paths):
-            self._error(path, f"Cannot return null for non-nullable field {where}.")
+    def _null_error(self, linked: LinkedPath, where: str) -> None:
+        path = tuple(_listed(linked))
+        if not any(path[: len(p)] == p or p[: len(path)] == path for p in self.error_paths):
+            self._error(list(path), f"Cannot return null for non-nullable field {where}.")
 
-    def _invalid(self, path: Path, where: str, expected: str) -> None:
-        self._error(path, f"Subgraph returned an invalid value for {where}: expected {expected}.")
+    def _invalid(self, linked: LinkedPath, where: str, expected: str) -> None:
+        self._error(_listed(linked), f"Subgraph returned an invalid value for {where}: expected {expected}.")
         return None
 
     def _error(self, path: Path, message: str) -> None:
         self.errors.append({"message": message, "path": list(path)})
         self.error_paths.add(tuple(path))
+
+
+def _listed(path: LinkedPath) -> Path:
+    keys: Path = []
+    while path is not None:
+        path, key = path
+        keys.append(key)
+    keys.reverse()
+    return keys
