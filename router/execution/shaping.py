@@ -50,6 +50,18 @@ class _Field:
     nodes: tuple[FieldNode, ...]
     selection_sets: tuple[SelectionSetNode, ...]
     where: str
+    scalar: int = 0  # SCALAR / NON_NULL_SCALAR: the raw value is the answer (most fields)
+
+
+SCALAR, NON_NULL_SCALAR = 1, 2
+
+
+def _scalar_kind(type_: GraphQLOutputType) -> int:
+    if isinstance(type_, GraphQLScalarType):
+        return SCALAR
+    if isinstance(type_, GraphQLNonNull) and isinstance(type_.of_type, GraphQLScalarType):
+        return NON_NULL_SCALAR
+    return 0
 
 
 @dataclass
@@ -75,10 +87,17 @@ class Shaper:
         out: dict[str, Any] = {}
         for field in self.fields(type_, selection_sets):
             key = field.key
+            if field.scalar == SCALAR:
+                out[key] = data.get(key)
+                continue
             if field.type is None:
                 out[key] = type_.name if field.where == "__typename" else data.get(key)
                 continue
-            value = self.value(field.type, field, data.get(key), (path, key))
+            raw = data.get(key)
+            if field.scalar == NON_NULL_SCALAR and raw is not None:
+                out[key] = raw
+                continue
+            value = self.value(field.type, field, raw, (path, key))
             if value is PROPAGATE:
                 return PROPAGATE
             out[key] = value
@@ -102,7 +121,8 @@ class Shaper:
             definition = type_.fields.get(name)
             if definition is not None:
                 children = tuple(n.selection_set for n in nodes if n.selection_set is not None)
-                out.append(_Field(key, definition.type, tuple(nodes), children, f"{type_.name}.{name}"))
+                out.append(_Field(key, definition.type, tuple(nodes), children, f"{type_.name}.{name}",
+                                  _scalar_kind(definition.type)))
         return out
 
     def value(self, type_: GraphQLOutputType, field: _Field, raw: Any, path: LinkedPath) -> Any:
