@@ -12,6 +12,7 @@ import orjson
 from router.execution.client import SubgraphClient, SubgraphError
 from router.planning.selections import RENAMED_MARK
 from router.planning.plan import (
+    BatchFetchNode,
     ConditionNode,
     FetchNode,
     FlattenNode,
@@ -46,6 +47,8 @@ async def execute_node(node: PlanNode | None, state: ExecutionState) -> None:
         await asyncio.gather(*(execute_node(child, state) for child in node.nodes))
     elif isinstance(node, FlattenNode):
         await _entity_fetch(node, state)
+    elif isinstance(node, BatchFetchNode):
+        await _batch_fetch(node, state)
     elif isinstance(node, FetchNode):
         await _root_fetch(node, state)
     elif isinstance(node, ConditionNode):
@@ -53,7 +56,7 @@ async def execute_node(node: PlanNode | None, state: ExecutionState) -> None:
         await execute_node(branch, state)
 
 
-def _variables(fetch: FetchNode, state: ExecutionState) -> dict[str, Any]:
+def _variables(fetch: FetchNode | BatchFetchNode, state: ExecutionState) -> dict[str, Any]:
     return {name: state.variables[name] for name in fetch.variable_usages if name in state.variables}
 
 
@@ -72,50 +75,121 @@ async def _root_fetch(fetch: FetchNode, state: ExecutionState) -> None:
 
 async def _entity_fetch(node: FlattenNode, state: ExecutionState) -> None:
     fetch = node.node
-    requires = dict(fetch.requires or ())
-    targets: list[list[tuple[dict, Path]]] = []
-    representations: list[dict] = []
-    seen: dict[bytes, int] = {}
-    for obj, path in objects_at(state.data, node.path):
-        fields = requires.get(obj.get("__typename"))
-        if fields is None:
-            continue
-        rep = representation(obj, fields)
-        if rep is None:
-            continue
-        key = orjson.dumps(rep)
-        if key not in seen:
-            seen[key] = len(representations)
-            representations.append(rep)
-            targets.append([])
-        targets[seen[key]].append((obj, path))
+    representations, targets = _collect(state.data, (node.path,), fetch.requires or ())
     if not representations:
         return
     variables = {**_variables(fetch, state), "representations": representations}
+    result = await _send(fetch, variables, state)
+    if result is not None:
+        _merge_entities(result, "_entities", targets, fetch)
+        _entity_errors(result, {"_entities": targets}, fetch, state)
+
+
+async def _batch_fetch(node: BatchFetchNode, state: ExecutionState) -> None:
+    """One request for several entity fetches: each entry's representations in its own variable."""
+    variables = _variables(node, state)
+    collected = []
+    for entry in node.entries:
+        variables[entry.variable], targets = _collect(state.data, entry.paths, entry.requires)
+        collected.append((entry.alias, targets))
+    if not any(targets for _, targets in collected):
+        return
+    result = await _send(node, variables, state)
+    if result is not None:
+        for alias, targets in collected:
+            _merge_entities(result, alias, targets, node)
+        _entity_errors(result, dict(collected), node, state)
+
+
+@dataclass
+class Targets:
+    """Per representation sent, the objects its entity is merged into; their client paths are
+    only worked out when a subgraph error needs one."""
+
+    data: dict
+    paths: tuple[tuple[str, ...], ...]
+    objects: list[list[dict]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.objects)
+
+    def path_of(self, index: int) -> Path | None:
+        if index >= len(self.objects):
+            return None
+        wanted = self.objects[index][0]
+        for path in self.paths:
+            for obj, at in objects_at(self.data, path):
+                if obj is wanted:
+                    return at
+        return None
+
+
+def _collect(data: dict, paths: tuple[tuple[str, ...], ...], requires: tuple) -> tuple[list[dict], Targets]:
+    """Representations of the objects at `paths`, each sent once; per representation its objects."""
+    by_type = dict(requires)
+    targets = Targets(data, paths)
+    representations: list[dict] = []
+    seen: dict[bytes, int] = {}
+    for path in paths:
+        for obj in _objects(data, path):
+            fields = by_type.get(obj.get("__typename"))
+            if fields is None:
+                continue
+            rep = representation(obj, fields)
+            if rep is None:
+                continue
+            key = orjson.dumps(rep)
+            index = seen.get(key)
+            if index is None:
+                index = seen[key] = len(representations)
+                representations.append(rep)
+                targets.objects.append([obj])
+            else:
+                targets.objects[index].append(obj)
+    return representations, targets
+
+
+async def _send(fetch: FetchNode | BatchFetchNode, variables: dict[str, Any], state: ExecutionState) -> dict | None:
     try:
         if state.entity_cache is not None:
-            result = await state.entity_cache.fetch(state.client, fetch, variables, state.headers)
-        else:
-            result = await state.client.fetch(fetch.service_name, fetch.operation, variables, state.headers, dedupe=True)
+            return await state.entity_cache.fetch(state.client, fetch, variables, state.headers, _entity_fields(fetch))
+        return await state.client.fetch(fetch.service_name, fetch.operation, variables, state.headers, dedupe=True)
     except SubgraphError as exc:
         state.errors.append(_fetch_error(exc, fetch))  # about the whole fetch, not one of its objects
-        return
-    entities = (result.get("data") or {}).get("_entities")
+        return None
+
+
+def _entity_fields(fetch: FetchNode | BatchFetchNode) -> tuple[tuple[str, str], ...]:
+    """(response key, representations variable) of each `_entities` field the request holds."""
+    if isinstance(fetch, BatchFetchNode):
+        return tuple((entry.alias, entry.variable) for entry in fetch.entries)
+    return (("_entities", "representations"),)
+
+
+def _merge_entities(result: dict, alias: str, targets: Targets, fetch: FetchNode | BatchFetchNode) -> None:
+    entities = (result.get("data") or {}).get(alias)
     if fetch.renames:
         entities = unrename(entities)
     if isinstance(entities, list):
-        for index, entity in enumerate(entities[: len(targets)]):
+        for entity, objects in zip(entities, targets.objects):
             if isinstance(entity, dict):
-                for obj, _ in targets[index]:
+                for obj in objects:
                     merge(obj, entity)
+
+
+def _entity_errors(result: dict, targets: dict[str, Targets], fetch: FetchNode | BatchFetchNode,
+                   state: ExecutionState) -> None:
+    """Subgraph errors at `<alias>.<index>...` re-pathed to the client's path of that entity."""
     for error in result.get("errors") or ():
         state.errors.append(_subgraph_error(error, fetch, _entity_path(error.get("path"), targets)))
 
 
-def _entity_path(path: list | None, targets: list[list[tuple[dict, Path]]]) -> Path | None:
-    if path and len(path) >= 2 and path[0] == "_entities" and isinstance(path[1], int) and path[1] < len(targets):
-        return [*targets[path[1]][0][1], *path[2:]]
-    return None
+def _entity_path(path: list | None, targets: dict[str, Targets]) -> Path | None:
+    if not path or len(path) < 2 or not isinstance(path[1], int):
+        return None
+    found = targets.get(path[0])
+    at = found.path_of(path[1]) if found is not None else None
+    return None if at is None else [*at, *path[2:]]
 
 
 def representation(obj: dict, fields: tuple[RepresentationField, ...]) -> dict | None:
@@ -145,7 +219,19 @@ def _nested(value: Any, fields: tuple[RepresentationField, ...]) -> Any:
     return representation(value, present)
 
 
+def _objects(data: Any, path: tuple[str, ...]) -> list[dict]:
+    """The objects at a response path ("@" walks every element of a list)."""
+    current = [data]
+    for segment in path:
+        if segment == "@":
+            current = [item for value in current if isinstance(value, list) for item in value]
+        else:
+            current = [value[segment] for value in current if isinstance(value, dict) and value.get(segment) is not None]
+    return [value for value in current if isinstance(value, dict)]
+
+
 def objects_at(data: Any, path: tuple[str, ...]) -> list[tuple[dict, Path]]:
+    """Like _objects, with each object's client path (for errors)."""
     current: list[tuple[Any, Path]] = [(data, [])]
     for segment in path:
         step: list[tuple[Any, Path]] = []
@@ -188,7 +274,7 @@ def merge(target: dict, source: dict) -> None:
             target[key] = value
 
 
-def _subgraph_error(error: dict, fetch: FetchNode, path: Path | None) -> dict:
+def _subgraph_error(error: dict, fetch: FetchNode | BatchFetchNode, path: Path | None) -> dict:
     out: dict[str, Any] = {"message": error.get("message", "Subgraph error")}
     if path:
         out["path"] = path
@@ -198,7 +284,7 @@ def _subgraph_error(error: dict, fetch: FetchNode, path: Path | None) -> dict:
     return out
 
 
-def _fetch_error(exc: SubgraphError, fetch: FetchNode, path: Path | None = None) -> dict:
+def _fetch_error(exc: SubgraphError, fetch: FetchNode | BatchFetchNode, path: Path | None = None) -> dict:
     error: dict[str, Any] = {"message": str(exc),
                              "extensions": {"code": "SUBREQUEST_HTTP_ERROR", "serviceName": fetch.service_name}}
     if path:

@@ -3,7 +3,8 @@ asked for, under its aliases and in its order; nulls propagated as the spec says
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -17,13 +18,13 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLScalarType,
     GraphQLSchema,
     GraphQLSkipDirective,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
     is_abstract_type,
-    is_leaf_type,
 )
 from graphql.execution.values import get_directive_values
 
@@ -36,6 +37,33 @@ class _Null:
 
 PROPAGATE = _Null()
 
+# A response path as a linked (parent, key) pair: cheap to extend per value, made a list only
+# when an error needs it.
+LinkedPath = tuple[Any, str | int] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    """One response key of an object type's collected selections, worked out once per request."""
+
+    key: str
+    type: GraphQLOutputType | None  # None: __typename or introspection, answered without a type
+    nodes: tuple[FieldNode, ...]
+    selection_sets: tuple[SelectionSetNode, ...]
+    where: str
+    scalar: int = 0  # SCALAR / NON_NULL_SCALAR: the raw value is the answer (most fields)
+
+
+SCALAR, NON_NULL_SCALAR, DENIED = 1, 2, 3  # DENIED: pruned by authorization, answered with an error
+
+
+def _scalar_kind(type_: GraphQLOutputType) -> int:
+    if isinstance(type_, GraphQLScalarType):
+        return SCALAR
+    if isinstance(type_, GraphQLNonNull) and isinstance(type_.of_type, GraphQLScalarType):
+        return NON_NULL_SCALAR
+    return 0
+
 
 @dataclass
 class Shaper:
@@ -43,68 +71,94 @@ class Shaper:
     fragments: dict[str, FragmentDefinitionNode]
     variables: dict[str, Any]
     errors: list[dict[str, Any]]
-    denied: dict[int, str] = field(default_factory=dict)  # id(FieldNode) → UNAUTHORIZED message
+    denied: dict[int, str] = dataclasses.field(default_factory=dict)  # id(FieldNode) → UNAUTHORIZED message
 
     def __post_init__(self) -> None:
         self.error_paths = {tuple(e["path"]) for e in self.errors if e.get("path")}
+        # the same selections on the same type repeat for every object of a list
+        self._fields: dict[tuple[str, tuple[int, ...]], list[_Field]] = {}
 
     def operation(self, operation: OperationDefinitionNode, data: dict[str, Any] | None) -> dict[str, Any] | None:
         root = self.schema.get_root_type(operation.operation)
         assert root is not None
-        result = self.object(root, [operation.selection_set], data or {}, [])
+        result = self.object(root, (operation.selection_set,), data or {}, None)
         return None if result is PROPAGATE else result
 
-    def object(self, type_: GraphQLObjectType, selection_sets: list[SelectionSetNode], data: dict,
-               path: Path) -> dict | _Null:
+    def object(self, type_: GraphQLObjectType, selection_sets: tuple[SelectionSetNode, ...], data: dict,
+               path: LinkedPath) -> dict | _Null:
         out: dict[str, Any] = {}
-        for key, nodes in self.collect(type_, selection_sets).items():
-            name = nodes[0].name.value
-            if name == "__typename":
-                out[key] = type_.name
+        for field in self.fields(type_, selection_sets):
+            key = field.key
+            if field.scalar == SCALAR:
+                out[key] = data.get(key)
                 continue
-            if name.startswith("__"):
-                out[key] = data.get(key)  # introspection, answered by the router itself
+            if field.type is None:
+                out[key] = type_.name if field.where == "__typename" else data.get(key)
                 continue
-            definition = type_.fields.get(name)
-            if definition is None:
+            raw = data.get(key)
+            if field.scalar == NON_NULL_SCALAR and raw is not None:
+                out[key] = raw
                 continue
-            if self.denied and all(id(node) in self.denied for node in nodes):
-                self._error([*path, key], self.denied[id(nodes[0])], "UNAUTHORIZED")
-                if isinstance(definition.type, GraphQLNonNull):
+            if field.scalar == DENIED:
+                self._error(_listed((path, key)), self.denied[id(field.nodes[0])], "UNAUTHORIZED")
+                if isinstance(field.type, GraphQLNonNull):
                     return PROPAGATE
                 out[key] = None
                 continue
-            value = self.value(definition.type, nodes, data.get(key), [*path, key], f"{type_.name}.{name}")
+            value = self.value(field.type, field, raw, (path, key))
             if value is PROPAGATE:
                 return PROPAGATE
             out[key] = value
         return out
 
-    def value(self, type_: GraphQLOutputType, nodes: list[FieldNode], raw: Any, path: Path, where: str) -> Any:
+    def fields(self, type_: GraphQLObjectType, selection_sets: tuple[SelectionSetNode, ...]) -> list[_Field]:
+        cache_key = (type_.name, tuple(map(id, selection_sets)))
+        found = self._fields.get(cache_key)
+        if found is None:
+            found = self._fields[cache_key] = self._compile(type_, selection_sets)
+        return found
+
+    def _compile(self, type_: GraphQLObjectType, selection_sets: tuple[SelectionSetNode, ...]) -> list[_Field]:
+        out: list[_Field] = []
+        for key, nodes in self.collect(type_, list(selection_sets)).items():
+            name = nodes[0].name.value
+            if name.startswith("__"):
+                # __typename: the runtime type; other introspection was answered by the router itself
+                out.append(_Field(key, None, tuple(nodes), (), "__typename" if name == "__typename" else name))
+                continue
+            definition = type_.fields.get(name)
+            if definition is not None:
+                children = tuple(n.selection_set for n in nodes if n.selection_set is not None)
+                denied = bool(self.denied) and all(id(node) in self.denied for node in nodes)
+                out.append(_Field(key, definition.type, tuple(nodes), children, f"{type_.name}.{name}",
+                                  DENIED if denied else _scalar_kind(definition.type)))
+        return out
+
+    def value(self, type_: GraphQLOutputType, field: _Field, raw: Any, path: LinkedPath) -> Any:
         if isinstance(type_, GraphQLNonNull):
-            value = self.value(type_.of_type, nodes, raw, path, where)
+            value = self.value(type_.of_type, field, raw, path)
             if value is None:
-                self._null_error(path, where)
+                self._null_error(path, field.where)
                 return PROPAGATE
             return value
         if raw is None or raw is PROPAGATE:
             return None
         if isinstance(type_, GraphQLList):
             if not isinstance(raw, list):
-                return self._invalid(path, where, "a list")
-            items = [self.value(type_.of_type, nodes, item, [*path, i], where) for i, item in enumerate(raw)]
-            return None if any(item is PROPAGATE for item in items) else items
-        if is_leaf_type(type_):
-            if isinstance(type_, GraphQLEnumType) and raw not in type_.values:
-                return self._invalid(path, where, f"a value of {type_.name}")
+                return self._invalid(path, field.where, "a list")
+            item_type = type_.of_type
+            items = [self.value(item_type, field, item, (path, i)) for i, item in enumerate(raw)]
+            return None if PROPAGATE in items else items
+        if isinstance(type_, GraphQLScalarType):
             return raw
+        if isinstance(type_, GraphQLEnumType):
+            return raw if raw in type_.values else self._invalid(path, field.where, f"a value of {type_.name}")
         if not isinstance(raw, dict):
-            return self._invalid(path, where, "an object")
+            return self._invalid(path, field.where, "an object")
         runtime = self._runtime_type(type_, raw)
         if runtime is None:
-            return self._invalid(path, where, f"a known type of {type_.name}")  # type: ignore[union-attr]
-        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
-        result = self.object(runtime, selection_sets, raw, path)
+            return self._invalid(path, field.where, f"a known type of {type_.name}")  # type: ignore[union-attr]
+        result = self.object(runtime, field.selection_sets, raw, path)
         return None if result is PROPAGATE else result
 
     def _runtime_type(self, type_: Any, raw: dict) -> GraphQLObjectType | None:
@@ -156,12 +210,13 @@ class Shaper:
             return False
         return conditional is type_ or (is_abstract_type(conditional) and self.schema.is_sub_type(conditional, type_))
 
-    def _null_error(self, path: Path, where: str) -> None:
-        if not any(tuple(path[: len(p)]) == p or p[: len(path)] == tuple(path) for p in self.error_paths):
-            self._error(path, f"Cannot return null for non-nullable field {where}.")
+    def _null_error(self, linked: LinkedPath, where: str) -> None:
+        path = tuple(_listed(linked))
+        if not any(path[: len(p)] == p or p[: len(path)] == path for p in self.error_paths):
+            self._error(list(path), f"Cannot return null for non-nullable field {where}.")
 
-    def _invalid(self, path: Path, where: str, expected: str) -> None:
-        self._error(path, f"Subgraph returned an invalid value for {where}: expected {expected}.")
+    def _invalid(self, linked: LinkedPath, where: str, expected: str) -> None:
+        self._error(_listed(linked), f"Subgraph returned an invalid value for {where}: expected {expected}.")
         return None
 
     def _error(self, path: Path, message: str, code: str | None = None) -> None:
@@ -170,3 +225,12 @@ class Shaper:
             error["extensions"] = {"code": code}
         self.errors.append(error)
         self.error_paths.add(tuple(path))
+
+
+def _listed(path: LinkedPath) -> Path:
+    keys: Path = []
+    while path is not None:
+        path, key = path
+        keys.append(key)
+    keys.reverse()
+    return keys

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -25,9 +26,11 @@ import redis.asyncio as aioredis
 from router.execution.client import SubgraphClient, SubgraphResponse
 from router.features.metrics import cache_lookup
 from router.features.redis_guard import RedisGuard
-from router.planning.plan import FetchNode
+from router.planning.plan import BatchFetchNode, FetchNode
 
 Entry = tuple[str, bytes, int]  # key, value, seconds to live
+Fields = tuple[tuple[str, str], ...]  # per _entities field of a request: response key, representations variable
+SINGLE: Fields = (("_entities", "representations"),)
 
 
 def version_key(prefix: str, typename: str, field: str, value: Any) -> str:
@@ -145,41 +148,52 @@ class EntityCache:
         self.max_ttl = max_ttl
         self.versioned = versioned  # versions live in Redis; in process there are none
 
-    async def fetch(self, client: SubgraphClient, fetch: FetchNode, variables: dict[str, Any],
-                    headers: dict[str, str]) -> dict[str, Any]:
-        """The subgraph's answer to this entity fetch, as if every representation had been sent."""
-        representations: list[dict] = variables["representations"]
+    async def fetch(self, client: SubgraphClient, fetch: FetchNode | BatchFetchNode, variables: dict[str, Any],
+                    headers: dict[str, str], fields: Fields = SINGLE) -> dict[str, Any]:
+        """The subgraph's answer to this entity fetch, as if every representation had been sent.
+        `fields` names each `_entities` field of the request and its representations variable
+        (several in a batch fetch)."""
         caller = _caller(headers)
-        keys = await self._keys(fetch, variables, representations, caller)
-        found = await self.store.get_many([k for pair in keys for k in pair if k]) if keys else None
-        cached = _cached(keys, found) if keys and found is not None else {}
-        for index in range(len(representations)):
-            cache_lookup("entity", index in cached)
-        misses = [i for i in range(len(representations)) if i not in cached]
-        if not misses:
-            return {"data": {"_entities": [cached[i] for i in range(len(representations))]}}
-        response = await client.fetch_response(
-            fetch.service_name, fetch.operation, {**variables, "representations": [representations[i] for i in misses]},
-            headers, dedupe=True)
+        lists: list[list[dict]] = [variables[variable] for _, variable in fields]
+        keys = await self._keys(fetch, fields, variables, lists, caller)
+        found = await self.store.get_many([k for per in keys for pair in per for k in pair if k]) if keys else None
+        values = iter(found or ())
+        cached = [_cached(per, values) if found is not None else {} for per in keys] if keys else [{} for _ in fields]
+        for representations, hits in zip(lists, cached):
+            for index in range(len(representations)):
+                cache_lookup("entity", index in hits)
+        misses = [[i for i in range(len(reps)) if i not in hits] for reps, hits in zip(lists, cached)]
+        if not any(misses):
+            return {"data": {alias: [hits[i] for i in range(len(reps))]
+                             for (alias, _), reps, hits in zip(fields, lists, cached)}}
+        sent = {**variables, **{variable: [reps[i] for i in missed]
+                                for (_, variable), reps, missed in zip(fields, lists, misses)}}
+        response = await client.fetch_response(fetch.service_name, fetch.operation, sent, headers, dedupe=True)
         if keys:  # without versions (Redis failing) nothing is stored: it could not be invalidated
-            await self._store(response, [keys[i] for i in misses], caller is not None)
-        return _merged(len(representations), cached, misses, response.result)
+            await self._store(response, fields, [[per[i] for i in missed] for per, missed in zip(keys, misses)],
+                              caller is not None)
+        return _merged(fields, lists, cached, misses, response.result)
 
-    async def _keys(self, fetch: FetchNode, variables: dict[str, Any], representations: list[dict],
-                    caller: str | None) -> list[tuple[str, str | None]] | None:
-        """Per representation: its public key and, for a caller with credentials, its private one;
-        None when the versions cannot be read."""
-        others = {k: v for k, v in variables.items() if k != "representations"}
-        selection = _digest(fetch.service_name.encode(), fetch.operation.encode(),
-                            orjson.dumps(others, option=orjson.OPT_SORT_KEYS))
-        versions = await self._versions(representations)
+    async def _keys(self, fetch: FetchNode | BatchFetchNode, fields: Fields, variables: dict[str, Any],
+                    lists: list[list[dict]], caller: str | None) -> list[list[tuple[str, str | None]]] | None:
+        """Per field, per representation: its public key and, for a caller with credentials, its
+        private one; None when the versions cannot be read."""
+        sent_as_representations = {variable for _, variable in fields}
+        others = orjson.dumps({k: v for k, v in variables.items() if k not in sent_as_representations},
+                              option=orjson.OPT_SORT_KEYS)
+        versions = await self._versions([rep for reps in lists for rep in reps])
         if versions is None:
             return None
+        version = iter(versions)
         keys = []
-        for rep, version in zip(representations, versions):
-            entity = _digest(selection.encode(), orjson.dumps(rep, option=orjson.OPT_SORT_KEYS), version)
-            base = f"{self.prefix}entity:{fetch.service_name}:{rep.get('__typename')}"
-            keys.append((f"{base}:public:{entity}", f"{base}:private:{caller}:{entity}" if caller else None))
+        for (alias, _), representations in zip(fields, lists):
+            selection = _digest(fetch.service_name.encode(), fetch.operation.encode(), alias.encode(), others)
+            per = []
+            for rep in representations:
+                entity = _digest(selection.encode(), orjson.dumps(rep, option=orjson.OPT_SORT_KEYS), next(version))
+                base = f"{self.prefix}entity:{fetch.service_name}:{rep.get('__typename')}"
+                per.append((f"{base}:public:{entity}", f"{base}:private:{caller}:{entity}" if caller else None))
+            keys.append(per)
         return keys
 
     async def _versions(self, representations: list[dict]) -> list[bytes] | None:
@@ -195,20 +209,22 @@ class EntityCache:
             at += len(group)
         return out
 
-    async def _store(self, response: SubgraphResponse, keys: list[tuple[str, str | None]], has_caller: bool) -> None:
+    async def _store(self, response: SubgraphResponse, fields: Fields, keys: list[list[tuple[str, str | None]]],
+                     has_caller: bool) -> None:
         how = storable(response.cache_control, has_caller=has_caller, default_ttl=self.default_ttl,
                        max_ttl=self.max_ttl)
-        entities = (response.result.get("data") or {}).get("_entities")
-        if how is None or response.status != 200 or not isinstance(entities, list):
+        data = response.result.get("data")
+        if how is None or response.status != 200 or not isinstance(data, dict):
             return
-        failed = _failed_indexes(response.result.get("errors") or ())
+        failed = _failed_indexes(response.result.get("errors") or (), {alias for alias, _ in fields})
         if failed is None:
             return
         entries = []
-        for index, (entity, (public, private)) in enumerate(zip(entities, keys)):
-            if isinstance(entity, dict) and index not in failed:
-                key = private if how.private else public
-                entries.append((key, orjson.dumps(entity), how.ttl))
+        for (alias, _), per in zip(fields, keys):
+            entities = data.get(alias)
+            for index, (entity, (public, private)) in enumerate(zip(entities if isinstance(entities, list) else (), per)):
+                if isinstance(entity, dict) and (alias, index) not in failed:
+                    entries.append((private if how.private else public, orjson.dumps(entity), how.ttl))
         await self.store.put_many(entries)
 
     async def close(self) -> None:
@@ -231,9 +247,8 @@ def _version_keys(prefix: str, rep: dict) -> list[str]:
             if field != "__typename" and isinstance(value, (str, int, float))]
 
 
-def _cached(keys: list[tuple[str, str | None]], found: list[bytes | None]) -> dict[int, dict]:
-    """Index → entity, a private entry before a public one."""
-    values = iter(found)
+def _cached(keys: list[tuple[str, str | None]], values: Iterator[bytes | None]) -> dict[int, dict]:
+    """Index → entity, a private entry before a public one; `values` answer the keys in order."""
     cached: dict[int, dict] = {}
     for index, (_, private) in enumerate(keys):
         public_value = next(values)
@@ -244,30 +259,40 @@ def _cached(keys: list[tuple[str, str | None]], found: list[bytes | None]) -> di
     return cached
 
 
-def _failed_indexes(errors: Any) -> set[int] | None:
+def _entity_path(error: Any, aliases: set[str]) -> tuple[str, int] | None:
+    path = error.get("path") if isinstance(error, dict) else None
+    if isinstance(path, list) and len(path) >= 2 and path[0] in aliases and isinstance(path[1], int):
+        return path[0], path[1]
+    return None
+
+
+def _failed_indexes(errors: Any, aliases: set[str]) -> set[tuple[str, int]] | None:
     """Entities with an error at their path; None when some error names no entity."""
-    failed: set[int] = set()
+    failed = set()
     for error in errors:
-        path = error.get("path") if isinstance(error, dict) else None
-        if not (isinstance(path, list) and len(path) >= 2 and path[0] == "_entities" and isinstance(path[1], int)):
+        at = _entity_path(error, aliases)
+        if at is None:
             return None
-        failed.add(path[1])
+        failed.add(at)
     return failed
 
 
-def _merged(count: int, cached: dict[int, dict], misses: list[int], result: dict[str, Any]) -> dict[str, Any]:
+def _merged(fields: Fields, lists: list[list[dict]], cached: list[dict[int, dict]], misses: list[list[int]],
+            result: dict[str, Any]) -> dict[str, Any]:
     """Cached and fresh entities in the order of the representations; error paths re-indexed."""
-    fresh = (result.get("data") or {}).get("_entities")
-    fresh = fresh if isinstance(fresh, list) else []
-    by_index = dict(zip(misses, fresh))
-    entities = [cached[i] if i in cached else by_index.get(i) for i in range(count)]
-    out: dict[str, Any] = {"data": {"_entities": entities}}
+    data = result.get("data") if isinstance(result.get("data"), dict) else {}
+    out: dict[str, Any] = {"data": {}}
+    sent: dict[str, list[int]] = {}
+    for (alias, _), representations, hits, missed in zip(fields, lists, cached, misses):
+        fresh = data.get(alias)
+        by_index = dict(zip(missed, fresh if isinstance(fresh, list) else []))
+        out["data"][alias] = [hits[i] if i in hits else by_index.get(i) for i in range(len(representations))]
+        sent[alias] = missed
     errors = []
     for error in result.get("errors") or ():
-        path = error.get("path") if isinstance(error, dict) else None
-        if isinstance(path, list) and len(path) >= 2 and path[0] == "_entities" and isinstance(path[1], int) \
-                and path[1] < len(misses):
-            error = {**error, "path": ["_entities", misses[path[1]], *path[2:]]}
+        at = _entity_path(error, set(sent))
+        if at is not None and at[1] < len(sent[at[0]]):
+            error = {**error, "path": [at[0], sent[at[0]][at[1]], *error["path"][2:]]}
         errors.append(error)
     if errors:
         out["errors"] = errors

@@ -1,6 +1,8 @@
 """Query planning: operation + supergraph → QueryPlan. Pure: no I/O, synchronous."""
 
 from router.planning.plan import (
+    BatchEntry,
+    BatchFetchNode,
     ConditionNode,
     FetchNode,
     FlattenNode,
@@ -12,6 +14,6 @@ from router.planning.plan import (
 from router.planning.planner import PlanningError, QueryPlanner
 
 __all__ = [
-    "ConditionNode", "FetchNode", "FlattenNode", "ParallelNode", "PlanNode", "PlanningError",
-    "QueryPlan", "QueryPlanner", "SequenceNode",
+    "BatchEntry", "BatchFetchNode", "ConditionNode", "FetchNode", "FlattenNode", "ParallelNode", "PlanNode",
+    "PlanningError", "QueryPlan", "QueryPlanner", "SequenceNode",
 ]

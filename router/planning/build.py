@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from graphql import OperationDefinitionNode, print_ast
 
+from router.planning.batch import EntityPart, batch_node
 from router.planning.groups import FetchGroup
 from router.planning.plan import ConditionNode, FetchNode, FlattenNode, ParallelNode, PlanNode, RepresentationField, SequenceNode
 from router.planning.selections import RENAMED_MARK
@@ -15,21 +16,42 @@ def to_node(model: SupergraphModel, operation: OperationDefinitionNode, groups: 
     live = [g for g in groups if not g.tree.empty]
     if not live:
         return None
-    nodes = {g.id: _conditional(g, _fetch_node(model, operation, g)) for g in live}
     levels = _levels(live)
     stages: list[PlanNode] = []
-    root_ids = [g.id for g in roots if g.id in nodes]
+    root_nodes = [conditional(g, fetch_node(model, operation, g)) for g in roots if g in live]
     if mutation:
-        stages += [nodes[i] for i in root_ids]
+        stages += root_nodes
     else:
-        stages.append(_parallel([nodes[i] for i in root_ids]))
+        stages.append(_parallel(root_nodes))
     for level in range(1, max(levels.values(), default=0) + 1):
-        stages.append(_parallel([nodes[g.id] for g in live if levels[g.id] == level]))
+        stages.append(_parallel(_level_nodes(model, operation, [g for g in live if levels[g.id] == level])))
     stages = [s for s in stages if s is not None]
     return stages[0] if len(stages) == 1 else SequenceNode(tuple(stages))
 
 
-def _conditional(group: FetchGroup, node: PlanNode) -> PlanNode:
+def _level_nodes(model: SupergraphModel, operation: OperationDefinitionNode,
+                 groups: list[FetchGroup]) -> list[PlanNode]:
+    """Entity fetches to one subgraph under one condition at one level become one request."""
+    together: dict[tuple[str, tuple[str, bool] | None], list[FetchGroup]] = {}
+    for group in groups:
+        together.setdefault((group.graph, group.condition), []).append(group)
+    nodes: list[PlanNode] = []
+    for members in together.values():
+        if len(members) == 1 or not all(g.is_entity for g in members):
+            nodes += [conditional(g, fetch_node(model, operation, g)) for g in members]
+        else:
+            nodes.append(conditional(members[0], _batch(model, operation, members)))
+    return nodes
+
+
+def _batch(model: SupergraphModel, operation: OperationDefinitionNode, members: list[FetchGroup]) -> PlanNode:
+    parts = [EntityPart(g.path, g.tree.print(1), representations(model, g)) for g in members]
+    variables, declared = declared_variables(operation, set().union(*(g.tree.variables() for g in members)))
+    taken = {d.variable.name.value for d in operation.variable_definitions or ()}
+    return batch_node(model.graph_name(members[0].graph), parts, variables, declared, taken)
+
+
+def conditional(group: FetchGroup, node: PlanNode) -> PlanNode:
     if group.condition is None:
         return node
     variable, included = group.condition
@@ -63,6 +85,11 @@ def _parallel(nodes: list[PlanNode]) -> PlanNode | None:
     return nodes[0] if len(nodes) == 1 else ParallelNode(tuple(nodes))
 
 
+def representations(model: SupergraphModel, group: FetchGroup
+                    ) -> tuple[tuple[str, tuple[RepresentationField, ...]], ...]:
+    return tuple(_representations(model, group))
+
+
 def _representations(model: SupergraphModel, group: FetchGroup):
     """Per __typename the representation fields. An @interfaceObject subgraph knows only the
     interface: objects of every implementing type are sent with the interface's name."""
@@ -77,11 +104,14 @@ def _representations(model: SupergraphModel, group: FetchGroup):
                     yield implementation.name, literal + rest
 
 
-def _fetch_node(model: SupergraphModel, operation: OperationDefinitionNode, group: FetchGroup) -> PlanNode:
-    used = group.tree.variables()
+def declared_variables(operation: OperationDefinitionNode, used: set[str]) -> tuple[tuple[str, ...], list[str]]:
+    """The operation's variables a fetch uses, in their declared order: names and definitions."""
     definitions = [d for d in operation.variable_definitions or () if d.variable.name.value in used]
-    variables = tuple(d.variable.name.value for d in definitions)
-    declared = [print_ast(d) for d in definitions]
+    return tuple(d.variable.name.value for d in definitions), [print_ast(d) for d in definitions]
+
+
+def fetch_node(model: SupergraphModel, operation: OperationDefinitionNode, group: FetchGroup) -> PlanNode:
+    variables, declared = declared_variables(operation, group.tree.variables())
     service = model.graph_name(group.graph)
     if not group.is_entity:
         kind = operation.operation.value
@@ -90,6 +120,6 @@ def _fetch_node(model: SupergraphModel, operation: OperationDefinitionNode, grou
         return FetchNode(service, text, kind, variables, None, group.id, RENAMED_MARK in text)
     head = "query(" + ", ".join(["$representations: [_Any!]!", *declared]) + ") "
     body = "{\n  _entities(representations: $representations) " + group.tree.print(1) + "\n}"
-    requires = tuple(_representations(model, group))
+    requires = representations(model, group)
     fetch = FetchNode(service, head + body, "query", variables, requires, group.id, RENAMED_MARK in body)
     return FlattenNode(group.path, fetch)

@@ -43,6 +43,28 @@ class FlattenNode:
 
 
 @dataclass(frozen=True)
+class BatchEntry:
+    """One `_entities` field of a batch fetch: the response key it answers under, the variable
+    carrying its representations, and every path whose objects those representations come from."""
+
+    alias: str
+    variable: str
+    paths: tuple[tuple[str, ...], ...]
+    requires: tuple[tuple[str, tuple[RepresentationField, ...]], ...]
+
+
+@dataclass(frozen=True)
+class BatchFetchNode:
+    """Entity fetches to one subgraph at the same point of the plan, sent as one request."""
+
+    service_name: str
+    operation: str
+    variable_usages: tuple[str, ...]
+    entries: tuple[BatchEntry, ...]
+    renames: bool = False
+
+
+@dataclass(frozen=True)
 class SequenceNode:
     nodes: tuple[PlanNode, ...]
 
@@ -59,7 +81,7 @@ class ConditionNode:
     else_clause: PlanNode | None
 
 
-PlanNode = Union[FetchNode, FlattenNode, SequenceNode, ParallelNode, ConditionNode]
+PlanNode = Union[FetchNode, FlattenNode, BatchFetchNode, SequenceNode, ParallelNode, ConditionNode]
 
 
 @dataclass(frozen=True)
@@ -87,6 +109,13 @@ def _print(node: PlanNode, level: int) -> str:
             reps = " ".join(f"... on {t} {{ {_rep(fields)} }}" for t, fields in node.requires)
             head += f"{pad}  {{ {reps} }} =>\n"
         return head + _indent(node.operation, level + 1) + f"{pad}}},\n"
+    if isinstance(node, BatchFetchNode):
+        head = f'{pad}BatchFetch(service: "{node.service_name}") {{\n'
+        for entry in node.entries:
+            paths = ", ".join(f'"{".".join(p)}"' for p in entry.paths)
+            reps = " ".join(f"... on {t} {{ {_rep(fields)} }}" for t, fields in entry.requires)
+            head += f"{pad}  {entry.alias} at {paths}: {{ {reps} }}\n"
+        return head + f"{pad}  =>\n" + _indent(node.operation, level + 1) + f"{pad}}},\n"
     if isinstance(node, FlattenNode):
         return f'{pad}Flatten(path: "{".".join(node.path)}") {{\n' + _print(node.node, level + 1) + f"{pad}}},\n"
     if isinstance(node, (SequenceNode, ParallelNode)):

@@ -55,8 +55,10 @@ def _items_schema(state: ItemsState) -> Any:
 def _handler(schema: Any, state: ItemsState | None = None):
     async def handle(request: web.Request) -> web.Response:
         body = await request.json()
-        if state is not None and "representations" in (body.get("variables") or {}):
-            state.sent.append([r["id"] for r in body["variables"]["representations"]])
+        lists = [value for value in (body.get("variables") or {}).values()  # one per _entities field
+                 if isinstance(value, list) and all(isinstance(rep, dict) and "__typename" in rep for rep in value)]
+        if state is not None and lists:
+            state.sent.append([rep["id"] for reps in lists for rep in reps])
         _, result = await graphql(schema, body, context_value={"request": request})
         headers = {"Cache-Control": state.cache_control} if state and state.cache_control else {}
         return web.json_response(result, headers=headers)

@@ -83,6 +83,30 @@ async def test_only_misses_are_fetched_and_merged_in_order(stack):
     assert state.sent == [["2"], ["1", "3"]]
 
 
+async def test_a_batch_fetch_caches_each_of_its_entities_fields(stack):
+    from graphql import get_operation_ast, parse
+
+    from router.gateway import Operation
+
+    make, state, _ = stack
+    gateway = make()
+    query = "query($a: [ID!]!, $b: [ID!]!) { a: items(ids: $a) { name } b: items(ids: $b) { owner } }"
+    document = parse(query)
+    assert "BatchFetch" in gateway.plan(document, None).pretty()
+
+    async def ask(a: list[str], b: list[str]) -> dict:
+        context = type("Context", (), {"headers": {}})()
+        return await gateway.execute(Operation(document, get_operation_ast(document), None), {"a": a, "b": b},
+                                     context=context)
+
+    first = await ask(["1", "2"], ["2"])
+    assert first == await ask(["1", "2"], ["2"])
+    third = await ask(["2", "4"], ["3", "2"])
+    assert [i["name"] for i in third["data"]["a"]] == ["item 2", "item 4"]
+    assert third["data"]["b"] == [{"owner": None}, {"owner": None}] and "errors" not in third
+    assert state.sent == [["1", "2", "2"], ["4", "3"]]  # the second ask sent nothing
+
+
 async def test_entries_expire_with_max_age(stack):
     make, state, _ = stack
     state.cache_control = "public, max-age=1"

@@ -22,6 +22,20 @@ class Subgraph:
 
 PRODUCTS = [{"upc": "1", "name": "Table", "weight": 10}, {"upc": "2", "name": "Chair", "weight": 4}]
 
+BATCH_USERS = [{"id": "u1", "name": "Ada"}, {"id": "u2", "name": "Bob"}]
+BATCH_REVIEWS = [
+    {"body": "Sturdy", "stars": 5, "author": {"id": "u1"}, "product": {"upc": "1"}},
+    {"body": "Wobbly", "stars": 2, "author": {"id": "u2"}, "product": {"upc": "1"}},
+    {"body": "Comfy", "stars": None, "author": {"id": "u1"}, "product": {"upc": "2"}},
+]
+
+
+def _rating(review: dict, *_: Any) -> int:
+    if review["stars"] is None:
+        raise ValueError("rating unavailable")
+    return review["stars"]
+
+
 CASES: dict[str, dict[str, Subgraph]] = {
     # an entity jump through a key
     "entity_jump": {
@@ -259,6 +273,32 @@ CASES: dict[str, dict[str, Subgraph]] = {
                 "type Product @key(fields: \"upc\") { upc: String! reviews: [Review!] @authenticated }\n"
                 "type Review { body: String! }"),
             entities={"Product": [{"upc": "1", "reviews": [{"body": "Sturdy"}]}, {"upc": "2", "reviews": []}]},
+        ),
+    },
+    # entity fetches to one subgraph at one point of the plan: one request (batch)
+    "batch": {
+        "accounts": Subgraph(
+            sdl("key", "type Query { users: [User!]! }\ntype User @key(fields: \"id\") { id: ID! name: String! }"),
+            entities={"User": BATCH_USERS},
+            resolvers={"Query.users": lambda *_: BATCH_USERS},
+        ),
+        "products": Subgraph(
+            sdl("key", "type Query { topProducts: [Product!]! }\n"
+                       "type Product @key(fields: \"upc\") { upc: String! name: String! }"),
+            entities={"Product": PRODUCTS},
+            resolvers={"Query.topProducts": lambda *_: PRODUCTS},
+        ),
+        "reviews": Subgraph(
+            sdl("key", "type Review { body: String! rating: Int author: User! product: Product! }\n"
+                       "type User @key(fields: \"id\") { id: ID! reviews: [Review!]! }\n"
+                       "type Product @key(fields: \"upc\") { upc: String! reviews: [Review!]! }"),
+            entities={
+                "User": [{"id": u["id"], "reviews": [r for r in BATCH_REVIEWS if r["author"]["id"] == u["id"]]}
+                         for u in BATCH_USERS],
+                "Product": [{"upc": p["upc"], "reviews": [r for r in BATCH_REVIEWS if r["product"]["upc"] == p["upc"]]}
+                            for p in PRODUCTS],
+            },
+            resolvers={"Review.rating": _rating},
         ),
     },
 }

@@ -2,10 +2,12 @@
 
 from textwrap import dedent
 
+import orjson
 import pytest
 
+from router.gateway import Gateway
 from router.planning.planner import PlanningError
-from tests.router.planning.conftest import plan_of
+from tests.router.planning.conftest import plan_of, supergraph_sdl
 
 
 def expect_plan(case: str, query: str, expected: str) -> None:
@@ -255,3 +257,139 @@ async def test_partial_union_after_a_hop_uses_the_target_members(run):
     assert "... on OnlyB" in plan_of("partial_union", query)
     assert await run("partial_union", query) == {"data": {"rootA": {"bWrapper": {"actions": [
         {"__typename": "Common"}, {"__typename": "OnlyB", "b": "only b"}]}}}}
+
+
+async def test_entity_fetches_to_one_subgraph_at_one_point_are_one_request(fixture_server):
+    """Different selections: aliased `_entities` fields; the same selection at several paths: one
+    `_entities` field whose representations come from all of them, each sent once."""
+    query = ("{ users { name reviews { body product { name } } } "
+             "topProducts { name reviews { body author { name } product { name } } } }")
+    expect_plan("batch", query, """
+        QueryPlan {
+          Sequence {
+            Parallel {
+              Fetch(service: "accounts") {
+                query {
+                  users {
+                    name
+                    __typename
+                    id
+                  }
+                }
+              },
+              Fetch(service: "products") {
+                query {
+                  topProducts {
+                    name
+                    __typename
+                    upc
+                  }
+                }
+              },
+            },
+            BatchFetch(service: "reviews") {
+              _e0 at "users.@": { ... on User { __typename id } }
+              _e1 at "topProducts.@": { ... on Product { __typename upc } }
+              =>
+              query($r0: [_Any!]!, $r1: [_Any!]!) {
+                _e0: _entities(representations: $r0) {
+                  ... on User {
+                    reviews {
+                      body
+                      product {
+                        __typename
+                        upc
+                      }
+                    }
+                  }
+                }
+                _e1: _entities(representations: $r1) {
+                  ... on Product {
+                    reviews {
+                      body
+                      author {
+                        __typename
+                        id
+                      }
+                      product {
+                        __typename
+                        upc
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            Parallel {
+              BatchFetch(service: "products") {
+                _entities at "users.@.reviews.@.product", "topProducts.@.reviews.@.product": { ... on Product { __typename upc } }
+                =>
+                query($representations: [_Any!]!) {
+                  _entities(representations: $representations) {
+                    ... on Product {
+                      name
+                    }
+                  }
+                }
+              },
+              Flatten(path: "topProducts.@.reviews.@.author") {
+                Fetch(service: "accounts") {
+                  { ... on User { __typename id } } =>
+                  query($representations: [_Any!]!) {
+                    _entities(representations: $representations) {
+                      ... on User {
+                        name
+                      }
+                    }
+                  }
+                },
+              },
+            },
+          },
+        }
+        """)
+    gateway, sent = recording_gateway("batch", fixture_server.url)
+    try:
+        result = await gateway.execute_query(query)
+    finally:
+        await gateway.close()
+    table, chair = {"name": "Table"}, {"name": "Chair"}
+    assert result == {"data": {
+        "users": [{"name": "Ada", "reviews": [{"body": "Sturdy", "product": table},
+                                              {"body": "Comfy", "product": chair}]},
+                  {"name": "Bob", "reviews": [{"body": "Wobbly", "product": table}]}],
+        "topProducts": [
+            {"name": "Table", "reviews": [{"body": "Sturdy", "author": {"name": "Ada"}, "product": table},
+                                          {"body": "Wobbly", "author": {"name": "Bob"}, "product": table}]},
+            {"name": "Chair", "reviews": [{"body": "Comfy", "author": {"name": "Ada"}, "product": chair}]}]}}
+    assert [service for service, _ in sent].count("reviews") == 1
+    assert len(sent) == 5  # users, topProducts, reviews, products, accounts
+    products = [variables for service, variables in sent if service == "products" and variables]
+    assert products == [{"representations": [{"__typename": "Product", "upc": "1"},
+                                             {"__typename": "Product", "upc": "2"}]}]
+
+
+async def test_errors_in_a_batch_get_each_entry_s_client_path(run):
+    query = "{ users { reviews { rating } } topProducts { reviews { rating } } }"
+    result = await run("batch", query)
+    assert result["data"] == {
+        "users": [{"reviews": [{"rating": 5}, {"rating": None}]}, {"reviews": [{"rating": 2}]}],
+        "topProducts": [{"reviews": [{"rating": 5}, {"rating": 2}]}, {"reviews": [{"rating": None}]}]}
+    assert sorted(e["path"] for e in result["errors"]) == [
+        ["topProducts", 1, "reviews", 0, "rating"], ["users", 0, "reviews", 1, "rating"]]
+    assert all(e["message"] == "rating unavailable" and e["extensions"]["serviceName"] == "reviews"
+               for e in result["errors"])
+
+
+def recording_gateway(case: str, base_url: str) -> tuple[Gateway, list[tuple[str, dict]]]:
+    """A gateway over the real fixture subgraphs that notes each subgraph request it sends."""
+    gateway = Gateway.from_sdl(supergraph_sdl(case, base_url))
+    sent: list[tuple[str, dict]] = []
+    post = gateway.client._post
+
+    async def recorded(service: str, body: bytes, headers: dict | None) -> tuple[int, bytes]:
+        sent.append((service, orjson.loads(body)["variables"]))
+        return await post(service, body, headers)
+
+    gateway.client._post = recorded  # type: ignore[method-assign]
+    return gateway, sent
