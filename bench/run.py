@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 import subprocess
 import sys
@@ -74,12 +75,23 @@ def start_subgraphs(graph: BenchGraph, log_dir: Path) -> list[processes.Service]
     return started
 
 
+SECURITY_USE = re.compile(r"\s*@(?:authenticated|requiresScopes|policy)\b(?:\([^()]*\))?")
+SECURITY_IMPORT = re.compile(r'"@(?:authenticated|requiresScopes|policy)"\s*,\s*|,?\s*"@(?:authenticated|requiresScopes|policy)"')
+
+
+def without_security(sdl: str) -> str:
+    """Apollo Gateway refuses a supergraph with `for: SECURITY` features (only Apollo Router runs
+    them), so every gateway is served the graph without them: same graph, same work for all.
+    The storefront mix asks for no protected field."""
+    return SECURITY_USE.sub("", SECURITY_IMPORT.sub("", sdl))
+
+
 def compose(tools: Tools, subgraphs: list[processes.Service], target: Path) -> Path:
     """Supergraph SDL from what the running subgraphs serve, composed with @apollo/composition."""
     services = []
     for sub in subgraphs:
         sdl = orjson.loads(post(sub.url, orjson.dumps({"query": "{ _service { sdl } }"})))["data"]["_service"]["sdl"]
-        services.append({"name": sub.name, "url": sub.url, "sdl": sdl})
+        services.append({"name": sub.name, "url": sub.url, "sdl": without_security(sdl)})
     script = Path(__file__).resolve().parent / "peers" / "compose.cjs"
     done = subprocess.run(
         [str(tools.node), str(script)], input=orjson.dumps(services), capture_output=True, timeout=120,

@@ -28,7 +28,8 @@ def stack() -> list[Service]:
     subgraphs = [Service(name, (python, "-m", "router", "subgraph", name)) for name in SUBGRAPH_PORTS]
     # clients get tokens from the router's /oauth/token, which the users service answers;
     # REDIS_URL, when set, is shared by the subgraphs and the router
-    env = {"GRAFT_AUTH__AUTHORIZATION_SERVER": f"http://127.0.0.1:{SUBGRAPH_PORTS['users']}"}
+    env = {"GRAFT_AUTH__AUTHORIZATION_SERVER": f"http://127.0.0.1:{SUBGRAPH_PORTS['users']}",
+           "GRAFT_RATE_LIMITS__ENABLED": "true"}
     if os.environ.get("REDIS_URL"):  # shared caches invalidate on catalog writes, so the entity cache is safe
         env.update(GRAFT_REDIS__URL=os.environ["REDIS_URL"], GRAFT_CACHE__ENTITY="true")
     router = Service("router", (python, "-m", "router", "serve", "--supergraph", str(SUPERGRAPH), "--port", "4000"),

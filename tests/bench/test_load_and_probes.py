@@ -59,3 +59,18 @@ def test_a_mix_adds_counts_and_keeps_the_worst_percentiles():
     merged = merge([fast, slow])
     assert (merged.requests, merged.ok, merged.errors) == (600, 580, 20)
     assert merged.p99_ms == 250.0 and merged.p50_ms == 20.0
+
+
+def test_peer_gateways_get_the_graph_without_security_features():
+    from graphql import parse
+
+    from bench.run import without_security
+
+    from router.schema_files import SCHEMA_DIR
+
+    for name in ("catalog", "orders", "users", "payments"):
+        sdl = without_security((SCHEMA_DIR / f"{name}.graphql").read_text())
+        assert not any(word in sdl for word in ("@authenticated", "@requiresScopes", "@policy")), name
+        assert parse(sdl)  # still a document
+    kept = without_security('type Q { a: Int @requiresScopes(scopes: [["x"]]) @tag(name: "t") b: Int @authenticated }')
+    assert kept == 'type Q { a: Int @tag(name: "t") b: Int }'
