@@ -126,16 +126,16 @@ class Targets:
 
 def _collect(data: dict, paths: tuple[tuple[str, ...], ...], requires: tuple) -> tuple[list[dict], Targets]:
     """Representations of the objects at `paths`, each sent once; per representation its objects."""
-    by_type = dict(requires)
+    by_type = {typename: (fields, _flat(fields)) for typename, fields in requires}
     targets = Targets(data, paths)
     representations: list[dict] = []
     seen: dict[bytes, int] = {}
     for path in paths:
         for obj in _objects(data, path):
-            fields = by_type.get(obj.get("__typename"))
-            if fields is None:
+            found = by_type.get(obj.get("__typename"))
+            if found is None:
                 continue
-            rep = representation(obj, fields)
+            rep = representation(obj, found[0]) if found[1] is None else _flat_representation(obj, found[1])
             if rep is None:
                 continue
             key = orjson.dumps(rep)
@@ -208,6 +208,20 @@ def representation(obj: dict, fields: tuple[RepresentationField, ...]) -> dict |
                 return None
         rep[f.name] = value
     return rep
+
+
+def _flat(fields: tuple[RepresentationField, ...]) -> tuple[tuple[str, str], ...] | None:
+    """(name, response key) pairs when every field is a plain scalar copy (most keys), else None."""
+    if any(f.value is not None or f.children is not None for f in fields):
+        return None
+    return tuple((f.name, f.key) for f in fields)
+
+
+def _flat_representation(obj: dict, pairs: tuple[tuple[str, str], ...]) -> dict | None:
+    try:
+        return {name: obj[key] for name, key in pairs}
+    except KeyError:
+        return None
 
 
 def _nested(value: Any, fields: tuple[RepresentationField, ...]) -> Any:

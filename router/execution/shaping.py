@@ -52,6 +52,8 @@ class _Field:
     selection_sets: tuple[SelectionSetNode, ...]
     where: str
     scalar: int = 0  # SCALAR / NON_NULL_SCALAR: the raw value is the answer (most fields)
+    # per runtime type name, the compiled fields of this field's selections (filled while shaping)
+    compiled: dict[str, list[_Field]] = dataclasses.field(default_factory=dict, compare=False)
 
 
 SCALAR, NON_NULL_SCALAR, DENIED = 1, 2, 3  # DENIED: pruned by authorization, answered with an error
@@ -81,13 +83,12 @@ class Shaper:
     def operation(self, operation: OperationDefinitionNode, data: dict[str, Any] | None) -> dict[str, Any] | None:
         root = self.schema.get_root_type(operation.operation)
         assert root is not None
-        result = self.object(root, (operation.selection_set,), data or {}, None)
+        result = self.object(root, self.fields(root, (operation.selection_set,)), data or {}, None)
         return None if result is PROPAGATE else result
 
-    def object(self, type_: GraphQLObjectType, selection_sets: tuple[SelectionSetNode, ...], data: dict,
-               path: LinkedPath) -> dict | _Null:
+    def object(self, type_: GraphQLObjectType, fields: list[_Field], data: dict, path: LinkedPath) -> dict | _Null:
         out: dict[str, Any] = {}
-        for field in self.fields(type_, selection_sets):
+        for field in fields:
             key = field.key
             if field.scalar == SCALAR:
                 out[key] = data.get(key)
@@ -158,7 +159,10 @@ class Shaper:
         runtime = self._runtime_type(type_, raw)
         if runtime is None:
             return self._invalid(path, field.where, f"a known type of {type_.name}")  # type: ignore[union-attr]
-        result = self.object(runtime, field.selection_sets, raw, path)
+        fields = field.compiled.get(runtime.name)
+        if fields is None:
+            fields = field.compiled[runtime.name] = self.fields(runtime, field.selection_sets)
+        result = self.object(runtime, fields, raw, path)
         return None if result is PROPAGATE else result
 
     def _runtime_type(self, type_: Any, raw: dict) -> GraphQLObjectType | None:

@@ -3,11 +3,14 @@ validation and checked against the caller's tier before anything is planned or f
 
 from __future__ import annotations
 
+import weakref
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -105,6 +108,25 @@ def measure(schema: GraphQLSchema, costs: CostDirectives, source: str, operation
     return Measurements(depth, aliases, _root_fields(operation.selection_set, fragments), count_tokens(source), cost)
 
 
+_MEASURED: weakref.WeakKeyDictionary[GraphQLSchema, OrderedDict[tuple, Measurements]] = weakref.WeakKeyDictionary()
+
+
+def _measured(schema: GraphQLSchema, costs: CostDirectives, source: str, operation: OperationDefinitionNode,
+              fragments: Mapping[str, FragmentDefinitionNode], variables: Mapping[str, Any] | None,
+              default_list_size: int) -> Measurements:
+    """measure(), remembered per schema for the same document, operation and variables: clients
+    send the same few operations over and over."""
+    key = (source, operation.name.value if operation.name else None, default_list_size,
+           orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS, default=repr))
+    cache = _MEASURED.setdefault(schema, OrderedDict())
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = measure(schema, costs, source, operation, fragments, variables, default_list_size)
+        if len(cache) > 1024:
+            cache.popitem(last=False)
+    return found
+
+
 LIMITS = (("max_depth", "depth", "depth"), ("max_aliases", "aliases", "aliases"),
           ("max_root_fields", "root_fields", "root fields"), ("max_tokens", "tokens", "tokens"))
 
@@ -138,7 +160,7 @@ def check_operation_limits(settings: OperationLimitSettings, schema: GraphQLSche
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     values = getattr(variable_values, "coerced", variable_values)  # graphql-core 3.3 wraps them
     try:
-        measured = measure(schema, costs, source, prepared.operation, fragments, values, settings.default_list_size)
+        measured = _measured(schema, costs, source, prepared.operation, fragments, values, settings.default_list_size)
     except SlicingArgumentError as error:
         OPERATION_LIMITED.labels("slicing_arguments").inc()
         raise OperationLimitError([error]) from None

@@ -145,6 +145,16 @@ async def test_over_a_limit_is_a_400_before_anything_runs(make_client):
     assert _refused_count(after, "max_cost") == _refused_count(before, "max_cost") + 1
 
 
+async def test_the_same_operation_is_measured_again_for_other_variables(make_client):
+    client = await make_client(load_settings(operation_limits={"max_cost": 400}), ShopGateway())
+    query = "query Costly($n: Int!) { products(first: $n) { edges { node { forecast } } } }"
+    statuses = []
+    for n in (1, 4, 1):  # 1 is within the limit, 4 is over it: cached measurements must not mix them
+        resp = await client.post("/graphql", json={"query": query, "variables": {"n": n}}, headers=ACCEPT)
+        statuses.append(resp.status)
+    assert statuses == [200, 400, 200]
+
+
 async def test_within_limits_runs_and_json_clients_get_200(make_client):
     settings = load_settings(operation_limits={"max_cost": 100})
     gateway = ShopGateway()
