@@ -59,7 +59,9 @@ GRAPHS = {
         description=(
             "Graft's own catalog, orders, users and payments subgraphs on SQLite, seeded, under a storefront mix "
             "(product page, category page, home; `bench/commerce.py`) run side by side, the concurrency shared. "
-            "Expected answers come from the seed. Percentiles are the worst operation's."
+            "Expected answers come from the seed. Percentiles are the worst operation's. Every gateway is served "
+            "the graph without its `for: SECURITY` directives (@authenticated, @requiresScopes), which Apollo "
+            "Gateway refuses to load; the mix asks for no protected field."
         ),
         subgraphs=commerce.SUBGRAPHS,
         operations=tuple(Operation(*op) for op in commerce.OPERATIONS),
