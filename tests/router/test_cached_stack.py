@@ -13,8 +13,7 @@ import redis
 from auth import scopes
 from auth.keys import KeyStore
 from auth.tokens import TokenSettings, issue_access_token
-from router.schema_files import SUPERGRAPH
-from tests.support.processes import post_graphql, start_graft
+from tests.support.processes import post_graphql, start_router
 
 pytestmark = pytest.mark.redis
 
@@ -29,12 +28,8 @@ def cached_stack(tmp_path_factory, redis_url):
     base, prefix = tmp_path_factory.mktemp("cached"), f"test:{uuid4().hex}:"
     running = _stack(base, {"REDIS_URL": redis_url, "GRAFT_REDIS_KEY_PREFIX": prefix})
     subgraphs = next(running)
-    config = base / "router.yaml"
-    config.write_text(f"redis: {{url: '{redis_url}', key_prefix: '{prefix}'}}\ncache: {{entity: true}}\n"
-                      "subgraphs:\n" + "".join(f"  {name}:\n    url: {service.graphql_url}\n"
-                                               for name, service in subgraphs.items()))
-    routers = [start_graft(f"router{i}", ["serve", "--supergraph", str(SUPERGRAPH), "--config", str(config)],
-                           {"GRAFT_DATA_DIR": str(base)}, base) for i in (1, 2)]
+    settings = f"redis: {{url: '{redis_url}', key_prefix: '{prefix}'}}\ncache: {{entity: true}}\n"
+    routers = [start_router(f"router{i}", subgraphs, base, settings) for i in (1, 2)]
     keys = KeyStore.open(base / "keys" / "signing-keys.json")
     yield routers, keys
     for router in routers:

@@ -11,7 +11,7 @@ from auth import scopes
 from auth.keys import KeyStore
 from auth.tokens import TokenSettings, issue_access_token
 from router.schema_files import SUPERGRAPH
-from tests.support.processes import start_graft
+from tests.support.processes import start_graft, start_router
 
 
 @pytest.fixture(scope="module")
@@ -21,11 +21,7 @@ def stack(tmp_path_factory):
     base = tmp_path_factory.mktemp("stack")
     running = _stack(base, {})
     subgraphs = next(running)
-    config = base / "router.yaml"
-    config.write_text(f"auth:\n  authorization_server: {subgraphs['users'].url}\nsubgraphs:\n" + "".join(
-        f"  {name}:\n    url: {service.graphql_url}\n" for name, service in subgraphs.items()))
-    router = start_graft("router", ["serve", "--supergraph", str(SUPERGRAPH), "--config", str(config)],
-                         {"GRAFT_DATA_DIR": str(base)}, base)
+    router = start_router("router", subgraphs, base, f"auth:\n  authorization_server: {subgraphs['users'].url}\n")
     keys = KeyStore.open(base / "keys" / "signing-keys.json")
     yield router, keys
     router.stop()

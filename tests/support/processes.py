@@ -80,6 +80,19 @@ def start_graft(name: str, args: list[str], env: dict[str, str], log_dir: Path, 
     return service
 
 
+def start_router(name: str, subgraphs: dict[str, RunningService], base: Path, settings: str = "",
+                 env: dict[str, str] | None = None) -> RunningService:
+    """`graft serve` over the project's supergraph, pointed at these subgraph processes; `settings`
+    is more router.yaml (whole top-level sections). GRAFT_DATA_DIR is `base`, so keys are shared."""
+    from router.schema_files import SUPERGRAPH
+
+    config = base / f"{name}.yaml"
+    config.write_text(settings + "subgraphs:\n" + "".join(
+        f"  {sub}:\n    url: {service.graphql_url}\n" for sub, service in subgraphs.items()))
+    return start_graft(name, ["serve", "--supergraph", str(SUPERGRAPH), "--config", str(config)],
+                       {"GRAFT_DATA_DIR": str(base), **(env or {})}, base)
+
+
 def start_module(name: str, module: str, log_dir: Path, *args: str) -> RunningService:
     """`python -m <module> PORT [args]` (a test's own server) on a free port, once /health answers."""
     port = free_port()

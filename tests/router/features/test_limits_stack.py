@@ -11,32 +11,22 @@ import urllib.request
 
 import pytest
 
-from router.schema_files import SUPERGRAPH
-from tests.support.processes import start_graft
+from tests.support.processes import start_router
 
 STOREFRONT = "query Storefront { products(first: 3) { edges { node { name price { amount } } } } }"
 
 
 @pytest.fixture(scope="module")
-def router(tmp_path_factory):
-    from tests.conftest import _stack
-
-    base = tmp_path_factory.mktemp("limits-stack")
-    running = _stack(base, {})
-    subgraphs = next(running)
+def router(sqlite_stack, tmp_path_factory):
+    base = tmp_path_factory.mktemp("limits-router")
     manifest = base / "manifest.json"
     manifest.write_text(json.dumps({"format": "apollo-persisted-query-manifest", "version": 1, "operations": [
         {"id": "storefront-v1", "name": "Storefront", "type": "query", "body": STOREFRONT}]}))
-    config = base / "router.yaml"
-    config.write_text(
-        "subgraphs:\n" + "".join(f"  {name}:\n    url: {s.graphql_url}\n" for name, s in subgraphs.items())
-        + "operation_limits:\n  max_cost: 1000\n  tiers:\n    anonymous: {max_cost: 200}\n"
-        + f"persisted_queries:\n  manifest: {manifest}\n")
-    router = start_graft("router-limits", ["serve", "--supergraph", str(SUPERGRAPH), "--config", str(config)],
-                         {"GRAFT_DATA_DIR": str(base), "GRAFT_INTROSPECTION": "false"}, base)
+    settings = ("operation_limits:\n  max_cost: 1000\n  tiers:\n    anonymous: {max_cost: 200}\n"
+                f"persisted_queries:\n  manifest: {manifest}\n")
+    router = start_router("router-limits", sqlite_stack, base, settings, {"GRAFT_INTROSPECTION": "false"})
     yield router
     router.stop()
-    next(running, None)
 
 
 def _post(router, body: dict) -> tuple[int, dict]:
