@@ -3,11 +3,11 @@ and instance), else a bounded LRU in this process."""
 
 from __future__ import annotations
 
-import logging
 from collections import OrderedDict
 from typing import Protocol
 
-log = logging.getLogger("graft.apq")
+from router.features.redis_guard import RedisGuard, redis_client
+
 KEY_PREFIX = "apq:"
 
 
@@ -44,27 +44,20 @@ class MemoryApqStore:
 
 class RedisApqStore:
     """`<redis.key_prefix>apq:<sha256>` → query text, expiring after `ttl` seconds. Redis being
-    down costs a registration or a hit (logged), never the request."""
+    down costs a registration or a hit (logged once per incident), never the request."""
 
     def __init__(self, url: str, prefix: str, ttl: int) -> None:
-        from redis.asyncio import Redis
-
-        self.redis = Redis.from_url(url, decode_responses=True)
+        self.redis = redis_client(url)
+        self.guard = RedisGuard("APQ")
         self.prefix = prefix + KEY_PREFIX
         self.ttl = ttl
 
     async def get(self, sha256: str) -> str | None:
-        try:
-            return await self.redis.get(self.prefix + sha256)
-        except Exception as exc:  # redis.RedisError, OSError: a miss, not a failed request
-            log.warning("APQ lookup in Redis failed: %s", exc)
-            return None
+        found = await self.guard.call(lambda: self.redis.get(self.prefix + sha256), None)
+        return found.decode() if found is not None else None
 
     async def put(self, sha256: str, query: str) -> None:
-        try:
-            await self.redis.set(self.prefix + sha256, query, ex=self.ttl)
-        except Exception as exc:
-            log.warning("APQ registration in Redis failed: %s", exc)
+        await self.guard.call(lambda: self.redis.set(self.prefix + sha256, query, ex=self.ttl), None)
 
     async def close(self) -> None:
         await self.redis.aclose()

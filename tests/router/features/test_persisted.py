@@ -240,3 +240,17 @@ async def test_apq_lookups_are_counted_for_metrics(make_client):
     await client.post("/graphql", json={"extensions": extensions})
     assert CACHE_LOOKUPS.labels("apq", "miss")._value.get() == misses + 1
     assert CACHE_LOOKUPS.labels("apq", "hit")._value.get() == hits + 1
+
+
+async def test_apq_with_redis_unreachable_misses_and_logs_once(make_client, caplog):
+    import logging
+
+    from tests.support.processes import free_port
+
+    caplog.set_level(logging.WARNING, "graft.redis")
+    client = await make_client(load_settings(redis={"url": f"redis://127.0.0.1:{free_port()}/0"}))
+    for _ in range(3):
+        status, body = await post(client, {"extensions": persisted(HELLO)})
+        assert body["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    assert await post(client, {"query": HELLO, "extensions": persisted(HELLO)}) == (200, {"data": {"hello": "hello apq"}})
+    assert len([r for r in caplog.records if "APQ" in r.getMessage()]) == 1
