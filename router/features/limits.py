@@ -120,7 +120,9 @@ def _measured(schema: GraphQLSchema, costs: CostDirectives, source: str, operati
            orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS, default=repr))
     cache = _MEASURED.setdefault(schema, OrderedDict())
     found = cache.get(key)
-    if found is None:
+    if found is not None:
+        cache.move_to_end(key)
+    else:
         found = cache[key] = measure(schema, costs, source, operation, fragments, variables, default_list_size)
         if len(cache) > 1024:
             cache.popitem(last=False)

@@ -12,7 +12,7 @@ from aiohttp import web
 from graphql import GraphQLSchema, OperationType
 
 from router.config import RouterSettings
-from router.features.caller import Caller, client_address
+from router.features.caller import Caller
 from router.features.identity import AUTHENTICATOR
 from router.features.rate_limits import limit_rate
 from router.features.limits import check_operation_limits, gateway_costs
@@ -85,14 +85,10 @@ def prepare_document(service: Service, request: GraphQLRequest) -> tuple[Prepare
 
 
 def request_context(request: web.Request, graphql_request: GraphQLRequest, settings: RouterSettings,
-                    variable_values: Any = None, caller: Caller | None = None) -> RequestContext:
+                    caller: Caller) -> RequestContext:
+    """Variable values are added once the document stage has coerced them."""
     include_plan = settings.dev_mode and request.headers.get(INCLUDE_PLAN_HEADER, "").strip() == "1"
-    caller = caller or Caller(None, request_address(request, settings))
-    return RequestContext(dict(request.headers), include_plan, graphql_request.extensions, variable_values, caller)
-
-
-def request_address(request: web.Request, settings: RouterSettings) -> str:
-    return client_address(request.remote, request.headers.get("X-Forwarded-For"), settings.trusted_proxy_hops)
+    return RequestContext(dict(request.headers), include_plan, graphql_request.extensions, caller=caller)
 
 
 def _not_acceptable() -> web.Response:
@@ -124,7 +120,7 @@ async def _answer(request: web.Request, settings: RouterSettings, services: Swap
         if refused := await limit_rate(request, caller, media_type):
             return refused
         async with services.lease() as service:
-            context = request_context(request, graphql_request, settings, caller=caller)
+            context = request_context(request, graphql_request, settings, caller)
             resolved = await persisted.resolve(graphql_request, context.caller)  # APQ, trusted documents
             graphql_request = resolved.request
             prepared, variable_values = prepare_document(service, graphql_request)

@@ -17,6 +17,9 @@ from auth import scopes
 from auth.keys import KeyStore
 from auth.tokens import TokenSettings, issue_access_token
 
+ATTACKS = ("alg none", "HS256 with the public key", "expired", "not yet valid", "wrong issuer", "wrong audience",
+           "bad signature", "unknown key", "malformed", "not bearer")
+
 
 def good(store: KeyStore, subject: str = "1", granted: Iterable[str] = scopes.SHOPPER, **kw) -> str:
     return issue_access_token(store, TokenSettings(), subject=subject, kind="user", scopes=granted,
@@ -36,7 +39,7 @@ def _hs256_with_public_key(store: KeyStore, payload: dict) -> str:
 
 
 def attacks(store: KeyStore, other: KeyStore) -> dict[str, tuple[str, str]]:
-    """name → (Authorization header value, words the refusal gives)."""
+    """name (each of ATTACKS) → (Authorization header value, words the refusal gives)."""
     payload = jwt.decode(good(store), options={"verify_signature": False})
     kid = {"kid": store.current.kid}
     settings = TokenSettings()

@@ -4,6 +4,7 @@ from auth.jwks import LocalKeys
 from auth.keys import KeyStore
 from auth.tokens import TokenError, TokenSettings, issue_access_token
 from subgraphs.common.identity import IdentityVerifier
+from tests.support import tokens
 
 
 @pytest.fixture
@@ -29,14 +30,9 @@ async def test_bad_headers_are_refused(store, header):
         await IdentityVerifier(LocalKeys(store), TokenSettings()).identify(header)
 
 
-ATTACKS = ["alg none", "HS256 with the public key", "expired", "not yet valid", "wrong issuer", "wrong audience",
-           "bad signature", "unknown key", "malformed", "not bearer"]
-
-
-@pytest.mark.parametrize("attack", ATTACKS)
+@pytest.mark.parametrize("attack", tokens.ATTACKS)
 async def test_a_subgraph_called_directly_refuses_every_bad_token(tmp_path, attack):
     from auth.keys import default_keys_path
-    from tests.support import tokens
     from tests.support.apps import subgraph_client
 
     header, words = tokens.attacks(KeyStore.open(default_keys_path()), KeyStore.open(tmp_path / "other.json"))[attack]
@@ -52,7 +48,6 @@ async def test_each_subgraph_refuses_a_token_revoked_in_redis(monkeypatch, name)
     import redis.asyncio as aioredis
 
     from auth.keys import default_keys_path
-    from tests.support import tokens
     from tests.support.apps import subgraph_client
     from tests.support.services import REDIS_URL, listening, unavailable
 
