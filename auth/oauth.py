@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -213,7 +212,3 @@ async def revoke(session: AsyncSession, issuer: Issuer, client: OAuthClient, tok
         session.add(RevokedAccessToken(jti=claims.jti,
                                        expires_at=datetime.fromtimestamp(claims.expires_at, timezone.utc)))
     return RevokedAccess(claims.jti, claims.expires_at)
-
-
-def seconds_left(revoked: RevokedAccess) -> int:
-    return max(1, revoked.expires_at - int(time.time()))

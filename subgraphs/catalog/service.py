@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import redis.asyncio as aioredis
 from aiohttp import web
 from strawberry.printer import print_schema
 
@@ -33,17 +32,16 @@ def create_app(settings: SubgraphSettings) -> web.Application:
 
     app = common.create_app(settings, db, SubgraphView(schema, context), seed=seed)
     if settings.redis_url:
-        app.cleanup_ctx.append(_product_cache(settings.redis_url, cache_settings))
+        app.cleanup_ctx.append(_product_cache(cache_settings))
     return app
 
 
-def _product_cache(url: str, cache_settings: CatalogCacheSettings):
-    """Product rows in Redis behind the loaders, and invalidation on writes (subgraphs/catalog/cache.py)."""
+def _product_cache(cache_settings: CatalogCacheSettings):
+    """Product rows in Redis behind the loaders, and invalidation on writes (subgraphs/catalog/cache.py),
+    on the subgraph's own Redis client (started before, closed after this)."""
     async def lifecycle(app: web.Application):
-        redis = aioredis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
-        app[PRODUCT_CACHE] = ProductCache(redis, cache_settings)
+        app[PRODUCT_CACHE] = ProductCache(app[common.REDIS], cache_settings)
         yield
-        await redis.aclose()
 
     return lifecycle
 

@@ -21,6 +21,7 @@ DATABASE = web.AppKey("database", Database)
 SETTINGS = web.AppKey("settings", SubgraphSettings)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 VERIFIER = web.AppKey("verifier", IdentityVerifier)
+REDIS = web.AppKey("redis", object)  # the subgraph's one Redis client (REDIS_URL), or None
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Seeder = Callable[[Database], Awaitable[Any]]
@@ -47,13 +48,14 @@ def create_app(
         if seed is not None and settings.seed:
             await seed(database)
         app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-        revocations = aioredis.from_url(settings.redis_url, socket_timeout=0.5) if settings.redis_url else None
-        app[VERIFIER] = IdentityVerifier.from_env(app[HTTP], revocations)
+        app[REDIS] = (aioredis.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=0.5)
+                      if settings.redis_url else None)
+        app[VERIFIER] = IdentityVerifier.from_env(app[HTTP], app[REDIS])
         log.info("%s subgraph ready on http://%s:%d/graphql", settings.name, settings.host, settings.port)
         yield
         await app[HTTP].close()
-        if revocations is not None:
-            await revocations.aclose()
+        if app[REDIS] is not None:
+            await app[REDIS].aclose()
         await database.dispose()
 
     app.cleanup_ctx.append(lifecycle)

@@ -67,6 +67,11 @@ class IdentityVerifier:
         resolver: KeyResolver = RemoteJwks(url, http) if url else LocalKeys(KeyStore.open(default_keys_path()))
         return cls(resolver, TokenSettings.from_env(), RedisRevocations(redis) if redis is not None else None)
 
+    @property
+    def revocations(self) -> Revocations | None:
+        """The deny list tokens are checked against (Redis), where a revoke also goes."""
+        return self.bearer.revocations
+
     async def identify(self, authorization: str | None) -> Identity:
         """No header: anonymous. A header that is not a valid Bearer token: TokenError."""
         verified = await self.bearer.verify(authorization)

@@ -8,20 +8,17 @@ import logging
 import os
 from urllib.parse import unquote
 
-import redis.asyncio as aioredis
 from aiohttp import web
 
 from auth import oauth
 from auth.keys import KeyStore, default_keys_path
 from auth.oauth import Issuer, OAuthError, TokenRequest
 from auth.tokens import TokenSettings
-from subgraphs.common.app import DATABASE
-from subgraphs.common.settings import SubgraphSettings
+from subgraphs.common.app import DATABASE, VERIFIER
 
 log = logging.getLogger("graft.oauth")
 
 ISSUER = web.AppKey("oauth_issuer", Issuer)
-REDIS = web.AppKey("oauth_redis", object)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 FORM = "application/x-www-form-urlencoded"
 
@@ -31,11 +28,7 @@ def public_url() -> str:
     return os.environ.get("GRAFT_PUBLIC_URL", "http://127.0.0.1:4000").rstrip("/")
 
 
-def revoked_key(jti: str) -> str:
-    return f"graft:revoked:{jti}"
-
-
-def setup(app: web.Application, settings: SubgraphSettings) -> None:
+def setup(app: web.Application) -> None:
     app.router.add_post("/oauth/token", token_endpoint)
     app.router.add_post("/oauth/revoke", revoke_endpoint)
     app.router.add_get("/.well-known/jwks.json", jwks_endpoint)
@@ -43,10 +36,7 @@ def setup(app: web.Application, settings: SubgraphSettings) -> None:
 
     async def lifecycle(app: web.Application):
         app[ISSUER] = Issuer(KeyStore.open(default_keys_path()), TokenSettings.from_env())
-        app[REDIS] = aioredis.from_url(settings.redis_url) if settings.redis_url else None
         yield
-        if app[REDIS] is not None:
-            await app[REDIS].aclose()
 
     app.cleanup_ctx.append(lifecycle)
 
@@ -116,8 +106,9 @@ async def revoke_endpoint(request: web.Request) -> web.Response:
             await session.commit()
     except OAuthError as exc:
         return _error(exc)
-    if revoked is not None and request.app[REDIS] is not None:
-        await request.app[REDIS].set(revoked_key(revoked.jti), "1", ex=oauth.seconds_left(revoked))
+    revocations = request.app[VERIFIER].revocations  # Redis, shared with the router and every subgraph
+    if revoked is not None and revocations is not None:
+        await revocations.revoke(revoked.jti, revoked.expires_at)
     return web.Response(status=200, headers=NO_STORE)
 
 

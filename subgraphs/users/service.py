@@ -89,5 +89,5 @@ def _status(result: dict[str, Any]) -> int:
 def create_app(settings: SubgraphSettings) -> web.Application:
     database = Database(settings.database_url, Base.metadata, schema=settings.database_schema)
     app = create_subgraph_app(settings, database, graphql_handler, seed=seed)
-    oauth_routes.setup(app, settings)
+    oauth_routes.setup(app)
     return app
