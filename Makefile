@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install run test schema clean bench
+.PHONY: install run test lint schema clean bench
 
 GRAPHIQL := router/server/graphiql_assets/graphiql.min.js
 
@@ -27,6 +27,10 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Types (mypy, configured in pyproject.toml) over router/, auth/, subgraphs/ and bench/.
+lint: install
+	$(BIN)/mypy
 
 # Graft's router against Apollo Gateway and Hive Gateway on the same subgraphs; writes docs/benchmarks.md.
 BENCH_ARGS ?=
