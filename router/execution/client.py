@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 import orjson
@@ -22,6 +22,28 @@ class SubgraphResponse:
     result: dict[str, Any]
     status: int
     cache_control: str | None
+
+
+EntityFields = tuple[tuple[str, str], ...]  # per `_entities` field: response key, representations variable
+
+
+@dataclass(frozen=True)
+class SubgraphRequest:
+    """One GraphQL request to one subgraph. `entity_fields` names the `_entities` fields it holds
+    (none for a root fetch), so a layer in front of the client can answer some from a cache."""
+
+    service: str
+    query: str
+    variables: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    dedupe: bool = False  # share an identical request already in flight (queries only)
+    entity_fields: EntityFields = ()
+
+
+class Subgraphs(Protocol):
+    """How the executor reaches subgraphs: the pooled client, or a layer wrapped around it."""
+
+    async def send(self, request: SubgraphRequest) -> SubgraphResponse: ...
 
 
 @dataclass
@@ -43,18 +65,14 @@ class SubgraphClient:
             self._session = aiohttp.ClientSession(connector=connector, json_serialize=lambda o: orjson.dumps(o).decode())
         return self._session
 
-    async def fetch(self, service: str, query: str, variables: dict[str, Any],
-                    headers: dict[str, str] | None = None, *, dedupe: bool = False) -> dict[str, Any]:
-        return (await self.fetch_response(service, query, variables, headers, dedupe=dedupe)).result
-
-    async def fetch_response(self, service: str, query: str, variables: dict[str, Any],
-                             headers: dict[str, str] | None = None, *, dedupe: bool = False) -> SubgraphResponse:
-        """With `dedupe` (queries only, never mutations), an identical request already in flight
-        (same subgraph, query, variables and headers, so never across callers) is shared."""
-        body = orjson.dumps({"query": query, "variables": variables})
-        if not dedupe:
+    async def send(self, request: SubgraphRequest) -> SubgraphResponse:
+        """With `dedupe`, an identical request already in flight (same subgraph, query, variables
+        and headers, so never across callers) is shared."""
+        body = orjson.dumps({"query": request.query, "variables": request.variables})
+        service, headers = request.service, request.headers
+        if not request.dedupe:
             return _parse(service, *await self._post(service, body, headers))
-        key = b"\0".join((service.encode(), body, orjson.dumps(sorted((headers or {}).items()))))
+        key = b"\0".join((service.encode(), body, orjson.dumps(sorted(headers.items()))))
         pending = self._in_flight.get(key)
         if pending is None:
             pending = self._in_flight[key] = asyncio.ensure_future(self._post(service, body, headers))

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from router.execution.client import SubgraphClient, SubgraphError
+from router.execution.client import EntityFields, SubgraphError, SubgraphRequest, Subgraphs
 from router.planning.selections import RENAMED_MARK
 from router.planning.plan import (
     BatchFetchNode,
@@ -27,14 +27,15 @@ Path = list[str | int]
 
 @dataclass
 class ExecutionState:
-    client: SubgraphClient
-    variables: dict[str, Any]
+    """One plan's run: what it sends with every fetch, and the data and errors merged so far."""
+
+    subgraphs: Subgraphs
+    variables: dict[str, Any]  # as the client sent them: forwarded to the subgraphs
     headers: dict[str, str]
     data: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
     # coerced values (defaults applied) for Condition nodes
     conditions: dict[str, Any] = field(default_factory=dict)
-    entity_cache: Any = None  # router.features.entity_cache.EntityCache, when enabled
 
 
 async def execute_node(node: PlanNode | None, state: ExecutionState) -> None:
@@ -61,9 +62,10 @@ def _variables(fetch: FetchNode | BatchFetchNode, state: ExecutionState) -> dict
 
 
 async def _root_fetch(fetch: FetchNode, state: ExecutionState) -> None:
+    request = SubgraphRequest(fetch.service_name, fetch.operation, _variables(fetch, state), state.headers,
+                              dedupe=fetch.operation_kind == "query")
     try:
-        result = await state.client.fetch(fetch.service_name, fetch.operation, _variables(fetch, state), state.headers,
-                                          dedupe=fetch.operation_kind == "query")
+        result = (await state.subgraphs.send(request)).result
     except SubgraphError as exc:
         state.errors.append(_fetch_error(exc, fetch))
         return
@@ -150,16 +152,16 @@ def _collect(data: dict, paths: tuple[tuple[str, ...], ...], requires: tuple) ->
 
 
 async def _send(fetch: FetchNode | BatchFetchNode, variables: dict[str, Any], state: ExecutionState) -> dict | None:
+    request = SubgraphRequest(fetch.service_name, fetch.operation, variables, state.headers, dedupe=True,
+                              entity_fields=_entity_fields(fetch))
     try:
-        if state.entity_cache is not None:
-            return await state.entity_cache.fetch(state.client, fetch, variables, state.headers, _entity_fields(fetch))
-        return await state.client.fetch(fetch.service_name, fetch.operation, variables, state.headers, dedupe=True)
+        return (await state.subgraphs.send(request)).result
     except SubgraphError as exc:
         state.errors.append(_fetch_error(exc, fetch))  # about the whole fetch, not one of its objects
         return None
 
 
-def _entity_fields(fetch: FetchNode | BatchFetchNode) -> tuple[tuple[str, str], ...]:
+def _entity_fields(fetch: FetchNode | BatchFetchNode) -> EntityFields:
     """(response key, representations variable) of each `_entities` field the request holds."""
     if isinstance(fetch, BatchFetchNode):
         return tuple((entry.alias, entry.variable) for entry in fetch.entries)

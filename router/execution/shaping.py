@@ -26,7 +26,7 @@ from graphql import (
     SelectionSetNode,
     is_abstract_type,
 )
-from graphql.execution.values import get_directive_values
+from graphql.execution.values import VariableValues, get_directive_values
 
 Path = list[str | int]
 
@@ -71,7 +71,7 @@ def _scalar_kind(type_: GraphQLOutputType) -> int:
 class Shaper:
     schema: GraphQLSchema
     fragments: dict[str, FragmentDefinitionNode]
-    variables: dict[str, Any]
+    variables: VariableValues  # coerced, in graphql-core's own form (its directive helpers take it)
     errors: list[dict[str, Any]]
     denied: dict[int, str] = dataclasses.field(default_factory=dict)  # id(FieldNode) → UNAUTHORIZED message
 

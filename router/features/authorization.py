@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import (
     REMOVE,
     DocumentNode,
@@ -30,7 +31,7 @@ from graphql import (
     visit,
 )
 
-from router.features.caller import Caller
+from router.pipeline import Caller, Denials, RouterRequest, Stage
 from router.supergraph.model import SupergraphModel
 from router.supergraph.reading import directives_named
 
@@ -55,6 +56,11 @@ class Requirement:
             return self
         return Requirement(self.authenticated or other.authenticated, _both(self.scopes, other.scopes),
                            _both(self.policies, other.policies))
+
+    def key(self) -> str:
+        """The same text in every process for the same requirement (plan cache keys hold it)."""
+        return orjson.dumps([self.authenticated, sorted(sorted(s) for s in self.scopes),
+                             sorted(sorted(p) for p in self.policies)]).decode()
 
     def describe(self) -> str:
         parts = ["authentication"] if self.authenticated else []
@@ -177,17 +183,6 @@ def _spread_to_interfaces(schema: GraphQLSchema, fields: dict[str, Requirement])
                     fields[key] = _and(fields.get(key), fields_requirement)  # type: ignore[assignment]
 
 
-@dataclass(frozen=True)
-class Denials:
-    """The operation's fields this caller may not see: id(FieldNode) → error message."""
-
-    messages: dict[int, str]
-    failed: frozenset[Requirement]  # with the document, decides the pruned operation (plan key)
-
-    def __bool__(self) -> bool:
-        return bool(self.messages)
-
-
 class Authorizer:
     def __init__(self, rules: AuthorizationRules, policies: dict[str, Policy] | None = None) -> None:
         self.rules = rules
@@ -203,7 +198,7 @@ class Authorizer:
             if not verdicts[guard.requirement]:
                 messages[id(guard.node)] = (f"Unauthorized field or type: {guard.coordinate} requires "
                                             f"{guard.requirement.describe()}.")
-        return Denials(messages, frozenset(r for r, ok in verdicts.items() if not ok))
+        return Denials(messages, frozenset(r.key() for r, ok in verdicts.items() if not ok))
 
     async def allows(self, requirement: Requirement, caller: Caller) -> bool:
         if (requirement.authenticated or requirement.scopes) and caller.claims is None:
@@ -226,6 +221,18 @@ class Authorizer:
         if inspect.isawaitable(verdict):
             verdict = await verdict
         return verdict is True
+
+
+def authorize_stage(authorizer: Authorizer, schema: GraphQLSchema) -> Stage:
+    """Which fields this caller may not see; the plan stage prunes them, the shaper answers them."""
+
+    async def authorize(request: RouterRequest) -> None:
+        prepared = request.prepared()
+        guards = authorizer.rules.guards(schema, prepared.document, prepared.operation)
+        if guards:
+            request.denials = await authorizer.denials(guards, request.caller)
+
+    return Stage("authorize", authorize)
 
 
 def prune(document: DocumentNode, denials: Denials) -> DocumentNode:

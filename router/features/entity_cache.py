@@ -17,20 +17,17 @@ import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import orjson
 import redis.asyncio as aioredis
 
-from router.execution.client import SubgraphClient, SubgraphResponse
+from router.execution.client import EntityFields, SubgraphRequest, SubgraphResponse, Subgraphs
 from router.features.metrics import cache_lookup
 from router.features.redis_guard import RedisGuard
-from router.planning.plan import BatchFetchNode, FetchNode
 
 Entry = tuple[str, bytes, int]  # key, value, seconds to live
-Fields = tuple[tuple[str, str], ...]  # per _entities field of a request: response key, representations variable
-SINGLE: Fields = (("_entities", "representations"),)
 
 
 def version_key(prefix: str, typename: str, field: str, value: Any) -> str:
@@ -140,22 +137,29 @@ class RedisStore:
 
 
 class EntityCache:
-    def __init__(self, store: EntityStore, prefix: str, *, default_ttl: int, max_ttl: int,
+    """Wraps the subgraph client: entity fetches are answered from the store where it can, and
+    only the misses are sent; every other request passes straight through."""
+
+    def __init__(self, subgraphs: Subgraphs, store: EntityStore, prefix: str, *, default_ttl: int, max_ttl: int,
                  versioned: bool) -> None:
+        self.subgraphs = subgraphs
         self.store = store
         self.prefix = prefix
         self.default_ttl = default_ttl
         self.max_ttl = max_ttl
         self.versioned = versioned  # versions live in Redis; in process there are none
 
-    async def fetch(self, client: SubgraphClient, fetch: FetchNode | BatchFetchNode, variables: dict[str, Any],
-                    headers: dict[str, str], fields: Fields = SINGLE) -> dict[str, Any]:
-        """The subgraph's answer to this entity fetch, as if every representation had been sent.
-        `fields` names each `_entities` field of the request and its representations variable
-        (several in a batch fetch)."""
-        caller = _caller(headers)
-        lists: list[list[dict]] = [variables[variable] for _, variable in fields]
-        keys = await self._keys(fetch, fields, variables, lists, caller)
+    async def send(self, request: SubgraphRequest) -> SubgraphResponse:
+        if not request.entity_fields:
+            return await self.subgraphs.send(request)
+        return await self._entities(request, request.entity_fields)
+
+    async def _entities(self, request: SubgraphRequest, fields: EntityFields) -> SubgraphResponse:
+        """The subgraph's answer as if every representation had been sent. `fields` names each
+        `_entities` field of the request and its representations variable (several in a batch)."""
+        caller = _caller(request.headers)
+        lists: list[list[dict]] = [request.variables[variable] for _, variable in fields]
+        keys = await self._keys(request, fields, lists, caller)
         found = await self.store.get_many([k for per in keys for pair in per for k in pair if k]) if keys else None
         values = iter(found or ())
         cached = [_cached(per, values) if found is not None else {} for per in keys] if keys else [{} for _ in fields]
@@ -164,22 +168,22 @@ class EntityCache:
                 cache_lookup("entity", index in hits)
         misses = [[i for i in range(len(reps)) if i not in hits] for reps, hits in zip(lists, cached)]
         if not any(misses):
-            return {"data": {alias: [hits[i] for i in range(len(reps))]
-                             for (alias, _), reps, hits in zip(fields, lists, cached)}}
-        sent = {**variables, **{variable: [reps[i] for i in missed]
-                                for (_, variable), reps, missed in zip(fields, lists, misses)}}
-        response = await client.fetch_response(fetch.service_name, fetch.operation, sent, headers, dedupe=True)
+            data = {alias: [hits[i] for i in range(len(reps))] for (alias, _), reps, hits in zip(fields, lists, cached)}
+            return SubgraphResponse({"data": data}, 200, None)
+        sent = {**request.variables, **{variable: [reps[i] for i in missed]
+                                        for (_, variable), reps, missed in zip(fields, lists, misses)}}
+        response = await self.subgraphs.send(replace(request, variables=sent))
         if keys:  # without versions (Redis failing) nothing is stored: it could not be invalidated
             await self._store(response, fields, [[per[i] for i in missed] for per, missed in zip(keys, misses)],
                               caller is not None)
-        return _merged(fields, lists, cached, misses, response.result)
+        return replace(response, result=_merged(fields, lists, cached, misses, response.result))
 
-    async def _keys(self, fetch: FetchNode | BatchFetchNode, fields: Fields, variables: dict[str, Any],
-                    lists: list[list[dict]], caller: str | None) -> list[list[tuple[str, str | None]]] | None:
+    async def _keys(self, request: SubgraphRequest, fields: EntityFields, lists: list[list[dict]],
+                    caller: str | None) -> list[list[tuple[str, str | None]]] | None:
         """Per field, per representation: its public key and, for a caller with credentials, its
         private one; None when the versions cannot be read."""
         sent_as_representations = {variable for _, variable in fields}
-        others = orjson.dumps({k: v for k, v in variables.items() if k not in sent_as_representations},
+        others = orjson.dumps({k: v for k, v in request.variables.items() if k not in sent_as_representations},
                               option=orjson.OPT_SORT_KEYS)
         versions = await self._versions([rep for reps in lists for rep in reps])
         if versions is None:
@@ -187,11 +191,11 @@ class EntityCache:
         version = iter(versions)
         keys = []
         for (alias, _), representations in zip(fields, lists):
-            selection = _digest(fetch.service_name.encode(), fetch.operation.encode(), alias.encode(), others)
+            selection = _digest(request.service.encode(), request.query.encode(), alias.encode(), others)
             per = []
             for rep in representations:
                 entity = _digest(selection.encode(), orjson.dumps(rep, option=orjson.OPT_SORT_KEYS), next(version))
-                base = f"{self.prefix}entity:{fetch.service_name}:{rep.get('__typename')}"
+                base = f"{self.prefix}entity:{request.service}:{rep.get('__typename')}"
                 per.append((f"{base}:public:{entity}", f"{base}:private:{caller}:{entity}" if caller else None))
             keys.append(per)
         return keys
@@ -209,7 +213,7 @@ class EntityCache:
             at += len(group)
         return out
 
-    async def _store(self, response: SubgraphResponse, fields: Fields, keys: list[list[tuple[str, str | None]]],
+    async def _store(self, response: SubgraphResponse, fields: EntityFields, keys: list[list[tuple[str, str | None]]],
                      has_caller: bool) -> None:
         how = storable(response.cache_control, has_caller=has_caller, default_ttl=self.default_ttl,
                        max_ttl=self.max_ttl)
@@ -277,7 +281,7 @@ def _failed_indexes(errors: Any, aliases: set[str]) -> set[tuple[str, int]] | No
     return failed
 
 
-def _merged(fields: Fields, lists: list[list[dict]], cached: list[dict[int, dict]], misses: list[list[int]],
+def _merged(fields: EntityFields, lists: list[list[dict]], cached: list[dict[int, dict]], misses: list[list[int]],
             result: dict[str, Any]) -> dict[str, Any]:
     """Cached and fresh entities in the order of the representations; error paths re-indexed."""
     data = result.get("data") if isinstance(result.get("data"), dict) else {}

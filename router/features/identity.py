@@ -6,10 +6,11 @@ list in Redis when configured, in process otherwise."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
-from aiohttp import web
+import redis.asyncio as aioredis
 
 from auth.jwks import LocalKeys, RemoteJwks
 from auth.keys import KeyStore, default_keys_path
@@ -17,8 +18,7 @@ from auth.revocation import MemoryRevocations, RedisRevocations, Revocations
 from auth.tokens import KeyResolver, TokenError, TokenSettings
 from auth.verifier import BearerVerifier
 from router.config import AuthSettings, RouterSettings
-from router.features.caller import Caller, client_address
-from router.server.http import RequestError
+from router.pipeline import Caller, RequestError, RouterRequest, Stage
 
 
 class Authenticator:
@@ -30,7 +30,8 @@ class Authenticator:
         self.trusted_proxy_hops = trusted_proxy_hops
 
     @classmethod
-    def from_settings(cls, settings: RouterSettings, http: aiohttp.ClientSession, redis: Any = None) -> Authenticator:
+    def from_settings(cls, settings: RouterSettings, http: aiohttp.ClientSession,
+                      redis: aioredis.Redis | None = None) -> Authenticator:
         auth = settings.auth
         revocations: Revocations = (RedisRevocations(redis, settings.redis.key_prefix) if redis is not None
                                     else MemoryRevocations())
@@ -39,18 +40,23 @@ class Authenticator:
         verifier = BearerVerifier(key_resolver(auth, http), token_settings, revocations)
         return cls(verifier, revocations, settings.trusted_proxy_hops)
 
-    async def caller(self, request: web.Request) -> Caller:
+    async def caller(self, headers: Mapping[str, str], remote: str | None) -> Caller:
         """Anonymous without a header; a bad, expired or revoked token is a 401."""
-        address = client_address(request.remote, request.headers.get("X-Forwarded-For"), self.trusted_proxy_hops)
+        address = client_address(remote, headers.get("X-Forwarded-For"), self.trusted_proxy_hops)
         try:
-            verified = await self.verifier.verify(request.headers.get("Authorization"))
+            verified = await self.verifier.verify(headers.get("Authorization"))
         except TokenError as exc:
             raise unauthenticated(str(exc)) from exc
         return Caller(verified[0] if verified else None, address)
 
 
-AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
-HTTP = web.AppKey("http", aiohttp.ClientSession)  # the router's own calls: JWKS, the OAuth2 server
+def identity_stage(authenticator: Authenticator) -> Stage:
+    """First of all stages: who is asking decides limits, tiers and what may be seen."""
+
+    async def identity(request: RouterRequest) -> None:
+        request.caller = await authenticator.caller(request.headers, request.remote)
+
+    return Stage("identity", identity)
 
 
 def key_resolver(auth: AuthSettings, http: aiohttp.ClientSession) -> KeyResolver:
@@ -65,3 +71,14 @@ def unauthenticated(reason: str) -> RequestError:
     challenge = f'Bearer realm="graft", error="invalid_token", error_description="{reason}"'
     return RequestError(f"Invalid token: {reason}", status=401, headers={"WWW-Authenticate": challenge},
                         code="UNAUTHENTICATED")
+
+
+def client_address(peer: str | None, forwarded_for: str | None, trusted_hops: int) -> str:
+    """The caller's IP: the socket peer, or with `trusted_hops` proxies in front of us, the
+    address that many hops back in X-Forwarded-For (never further than the header goes)."""
+    if trusted_hops <= 0 or not forwarded_for:
+        return peer or "unknown"
+    hops = [part.strip() for part in forwarded_for.split(",") if part.strip()]
+    if not hops:
+        return peer or "unknown"
+    return hops[-min(trusted_hops, len(hops))]

@@ -28,12 +28,12 @@ from graphql.language.lexer import Lexer
 from router.config import OperationLimitSettings
 from router.features.cost import SlicingArgumentError, estimate_cost
 from router.features.metrics import OPERATION_LIMITED
-from router.server.document import DocumentError, PreparedOperation
+from router.pipeline import PreparedOperation, RouterRequest, Stage
+from router.pipeline.request import DocumentError
 from router.supergraph.cost import CostDirectives
 
 LIMIT_CODE = "OPERATION_LIMIT_EXCEEDED"
 COST_CODE = "COST_ESTIMATED_TOO_EXPENSIVE"
-NO_COSTS = CostDirectives()
 INTROSPECTION_ROOTS = {"__schema", "__type"}
 
 
@@ -152,17 +152,15 @@ def refusals(measured: Measurements, maximums: Mapping[str, int], tier: str) -> 
 
 
 def check_operation_limits(settings: OperationLimitSettings, schema: GraphQLSchema, costs: CostDirectives,
-                           prepared: PreparedOperation, variable_values: Any, tier: str) -> Measurements | None:
-    """The limits stage: measure the prepared operation, refuse it (OperationLimitError) when it
-    is over any of its tier's maximums, counting each refusal by limit."""
-    if not settings.enabled:
-        return None
+                           prepared: PreparedOperation, tier: str) -> Measurements:
+    """Measure the prepared operation, refuse it (OperationLimitError) when it is over any of its
+    tier's maximums, counting each refusal by limit."""
     document = prepared.document
     source = document.loc.source.body if document.loc else ""
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    values = getattr(variable_values, "coerced", variable_values)  # graphql-core 3.3 wraps them
     try:
-        measured = _measured(schema, costs, source, prepared.operation, fragments, values, settings.default_list_size)
+        measured = _measured(schema, costs, source, prepared.operation, fragments, prepared.variables,
+                             settings.default_list_size)
     except SlicingArgumentError as error:
         OPERATION_LIMITED.labels("slicing_arguments").inc()
         raise OperationLimitError([error]) from None
@@ -174,6 +172,10 @@ def check_operation_limits(settings: OperationLimitSettings, schema: GraphQLSche
     return measured
 
 
-def gateway_costs(gateway: Any) -> CostDirectives:
-    """@cost/@listSize of the supergraph a gateway serves (none for gateways without one)."""
-    return getattr(getattr(gateway, "supergraph", None), "costs", None) or NO_COSTS
+def limits_stage(settings: OperationLimitSettings, schema: GraphQLSchema, costs: CostDirectives) -> Stage:
+    """After the document stage, before anything is planned or fetched."""
+
+    async def limits(request: RouterRequest) -> None:
+        check_operation_limits(settings, schema, costs, request.prepared(), request.caller.tier)
+
+    return Stage("limits", limits)

@@ -13,14 +13,13 @@ from typing import Any
 
 from router.config import PersistedQuerySettings, RouterSettings
 from router.features.apq_store import ApqStore, MemoryApqStore, RedisApqStore
-from router.features.caller import Caller
 from router.features.metrics import cache_lookup
 from router.features.trusted_documents import (
     TrustedDocuments,
     load_manifest,
     sha256_hex,
 )
-from router.server.http import GraphQLRequest
+from router.pipeline import Caller, GraphQLRequest, RequestError, RouterRequest, Stage
 
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"
@@ -29,16 +28,11 @@ NOT_IN_LIST = "PERSISTED_QUERY_NOT_IN_LIST"
 BAD_REQUEST = "PERSISTED_QUERY_BAD_REQUEST"
 
 
-class PersistedQueryError(Exception):
+class PersistedQueryError(RequestError):
     """A GraphQL response without `data`; `status` is 200 only where Apollo's clients expect it."""
 
     def __init__(self, message: str, code: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message, self.code, self.status = message, code, status
-
-    @property
-    def body(self) -> dict[str, Any]:
-        return {"errors": [{"message": self.message, "extensions": {"code": self.code}}]}
+        super().__init__(message, status=status, code=code)
 
 
 def requested_hash(extensions: dict[str, Any]) -> str | None:
@@ -130,10 +124,30 @@ class PersistedDocuments:
                                       "this client may run only listed operations.", NOT_IN_LIST)
         return Resolved(request, sha if self.settings.apq_enabled else None)
 
-    async def register(self, resolved: Resolved) -> None:
+    async def register(self, sha: str, query: str) -> None:
         """Store an APQ query: called after the document stage and the limits accepted it."""
-        if resolved.register is not None:
-            await self.store.put(resolved.register, resolved.request.query)
+        await self.store.put(sha, query)
 
     async def close(self) -> None:
         await self.store.close()
+
+
+def persisted_stage(documents: PersistedDocuments) -> Stage:
+    """Before the document stage: the request's query text from APQ or the trusted documents."""
+
+    async def persisted(request: RouterRequest) -> None:
+        resolved = await documents.resolve(request.graphql, request.caller)
+        request.graphql = resolved.request
+        request.apq_hash = resolved.register
+
+    return Stage("persisted", persisted)
+
+
+def register_stage(documents: PersistedDocuments) -> Stage:
+    """After the limits: an APQ query is stored only once it proved valid and within limits."""
+
+    async def register(request: RouterRequest) -> None:
+        if request.apq_hash is not None:
+            await documents.register(request.apq_hash, request.graphql.query)
+
+    return Stage("persisted register", register)

@@ -1,12 +1,15 @@
-"""Plans shared by every router through Redis, behind each router's in-process LRU: a plan
-computed once is planned nowhere else while it lives. Stored as JSON (planning/codec), never
-pickled; the key holds the supergraph hash and the codec format."""
+"""Plans by key: this process's LRU first, then (with Redis) the plans every router shares, then
+the planner. A plan computed once is planned nowhere else while it lives. Shared plans are
+stored as JSON (planning/codec), never pickled; the key holds the supergraph hash and the codec
+format, so a new supergraph or a new router version never reads an old plan."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import orjson
 import redis.asyncio as aioredis
@@ -17,24 +20,35 @@ from router.planning.codec import FORMAT, PlanDecodeError, plan_from_dict, plan_
 from router.planning.plan import QueryPlan
 
 log = logging.getLogger("graft.plan_cache")
-# supergraph sha, document hash, operation name, the caller's failed authorization requirements
-PlanKey = tuple[str, str, str | None, frozenset[Any]]
 
 
-class SharedPlanCache:
+@dataclass(frozen=True)
+class PlanKey:
+    """What decides a plan: the supergraph, the document, the operation, and which authorization
+    requirements failed (they decide which fields were pruned before planning)."""
+
+    supergraph_sha: str
+    document_sha: str
+    operation_name: str | None
+    failed: frozenset[str] = frozenset()
+
+    def redis_key(self, prefix: str) -> str:
+        name = hashlib.sha256(self.operation_name.encode()).hexdigest()[:16] if self.operation_name else "-"
+        failed = hashlib.sha256("\n".join(sorted(self.failed)).encode()).hexdigest()[:16] if self.failed else "-"
+        return f"{prefix}plan:v{FORMAT}:{self.supergraph_sha}:{self.document_sha}:{name}:{failed}"
+
+
+class SharedPlans:
+    """The Redis tier; Redis errors are misses (RedisGuard), so planning goes on without it."""
+
     def __init__(self, redis: aioredis.Redis, prefix: str, ttl: int) -> None:
         self.redis = redis
         self.prefix = prefix
         self.ttl = ttl
         self.guard = RedisGuard("plan cache")
 
-    def key(self, key: PlanKey) -> str:
-        sha, document, name, failed = key
-        operation = hashlib.sha256(name.encode()).hexdigest()[:16] if name else "-"
-        return f"{self.prefix}plan:v{FORMAT}:{sha}:{document}:{operation}:{_requirements(failed)}"
-
     async def get(self, key: PlanKey) -> QueryPlan | None:
-        raw = await self.guard.call(lambda: self.redis.get(self.key(key)), None)
+        raw = await self.guard.call(lambda: self.redis.get(key.redis_key(self.prefix)), None)
         plan = None
         if raw is not None:
             try:
@@ -46,14 +60,48 @@ class SharedPlanCache:
 
     async def put(self, key: PlanKey, plan: QueryPlan) -> None:
         body = orjson.dumps(plan_to_dict(plan))
-        await self.guard.call(lambda: self.redis.set(self.key(key), body, ex=self.ttl), None)
+        await self.guard.call(lambda: self.redis.set(key.redis_key(self.prefix), body, ex=self.ttl), None)
 
 
-def _requirements(failed: frozenset[Any]) -> str:
-    """The same digest in every process for the same set of failed authorization requirements
-    (they decide which fields were pruned before planning)."""
-    if not failed:
-        return "-"
-    parts = sorted(orjson.dumps([r.authenticated, sorted(sorted(s) for s in r.scopes),
-                                 sorted(sorted(p) for p in r.policies)]) for r in failed)
-    return hashlib.sha256(b"\n".join(parts)).hexdigest()[:16]
+class PlanCache:
+    """One cache, two tiers: the in-process LRU and, when configured, SharedPlans."""
+
+    def __init__(self, size: int = 2048, shared: SharedPlans | None = None) -> None:
+        self.size = size
+        self.shared = shared
+        self.entries: OrderedDict[PlanKey, QueryPlan] = OrderedDict()
+        self.hits = self.misses = 0
+
+    async def get(self, key: PlanKey, make: Callable[[], QueryPlan]) -> QueryPlan:
+        plan = self._local(key)
+        if plan is None:
+            plan = await self.shared.get(key) if self.shared is not None else None
+            if plan is None:
+                plan = make()
+                if self.shared is not None:
+                    await self.shared.put(key, plan)
+            self._keep(key, plan)
+        return plan
+
+    def get_local(self, key: PlanKey, make: Callable[[], QueryPlan]) -> QueryPlan:
+        """The in-process tier alone, for callers without an event loop (the CLI, benchmarks)."""
+        plan = self._local(key)
+        if plan is None:
+            plan = make()
+            self._keep(key, plan)
+        return plan
+
+    def _local(self, key: PlanKey) -> QueryPlan | None:
+        plan = self.entries.get(key)
+        cache_lookup("plan", plan is not None)
+        if plan is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self.entries.move_to_end(key)
+        return plan
+
+    def _keep(self, key: PlanKey, plan: QueryPlan) -> None:
+        self.entries[key] = plan
+        if len(self.entries) > self.size:
+            self.entries.popitem(last=False)

@@ -5,12 +5,9 @@ A policy takes the Caller and returns a bool (or an awaitable bool); write your 
 from __future__ import annotations
 
 from auth import scopes
-from router.features.caller import Caller
+from router.pipeline import Caller
 
 
 def is_admin(caller: Caller) -> bool:
     return scopes.ADMIN in caller.scopes
 
-
-def is_partner(caller: Caller) -> bool:
-    return caller.claims is not None and caller.claims.kind == "client"

@@ -13,18 +13,15 @@ import math
 import time
 from dataclasses import dataclass
 
-from aiohttp import web
 from redis.exceptions import RedisError
 
 from router.config import RateLimitSettings, RedisSettings, TierLimit
 from router.features.buckets import LocalBuckets, RedisBuckets
-from router.features.caller import PARTNER_TIER, Caller
 from router.features.metrics import RATE_LIMITED
-from router.server.http import graphql_response
+from router.pipeline import Caller, RequestError, RouterRequest, Stage
+from router.pipeline.caller import PARTNER_TIER
 
 log = logging.getLogger("graft.rate_limits")
-RATE_LIMITER = web.AppKey("rate_limiter", object)
-DECISION = web.RequestKey("rate_limit_decision", object)  # the request's Decision, for the response headers
 
 
 @dataclass(frozen=True)
@@ -119,43 +116,26 @@ def _policy(name: str, limit: TierLimit) -> Policy:
     return Policy(name, limit.capacity, limit.refill_per_second)
 
 
-def setup_rate_limits(app: web.Application, settings: RateLimitSettings, redis: RedisSettings) -> None:
-    """Install the limiter on the app (when enabled): RateLimit headers on every limited
-    response, the Redis connection closed with the app."""
-    if not settings.enabled:
-        return
-    limiter = RateLimiter(settings, redis)
-    app[RATE_LIMITER] = limiter
+def rate_limit_stage(limiter: RateLimiter) -> Stage:
+    """RateLimit headers on every response; 429 over the limit, 503 when the limits cannot be
+    checked and on_redis_error is closed."""
 
-    async def add_headers(request: web.Request, response: web.StreamResponse) -> None:
-        decision = request.get(DECISION)
-        if isinstance(decision, Decision):
-            response.headers.update(decision.headers())
+    async def rate_limit(request: RouterRequest) -> None:
+        decision = await limiter.check(request.caller)
+        request.response_headers.update(decision.headers())
+        if not decision.allowed:
+            raise refusal(decision)
 
-    async def close(_: web.Application) -> None:
-        await limiter.close()
-
-    app.on_response_prepare.append(add_headers)
-    app.on_cleanup.append(close)
+    return Stage("rate limit", rate_limit)
 
 
-async def limit_rate(request: web.Request, caller: Caller, media_type: str) -> web.Response | None:
-    """The rate-limit stage: None to go on, or the refusal (429 over the limit; 503 when the
-    limits cannot be checked and on_redis_error is closed)."""
-    limiter = request.app.get(RATE_LIMITER)
-    if not isinstance(limiter, RateLimiter):
-        return None
-    decision = await limiter.check(caller)
-    request[DECISION] = decision
-    if decision.allowed:
-        return None
+def refusal(decision: Decision) -> RequestError:
     if decision.tokens is None:
-        error = {"message": "Rate limits cannot be checked right now; try again shortly.",
-                 "extensions": {"code": "RATE_LIMIT_UNAVAILABLE"}}
-        return graphql_response({"errors": [error]}, media_type, 503, {"Retry-After": "1"})
+        return RequestError("Rate limits cannot be checked right now; try again shortly.", status=503,
+                            headers={"Retry-After": "1"}, code="RATE_LIMIT_UNAVAILABLE")
     RATE_LIMITED.labels(decision.policy.name).inc()
     policy, retry_after = decision.policy, decision.retry_after
-    error = {"message": f"Too many requests: the '{policy.name}' rate limit allows {policy.capacity} at once "
+    return RequestError(f"Too many requests: the '{policy.name}' rate limit allows {policy.capacity} at once "
                         f"and {policy.refill_per_second:g} more per second. Retry in {retry_after} s.",
-             "extensions": {"code": "RATE_LIMITED", "retryAfter": retry_after}}
-    return graphql_response({"errors": [error]}, media_type, 429, {"Retry-After": str(retry_after)})
+                        status=429, headers={"Retry-After": str(retry_after)}, code="RATE_LIMITED",
+                        extensions={"retryAfter": retry_after})

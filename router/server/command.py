@@ -6,12 +6,9 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from router.config import ConfigError, RouterSettings, load_settings, settings_json_schema
-
-if TYPE_CHECKING:
-    from router.server.serve import GatewayFactory
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,30 +30,27 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     return overrides
 
 
-async def _check_supergraph(settings: RouterSettings, factory: GatewayFactory) -> None:
+async def _check_supergraph(settings: RouterSettings) -> None:
     """Build the gateway once so a bad file fails start-up before any worker is forked."""
-    from router.server.reload import close_value
-    from router.server.serve import load_service
+    from router.server.serve import load_gateway
 
-    service, _ = load_service(settings, factory)
-    await close_value(service)
+    gateway, _ = load_gateway(settings)
+    await gateway.close()
 
 
-def serve(args: argparse.Namespace, factory: GatewayFactory | None = None, module: str = "router") -> int:
-    """`graft serve`. `factory` builds a gateway from SDL (the core's by default); workers run
-    `python -m <module> serve ...`."""
-    from router.server.serve import StartupError, build_gateway, run_worker, supergraph_path
+def serve(args: argparse.Namespace) -> int:
+    """`graft serve`; with --workers N, N processes of `python -m router serve` share the port."""
+    from router.server.serve import StartupError, run_worker, supergraph_path
     from router.server.workers import supervise, worker_argv
 
-    factory = factory or build_gateway
     if args.workers < 1:
         print("graft serve: --workers must be at least 1", file=sys.stderr)
         return 2
     try:
         settings = load_settings(args.config, **_overrides(args))
         if args.workers == 1:
-            return run_worker(settings, reuse_port=args.reuse_port, factory=factory)
-        asyncio.run(_check_supergraph(settings, factory))
+            return run_worker(settings, reuse_port=args.reuse_port)
+        asyncio.run(_check_supergraph(settings))
     except (ConfigError, StartupError) as exc:
         print(f"graft serve: {exc}", file=sys.stderr)
         return 2
@@ -64,7 +58,7 @@ def serve(args: argparse.Namespace, factory: GatewayFactory | None = None, modul
              "--host", settings.listen.host, "--port", str(settings.listen.port)]
     if args.config:
         child += ["--config", str(args.config)]
-    return supervise(worker_argv(child, module), args.workers)
+    return supervise(worker_argv(child), args.workers)
 
 
 def config_schema(args: argparse.Namespace) -> int:

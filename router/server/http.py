@@ -4,41 +4,16 @@ response media type, status codes, writing responses."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 from aiohttp import web
 
+from router.pipeline.request import GraphQLRequest, Method, RequestError
+
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
 TEXT_HTML = "text/html"
-MediaType = Literal["application/graphql-response+json", "application/json"]
-Method = Literal["GET", "POST"]
-
-
-@dataclass(frozen=True)
-class GraphQLRequest:
-    """A well-formed GraphQL-over-HTTP request's parameters."""
-
-    query: str
-    operation_name: str | None = None
-    variables: dict[str, Any] = field(default_factory=dict)
-    extensions: dict[str, Any] = field(default_factory=dict)
-    method: Method = "POST"
-    document_id: str | None = None  # a persisted document's id; `query` is "" until it is resolved
-
-
-class RequestError(Exception):
-    """The HTTP request is not a well-formed GraphQL-over-HTTP request (or not allowed)."""
-
-    def __init__(self, message: str, status: int = 400, headers: Mapping[str, str] | None = None,
-                 code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.headers = dict(headers or {})
-        self.code = code  # extensions.code of the GraphQL error, when there is one
 
 
 def _accept_entries(accept: str) -> list[tuple[str, float, int]]:
@@ -202,6 +177,7 @@ def graphql_response(result: Mapping[str, Any], media_type: str, status: int = 2
 
 
 def error_response(error: RequestError, media_type: str | None) -> web.Response:
-    """A request error as a GraphQL response without `data`."""
-    body = {"errors": [{"message": error.message, **({"extensions": {"code": error.code}} if error.code else {})}]}
-    return graphql_response(body, media_type or APPLICATION_JSON, error.status, error.headers)
+    """A refusal as a GraphQL response without `data`."""
+    media_type = media_type or APPLICATION_JSON
+    status = error.status if error.status is not None else status_for(error.body, media_type, request_error=True)
+    return graphql_response(error.body, media_type, status, error.headers)

@@ -12,7 +12,8 @@ import aiohttp
 from aiohttp import web
 
 from auth.tokens import TokenError, verify_access_token
-from router.features.identity import AUTHENTICATOR, HTTP, Authenticator
+from router.features.identity import Authenticator
+from router.server.resources import RESOURCES
 
 log = logging.getLogger("graft.oauth")
 
@@ -25,7 +26,8 @@ class OAuthProxy:
         self.origin = origin.rstrip("/")
 
     async def __call__(self, request: web.Request) -> web.Response:
-        http, authenticator = request.app[HTTP], request.app[AUTHENTICATOR]
+        resources = request.app[RESOURCES]
+        http, authenticator = resources.http, resources.authenticator
         body = await request.read()
         headers = {name: request.headers[name] for name in FORWARDED_REQUEST if name in request.headers}
         headers["X-Forwarded-For"] = request.remote or ""

@@ -7,43 +7,25 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
 
+from router.composition import CompositionFailed
 from router.config import RouterSettings
 from router.features.authorization import PolicyError
+from router.gateway import Gateway
 from router.server.app import create_app
-from router.server.overrides import apply_subgraph_urls
-from router.composition import CompositionFailed
-from router.server.pipeline import Gateway, Service
-from router.supergraph.source import read_supergraph
+from router.server.pipeline import Pipeline, build_pipeline
 from router.server.reload import FileState, Swappable, file_state, watch_file
+from router.server.resources import Resources
+from router.supergraph.source import read_supergraph
 
 log = logging.getLogger("graft.serve")
-
-GatewayFactory = Callable[[str, RouterSettings], Gateway]
 
 
 class StartupError(Exception):
     """The router cannot start: the message says why and what to fix."""
-
-
-def build_gateway(sdl: str, settings: RouterSettings) -> Gateway:
-    """The router core's Gateway for a supergraph SDL, with subgraph overrides from settings."""
-    try:
-        from router.gateway import Gateway as CoreGateway
-    except ImportError as exc:
-        raise StartupError(f"the router core is not installed ({exc})") from exc
-
-    return CoreGateway.from_settings(sdl, settings)
-
-
-def build_service(factory: GatewayFactory, sdl: str, settings: RouterSettings) -> Service:
-    """Subgraph URL overrides from settings applied to the SDL, then the gateway and its caches."""
-    urls = {name: str(sub.url) for name, sub in settings.subgraphs.items() if sub.url is not None}
-    return Service.build(factory(apply_subgraph_urls(sdl, urls), settings), settings)
 
 
 def supergraph_path(settings: RouterSettings) -> Path:
@@ -53,8 +35,9 @@ def supergraph_path(settings: RouterSettings) -> Path:
     return path
 
 
-def load_service(settings: RouterSettings, factory: GatewayFactory) -> tuple[Service, FileState]:
-    """Read and build the supergraph once; any problem becomes a StartupError naming the file."""
+def load_gateway(settings: RouterSettings) -> tuple[Gateway, FileState]:
+    """Read the supergraph and build its gateway once; any problem becomes a StartupError naming
+    the file."""
     path = supergraph_path(settings)
     try:
         state = file_state(path)
@@ -64,14 +47,11 @@ def load_service(settings: RouterSettings, factory: GatewayFactory) -> tuple[Ser
     except CompositionFailed as exc:
         raise StartupError(f"{path} does not compose:\n" + "\n".join(str(e) for e in exc.errors)) from exc
     try:
-        service = build_service(factory, sdl, settings)
-    except StartupError:
-        raise
+        return Gateway.from_settings(sdl, settings), state
     except PolicyError as exc:
         raise StartupError(str(exc)) from exc
     except Exception as exc:
         raise StartupError(f"supergraph {path} is invalid: {exc}") from exc
-    return service, state
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -88,11 +68,11 @@ async def _watch_parent(parent_pid: int, stop: asyncio.Event) -> None:
     stop.set()
 
 
-async def run_server(settings: RouterSettings, factory: GatewayFactory = build_gateway, *,
-                     reuse_port: bool = False, stop: asyncio.Event | None = None) -> None:
-    service, state = load_service(settings, factory)
-    services: Swappable[Service] = Swappable(service)
-    runner = web.AppRunner(create_app(settings, services), access_log=None, handle_signals=False)
+async def run_server(settings: RouterSettings, *, reuse_port: bool = False, stop: asyncio.Event | None = None) -> None:
+    gateway, state = load_gateway(settings)
+    resources = Resources.open(settings)
+    pipelines: Swappable[Pipeline] = Swappable(build_pipeline(settings, resources, gateway))
+    runner = web.AppRunner(create_app(settings, pipelines, resources), access_log=None, handle_signals=False)
     await runner.setup()
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
@@ -105,13 +85,13 @@ async def run_server(settings: RouterSettings, factory: GatewayFactory = build_g
             raise StartupError(f"cannot listen on {settings.listen.host}:{settings.listen.port}: {exc.strerror}") from exc
         log.info("router listening on http://%s:%d/graphql (pid %d, %s loop, supergraph %s)",
                  settings.listen.host, settings.listen.port, os.getpid(),
-                 type(asyncio.get_running_loop()).__module__.split(".")[0], service.gateway.supergraph_sha[:12])
+                 type(asyncio.get_running_loop()).__module__.split(".")[0], gateway.supergraph_sha[:12])
         if settings.supergraph.watch:
-            def rebuild(sdl: str) -> Service:
-                return build_service(factory, sdl, settings)
+            def rebuild(sdl: str) -> Pipeline:
+                return build_pipeline(settings, resources, Gateway.from_settings(sdl, settings))
 
             tasks.append(asyncio.create_task(watch_file(
-                supergraph_path(settings), services, rebuild,
+                supergraph_path(settings), pipelines, rebuild,
                 interval=settings.supergraph.poll_interval, initial=state)))
         if parent := os.environ.get("GRAFT_SUPERVISOR_PID"):
             tasks.append(asyncio.create_task(_watch_parent(int(parent), stop)))
@@ -120,11 +100,11 @@ async def run_server(settings: RouterSettings, factory: GatewayFactory = build_g
     finally:
         for task in tasks:
             task.cancel()
-        await runner.cleanup()  # stops listening, lets in-flight requests finish
-        await services.aclose()
+        await runner.cleanup()  # stops listening, lets in-flight requests finish, closes resources
+        await pipelines.aclose()
 
 
-def run_worker(settings: RouterSettings, *, reuse_port: bool = False, factory: GatewayFactory = build_gateway) -> int:
+def run_worker(settings: RouterSettings, *, reuse_port: bool = False) -> int:
     """Run one server process to completion on uvloop (asyncio where uvloop is missing)."""
     try:
         import uvloop
@@ -134,7 +114,7 @@ def run_worker(settings: RouterSettings, *, reuse_port: bool = False, factory: G
         loop_factory = None
     try:
         with asyncio.Runner(loop_factory=loop_factory) as runner:
-            runner.run(run_server(settings, factory, reuse_port=reuse_port))
+            runner.run(run_server(settings, reuse_port=reuse_port))
     except StartupError as exc:
         print(f"graft serve: {exc}", file=sys.stderr)
         return 2

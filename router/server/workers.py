@@ -87,6 +87,6 @@ def supervise(worker_argv: Sequence[str], count: int) -> int:
     return asyncio.run(Supervisor(worker_argv, count).run())
 
 
-def worker_argv(args: Sequence[str], module: str = "router") -> list[str]:
+def worker_argv(args: Sequence[str]) -> list[str]:
     """The command line of one worker: the serve command, one process, shared port."""
-    return [sys.executable, "-m", module, *args, "--workers", "1", "--reuse-port"]
+    return [sys.executable, "-m", "router", *args, "--workers", "1", "--reuse-port"]

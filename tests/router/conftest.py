@@ -1,4 +1,5 @@
-"""Fixtures for every router test: the real app over a LocalGateway, and the planner cases' fixture subgraphs."""
+"""Fixtures for every router test: the real app and stage list over a LocalGateway, and the
+planner cases' fixture subgraphs."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from router.config import RouterSettings, load_settings
 from router.server.app import create_app
-from router.server.pipeline import Service
+from router.server.pipeline import build_pipeline
 from router.server.reload import Swappable
+from router.server.resources import Resources
 from tests.router.server.local_gateway import LocalGateway
 from tests.support.processes import start_module
 
@@ -23,10 +25,11 @@ async def make_client() -> AsyncIterator[Callable]:
 
     async def make(settings: RouterSettings | None = None, gateway: LocalGateway | None = None) -> TestClient:
         settings = settings or load_settings()
-        services = Swappable(Service.build(gateway or LocalGateway(), settings))
-        client = TestClient(TestServer(create_app(settings, services)))
+        resources = Resources.open(settings)
+        pipelines = Swappable(build_pipeline(settings, resources, gateway or LocalGateway()))
+        client = TestClient(TestServer(create_app(settings, pipelines, resources)))
         await client.start_server()
-        client.services = services  # type: ignore[attr-defined]
+        client.pipelines = pipelines  # type: ignore[attr-defined]
         clients.append(client)
         return client
 

@@ -4,7 +4,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from router.execution.client import SubgraphClient, SubgraphError
+from router.execution.client import SubgraphClient, SubgraphRequest, SubgraphError
+
+
+async def fetch(client: SubgraphClient, service: str, query: str, variables: dict,
+                headers: dict | None = None, *, dedupe: bool = False) -> dict:
+    return (await client.send(SubgraphRequest(service, query, variables, headers or {}, dedupe))).result
 
 
 @pytest.fixture
@@ -29,7 +34,7 @@ async def counting_subgraph():
 
 async def test_identical_queries_in_flight_share_one_fetch(counting_subgraph):
     client, seen = counting_subgraph
-    results = await asyncio.gather(*(client.fetch("s", "{ n }", {"a": 1}, dedupe=True) for _ in range(5)))
+    results = await asyncio.gather(*(fetch(client, "s", "{ n }", {"a": 1}, dedupe=True) for _ in range(5)))
     assert len(seen) == 1 and client.deduplicated == 4
     assert all(r == results[0] for r in results)
     results[0]["data"]["items"][0]["id"] = 99  # the executor merges in place: copies must be separate
@@ -39,18 +44,18 @@ async def test_identical_queries_in_flight_share_one_fetch(counting_subgraph):
 async def test_different_callers_variables_or_mutations_are_not_shared(counting_subgraph):
     client, seen = counting_subgraph
     await asyncio.gather(
-        client.fetch("s", "{ n }", {}, {"Authorization": "Bearer a"}, dedupe=True),
-        client.fetch("s", "{ n }", {}, {"Authorization": "Bearer b"}, dedupe=True),
-        client.fetch("s", "{ n }", {"x": 1}, {"Authorization": "Bearer a"}, dedupe=True),
-        *(client.fetch("s", "mutation { n }", {}) for _ in range(2)),
+        fetch(client, "s", "{ n }", {}, {"Authorization": "Bearer a"}, dedupe=True),
+        fetch(client, "s", "{ n }", {}, {"Authorization": "Bearer b"}, dedupe=True),
+        fetch(client, "s", "{ n }", {"x": 1}, {"Authorization": "Bearer a"}, dedupe=True),
+        *(fetch(client, "s", "mutation { n }", {}) for _ in range(2)),
     )
     assert len(seen) == 5 and client.deduplicated == 0
-    later = await client.fetch("s", "{ n }", {}, {"Authorization": "Bearer a"}, dedupe=True)
+    later = await fetch(client, "s", "{ n }", {}, {"Authorization": "Bearer a"}, dedupe=True)
     assert later["data"]["n"] == 6  # finished fetches are not cached, only shared while in flight
 
 
 async def test_unreachable_subgraph_is_a_clear_error():
     client = SubgraphClient({"s": "http://127.0.0.1:9/graphql"})
     with pytest.raises(SubgraphError, match="unreachable"):
-        await client.fetch("s", "{ n }", {}, dedupe=True)
+        await fetch(client, "s", "{ n }", {}, dedupe=True)
     await client.close()

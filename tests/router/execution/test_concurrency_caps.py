@@ -4,17 +4,20 @@ fail as busy after the queue timeout, while requests to another subgraph go stra
 from __future__ import annotations
 
 import asyncio
-from types import SimpleNamespace
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from graphql import get_operation_ast, parse
 
 from router.config import load_settings
-from router.execution.client import SubgraphClient, SubgraphError
-from router.gateway import Gateway, Operation
+from router.execution.client import SubgraphClient, SubgraphRequest, SubgraphError
+from router.gateway import Gateway
 from tests.router.server.supergraphs import HEADER
+
+
+async def fetch(client: SubgraphClient, service: str, query: str, variables: dict,
+                headers: dict | None = None, *, dedupe: bool = False) -> dict:
+    return (await client.send(SubgraphRequest(service, query, variables, headers or {}, dedupe))).result
 
 QUERY_TYPE = """
 type Query @join__type(graph: FAST) @join__type(graph: SLOW) {
@@ -77,17 +80,17 @@ async def test_a_slow_subgraph_at_its_cap_does_not_block_another(subgraphs):
     client = SubgraphClient({"slow": slow.url, "fast": fast.url}, max_concurrency={"slow": 2},
                             default_max_concurrency=3, queue_timeout=0.2)
     try:
-        held = [asyncio.create_task(client.fetch("slow", "{ slow }", {})) for _ in range(2)]
+        held = [asyncio.create_task(fetch(client, "slow", "{ slow }", {})) for _ in range(2)]
         await asyncio.wait_for(slow.until_in_flight(2), timeout=5)
         with pytest.raises(SubgraphError, match="^Subgraph 'slow' is busy$"):
-            await client.fetch("slow", "{ slow }", {})
+            await fetch(client, "slow", "{ slow }", {})
         answers = await asyncio.wait_for(
-            asyncio.gather(*(client.fetch("fast", "{ quick }", {"n": n}) for n in range(10))), timeout=5)
+            asyncio.gather(*(fetch(client, "fast", "{ quick }", {"n": n}) for n in range(10))), timeout=5)
         assert all(a == {"data": {"quick": "quick done"}} for a in answers)
         assert fast.most_in_flight <= 3  # the default cap holds for subgraphs not named
         slow.released.set()
         assert [await task for task in held] == [{"data": {"slow": "slow done"}}] * 2
-        assert await client.fetch("slow", "{ slow }", {}) == {"data": {"slow": "slow done"}}  # slots came back
+        assert await fetch(client, "slow", "{ slow }", {}) == {"data": {"slow": "slow done"}}  # slots came back
         assert slow.most_in_flight == 2 and slow.seen == 3  # the busy request never reached it
     finally:
         await client.close()
@@ -97,7 +100,7 @@ async def test_waiting_requests_go_when_a_slot_frees(subgraphs):
     slow, _ = subgraphs
     client = SubgraphClient({"slow": slow.url}, max_concurrency={"slow": 1}, queue_timeout=5)
     try:
-        tasks = [asyncio.create_task(client.fetch("slow", "{ slow }", {"n": n})) for n in range(3)]
+        tasks = [asyncio.create_task(fetch(client, "slow", "{ slow }", {"n": n})) for n in range(3)]
         await asyncio.wait_for(slow.until_in_flight(1), timeout=5)
         slow.released.set()
         results = await asyncio.wait_for(asyncio.gather(*tasks), timeout=5)
@@ -130,9 +133,7 @@ async def test_caps_come_from_router_settings_and_busy_is_a_subgraph_error(subgr
 
 
 async def as_caller(gateway: Gateway, query: str, token: str) -> dict:
-    document = parse(query)
-    context = SimpleNamespace(headers={"authorization": f"Bearer {token}"}, include_plan=False)
-    return await gateway.execute(Operation(document, get_operation_ast(document), None), {}, context=context)
+    return await gateway.execute_query(query, headers={"authorization": f"Bearer {token}"})
 
 
 def test_concurrency_settings_are_checked():

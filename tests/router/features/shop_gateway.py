@@ -4,11 +4,13 @@ over in-memory data: the server's stages see a real supergraph's cost directives
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from graphql import ExecutionResult, execute
 
 from router.composition import SubgraphSource, compose
+from router.pipeline import GraphQLResponse, RouterRequest, Stage
 from router.supergraph import load_supergraph
 
 SHOP = '''extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@cost", "@listSize"])
@@ -39,21 +41,26 @@ class ShopGateway:
         self.supergraph = load_supergraph(SUPERGRAPH_SDL)
         self.api_schema = self.supergraph.api_schema
         self.supergraph_sha = self.supergraph.sha
+        self.costs = self.supergraph.costs
         self.executed: list[str] = []
 
-    async def execute(self, operation: Any, variables: dict[str, Any], *, context: Any) -> dict[str, Any]:
+    def stages(self) -> Sequence[Stage]:
+        return (Stage("execute", self.execute),)
+
+    async def execute(self, request: RouterRequest) -> None:
+        operation = request.prepared()
         self.executed.append(operation.name or "")
         root = {
             "products": lambda info, first=5: {"edges": [{"node": _product(i)} for i in range(first)]},
             "product": lambda info, id: _product(int(id)),
             "restock": lambda info, id: _product(int(id)),
         }
-        result = execute(self.api_schema, operation.document, root_value=root, variable_values=variables,
-                         operation_name=operation.name)
+        result = execute(self.api_schema, operation.document, root_value=root,
+                         variable_values=request.graphql.variables, operation_name=operation.name)
         if asyncio.iscoroutine(result):
             result = await result
         assert isinstance(result, ExecutionResult)
-        return result.formatted
+        request.response = GraphQLResponse(result.data, [e.formatted for e in result.errors or ()])
 
-    def close(self) -> None:
+    async def close(self) -> None:
         pass

@@ -4,13 +4,11 @@ back null with an UNAUTHORIZED error at their path; the rest is served (real fix
 from __future__ import annotations
 
 import pytest
-from graphql import parse
 
 from auth.tokens import Claims
 from router.features.authorization import AuthorizationRules, PolicyError, Requirement, load_policies
-from router.features.caller import Caller
-from router.gateway import Gateway, Operation
-from router.server.pipeline import RequestContext
+from router.pipeline import Caller
+from router.gateway import Gateway
 from router.supergraph import load_supergraph
 from tests.router.planning.conftest import supergraph_sdl
 
@@ -45,9 +43,7 @@ async def gateway(fixture_server):
 
 
 async def ask(gateway: Gateway, who: Caller, query: str = QUERY) -> dict:
-    document = parse(query)
-    context = RequestContext({}, True, {}, None, who)
-    return await gateway.execute(Operation(document, document.definitions[0], None), {}, context=context)
+    return await gateway.execute_query(query, caller=who, include_plan=True)
 
 
 def unauthorized(result: dict) -> list[list]:

@@ -51,13 +51,7 @@ async def stack(request):
 
 
 async def run(gateway: Gateway, ids: list[str], token: str | None = None) -> dict:
-    from router.gateway import Operation
-    from graphql import get_operation_ast, parse
-
-    document = parse(QUERY)
-    context = type("Context", (), {"headers": {"Authorization": token} if token else {}})()
-    return await gateway.execute(Operation(document, get_operation_ast(document), None), {"ids": ids},
-                                 context=context)
+    return await gateway.execute_query(QUERY, {"ids": ids}, headers={"Authorization": token} if token else {})
 
 
 def names(result: dict) -> list[str]:
@@ -84,9 +78,7 @@ async def test_only_misses_are_fetched_and_merged_in_order(stack):
 
 
 async def test_a_batch_fetch_caches_each_of_its_entities_fields(stack):
-    from graphql import get_operation_ast, parse
-
-    from router.gateway import Operation
+    from graphql import parse
 
     make, state, _ = stack
     gateway = make()
@@ -95,9 +87,7 @@ async def test_a_batch_fetch_caches_each_of_its_entities_fields(stack):
     assert "BatchFetch" in gateway.plan(document, None).pretty()
 
     async def ask(a: list[str], b: list[str]) -> dict:
-        context = type("Context", (), {"headers": {}})()
-        return await gateway.execute(Operation(document, get_operation_ast(document), None), {"a": a, "b": b},
-                                     context=context)
+        return await gateway.execute_query(query, {"a": a, "b": b})
 
     first = await ask(["1", "2"], ["2"])
     assert first == await ask(["1", "2"], ["2"])

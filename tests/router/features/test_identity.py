@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestServer
 
 from auth.keys import KeyStore, default_keys_path
 from router.config import load_settings
-from router.features.identity import AUTHENTICATOR
+from router.server.resources import RESOURCES
 from tests.support import tokens
 from tests.support.services import REDIS_URL, listening, unavailable
 
@@ -25,7 +25,7 @@ async def ask(client, authorization: str | None = None):
 
 
 def contexts(client) -> list:
-    return client.services.current.gateway.contexts
+    return client.pipelines.current.service.requests
 
 
 @pytest.fixture
@@ -58,8 +58,8 @@ async def test_revoked_token_in_process(make_client, store):
     client = await make_client()
     token = tokens.good(store)
     assert (await ask(client, "Bearer " + token)).status == 200
-    claims = await client.app[AUTHENTICATOR].verifier.verify("Bearer " + token)
-    await client.app[AUTHENTICATOR].revocations.revoke(claims[0].jti, claims[0].expires_at)
+    claims = await client.app[RESOURCES].authenticator.verifier.verify("Bearer " + token)
+    await client.app[RESOURCES].authenticator.revocations.revoke(claims[0].jti, claims[0].expires_at)
     resp = await ask(client, "Bearer " + token)
     assert resp.status == 401 and "revoked" in (await resp.json())["errors"][0]["message"]
 
@@ -71,7 +71,7 @@ async def test_revoked_token_in_redis_is_refused_by_every_router(make_client, st
     settings = load_settings(redis={"url": REDIS_URL, "key_prefix": prefix})
     first, second = await make_client(settings), await make_client(settings)
     token = tokens.good(store)
-    claims, _ = await first.app[AUTHENTICATOR].verifier.verify("Bearer " + token)
+    claims, _ = await first.app[RESOURCES].authenticator.verifier.verify("Bearer " + token)
     redis = aioredis.from_url(REDIS_URL)
     try:
         await redis.set(f"{prefix}revoked:{claims.jti}", "1", ex=60)  # as the users service writes it

@@ -9,7 +9,7 @@ from graphql import FragmentDefinitionNode, get_operation_ast, parse
 
 from auth.tokens import Claims
 from router.config import ConfigError, load_settings
-from router.features.caller import Caller
+from router.pipeline import Caller
 from router.features.limits import (
     COST_CODE,
     LIMIT_CODE,
@@ -19,8 +19,7 @@ from router.features.limits import (
     measure,
     refusals,
 )
-from router.server.document import prepare_operation
-from router.supergraph.cost import CostDirectives
+from router.pipeline.document import prepare_operation
 from tests.router.features.shop_gateway import ShopGateway
 
 ACCEPT = {"Accept": "application/graphql-response+json"}
@@ -95,18 +94,19 @@ def test_tiers_override_the_defaults_one_limit_at_a_time():
     costs = GATEWAY.supergraph.costs
     partner = _partner("partner-standard")
     assert partner.tier == "partner-standard"
-    assert check_operation_limits(settings, GATEWAY.api_schema, costs, prepared, {}, partner.tier).cost == 41
+    assert check_operation_limits(settings, GATEWAY.api_schema, costs, prepared, partner.tier).cost == 41
     for tier in ("shopper", "anonymous"):
         with pytest.raises(OperationLimitError) as raised:
-            check_operation_limits(settings, GATEWAY.api_schema, costs, prepared, {}, tier)
-        limits = [e.extensions["limit"] for e in raised.value.errors]
+            check_operation_limits(settings, GATEWAY.api_schema, costs, prepared, tier)
+        limits = [e.extensions["limit"] for e in raised.value.graphql_errors]
         assert limits == (["max_cost"] if tier == "shopper" else ["max_depth", "max_cost"])
 
 
-def test_disabled_limits_measure_nothing():
-    settings = load_settings(operation_limits={"enabled": False, "max_depth": 1}).operation_limits
-    prepared = prepare_operation(GATEWAY.api_schema, "{ product(id: 1) { id } }", None)
-    assert check_operation_limits(settings, GATEWAY.api_schema, CostDirectives(), prepared, {}, "anonymous") is None
+async def test_disabled_limits_are_no_stage(make_client):
+    client = await make_client(load_settings(operation_limits={"enabled": False, "max_root_fields": 1}))
+    assert "limits" not in [stage.name for stage in client.pipelines.current.stages]
+    resp = await client.post("/graphql", json={"query": "{ a: version b: version }"}, headers=ACCEPT)
+    assert resp.status == 200 and (await resp.json())["data"] == {"a": "v1", "b": "v1"}
 
 
 def test_bad_limit_settings_are_refused_at_start():

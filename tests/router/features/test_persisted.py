@@ -12,7 +12,7 @@ import pytest
 from auth.tokens import Claims
 from router.config import ConfigError, load_settings
 from router.features.apq_store import MemoryApqStore
-from router.features.caller import Caller
+from router.pipeline import Caller
 from router.features.persisted import PersistedDocuments
 from router.features.trusted_documents import ManifestError, load_manifest
 from tests.router.server.local_gateway import LocalGateway
@@ -53,7 +53,7 @@ async def test_apq_hash_only_then_register_then_hit(make_client):
     status, body = await post(client, {"extensions": persisted(HELLO)})
     assert status == 200 and body == {"errors": [{"message": "PersistedQueryNotFound",
                                                   "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"}}]}
-    assert gateway.contexts == []
+    assert gateway.requests == []
     status, body = await post(client, {"query": HELLO, "extensions": persisted(HELLO)})
     assert status == 200 and body == {"data": {"hello": "hello apq"}}
     status, body = await post(client, {"extensions": persisted(HELLO)})
@@ -80,7 +80,7 @@ async def test_a_wrong_hash_is_refused_and_nothing_is_stored(make_client):
                                                    "extensions": {"code": "PERSISTED_QUERY_HASH_MISMATCH"}}
     status, body = await post(client, {"extensions": persisted(hash_=wrong)})
     assert body["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
-    assert gateway.contexts == []
+    assert gateway.requests == []
 
 
 async def test_an_invalid_or_over_limit_document_is_not_stored(make_client):
@@ -142,7 +142,7 @@ async def test_safelist_for_everyone_runs_only_listed_documents(make_client, tmp
                     {"extensions": persisted(HELLO)}):
         status, body = await post(client, request)
         assert status == 400 and body["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_IN_LIST", request
-    assert gateway.contexts == []
+    assert gateway.requests == []
     assert await post(client, {"query": LISTED}) == (200, {"data": {"version": "v1"}})  # the listed text itself
     assert await post(client, {"documentId": sha(LISTED)}) == (200, {"data": {"version": "v1"}})
 

@@ -29,6 +29,12 @@ def counted(gateway: Gateway) -> list[str]:
     return calls
 
 
+async def shared_plan(gateway: Gateway, document, name: str | None):
+    """The gateway's plan cache (its LRU, then Redis), planning with its planner on a miss."""
+    return await gateway.plans.get(gateway.plan_key(document, name, None),
+                                   lambda: gateway.planner.plan(document, name))
+
+
 def hits(cache: str) -> float:
     return CACHE_LOOKUPS.labels(cache, "hit")._value.get()
 
@@ -48,11 +54,11 @@ async def test_two_routers_share_a_plan(redis_url, prefix):
     first_calls, second_calls = counted(first), counted(second)
     try:
         before = hits("plan_redis")
-        planned = await first.shared_plan(parse(QUERY), None)
-        shared = await second.shared_plan(parse(QUERY), None)
+        planned = await shared_plan(first, parse(QUERY), None)
+        shared = await shared_plan(second, parse(QUERY), None)
         assert len(first_calls) == 1 and second_calls == []
         assert shared == planned and hits("plan_redis") == before + 1
-        await second.shared_plan(parse(QUERY), None)  # now in its own LRU: Redis not asked again
+        await shared_plan(second, parse(QUERY), None)  # now in its own LRU: Redis not asked again
         assert hits("plan_redis") == before + 1
         client = aioredis.from_url(redis_url)
         keys = [key async for key in client.scan_iter(match=f"{prefix}plan:*")]
@@ -68,8 +74,8 @@ async def test_operation_names_are_separate_plans(redis_url, prefix):
     first, second = gateway(redis_url, prefix), gateway(redis_url, prefix)
     calls = counted(second)
     try:
-        await first.shared_plan(parse(document), "A")
-        plan_b = await second.shared_plan(parse(document), "B")
+        await shared_plan(first, parse(document), "A")
+        plan_b = await shared_plan(second, parse(document), "B")
         assert calls == ["B"] and "products" in plan_b.pretty()
     finally:
         await first.close()
@@ -79,13 +85,13 @@ async def test_operation_names_are_separate_plans(redis_url, prefix):
 async def test_a_corrupt_entry_is_replanned_and_replaced(redis_url, prefix):
     first = gateway(redis_url, prefix)
     calls = counted(first)
-    key = first._plan_key(parse(QUERY), None)
+    key = first.plan_key(parse(QUERY), None, None)
     client = aioredis.from_url(redis_url)
     try:
-        await client.set(first.caches.shared_plans.key(key), b'{"format": 1, "node": {"kind": "Bogus"}}')
-        plan = await first.shared_plan(parse(QUERY), None)
+        await client.set(key.redis_key(prefix), b'{"format": 1, "node": {"kind": "Bogus"}}')
+        plan = await shared_plan(first, parse(QUERY), None)
         assert len(calls) == 1 and plan.node is not None
-        assert b'"Bogus"' not in await client.get(first.caches.shared_plans.key(key))
+        assert b'"Bogus"' not in await client.get(key.redis_key(prefix))
     finally:
         await client.aclose()
         await first.close()
@@ -98,10 +104,10 @@ async def test_redis_down_plans_locally_and_logs_once(caplog):
     try:
         result = await down.execute_query(QUERY)  # subgraphs are unreachable too: errors, not a crash
         assert result["errors"] and len(calls) == 1
-        await down.shared_plan(parse("{ categories { name } }"), None)
+        await shared_plan(down, parse("{ categories { name } }"), None)
         assert len(calls) == 2
         warnings = [r for r in caplog.records if "Redis unavailable" in r.getMessage()]
-        assert len(warnings) == 1 and down.caches.shared_plans.guard.failures == 1  # backing off: not retried
+        assert len(warnings) == 1 and down.plans.shared.guard.failures == 1  # backing off: not retried
     finally:
         await down.close()
 
@@ -109,6 +115,6 @@ async def test_redis_down_plans_locally_and_logs_once(caplog):
 async def test_plan_redis_can_be_turned_off(redis_url):
     off = gateway(redis_url, plan_redis=False)
     try:
-        assert off.caches.shared_plans is None and off.caches.redis is None
+        assert off.plans.shared is None and off.caches.redis is None
     finally:
         await off.close()

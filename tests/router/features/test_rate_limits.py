@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 from auth.tokens import Claims
 from router.config import RateLimitSettings, RedisSettings
 from router.features.buckets import LocalBuckets, RedisBuckets
-from router.features.caller import Caller
+from router.pipeline import Caller
 from router.features.rate_limits import Decision, Policy, RateLimiter
 from tests.support.redis_server import ThrowawayRedis
 from tests.support.services import REDIS_URL, unavailable

@@ -1,16 +1,16 @@
-"""A gateway over a local graphql-core schema, so the server's stages are tested with real
-parsing, validation and execution before (and apart from) the federation core."""
+"""A SupergraphService over a local graphql-core schema, so the server's stages are tested with
+real parsing, validation and execution before (and apart from) the federation core."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-from typing import Any
+from collections.abc import Sequence
 
 from graphql import ExecutionResult, build_schema, execute
 
-from router.server.document import PreparedOperation
-from router.server.pipeline import RequestContext
+from router.pipeline import GraphQLResponse, RouterRequest, Stage
+from router.supergraph.cost import CostDirectives
 
 SDL = """
 type Query { hello(name: String!): String!  boom: String  slow(seconds: Float!): String!  version: String! }
@@ -25,17 +25,21 @@ class LocalGateway:
         self.version = version
         self.closed = False
         self.bumps = 0
-        self.contexts: list[RequestContext] = []
+        self.costs = CostDirectives()
+        self.requests: list[RouterRequest] = []  # every request that reached execution
 
-    async def execute(self, operation: PreparedOperation, variables: dict[str, Any], *,
-                      context: RequestContext) -> dict[str, Any]:
-        self.contexts.append(context)
-        result = execute(self.api_schema, operation.document, root_value=self, variable_values=variables,
-                         operation_name=operation.name)
+    def stages(self) -> Sequence[Stage]:
+        return (Stage("execute", self.execute),)
+
+    async def execute(self, request: RouterRequest) -> None:
+        self.requests.append(request)
+        operation = request.prepared()
+        result = execute(self.api_schema, operation.document, root_value=self,
+                         variable_values=request.graphql.variables, operation_name=operation.name)
         if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
             result = await result
         assert isinstance(result, ExecutionResult)
-        return result.formatted
+        request.response = GraphQLResponse(result.data, [e.formatted for e in result.errors or ()])
 
     # root resolvers
     def hello(self, info, name: str) -> str:
@@ -52,5 +56,5 @@ class LocalGateway:
         self.bumps += 1
         return self.bumps
 
-    def close(self) -> None:
+    async def close(self) -> None:
         self.closed = True

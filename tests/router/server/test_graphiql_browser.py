@@ -44,5 +44,5 @@ async def test_graphiql_runs_a_typed_query(client, tmp_path):
     origin = str(client.make_url("/"))
     assert any(name.endswith("/graphiql/graphiql.min.js") for name in loaded)
     assert all(name.startswith(origin) for name in loaded), loaded
-    queries = [c for c in client.services.current.gateway.contexts]
+    queries = list(client.pipelines.current.service.requests)
     assert queries, "the router executed nothing"

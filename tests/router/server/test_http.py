@@ -7,6 +7,7 @@ import pytest
 
 from router.config import load_settings
 from router.server.http import negotiate
+from tests.router.server.local_gateway import LocalGateway
 
 GQL = "application/graphql-response+json"
 JSON = "application/json"
@@ -70,7 +71,7 @@ async def test_get_mutation_is_refused_and_not_run(client):
     assert resp.status == 405
     assert resp.headers["Allow"] == "POST"
     assert "mutation" in (await resp.json(content_type=None))["errors"][0]["message"]
-    assert client.services.current.gateway.bumps == 0
+    assert client.pipelines.current.service.bumps == 0
     resp = await post(client, {"query": "mutation { bump }"})
     assert (resp.status, (await resp.json(content_type=None))["data"]) == (200, {"bump": 1})
 
@@ -219,11 +220,11 @@ async def test_plan_header_reaches_the_gateway_only_in_dev_mode(make_client):
     headers = {"graft-include-plan": "1"}
     plain = await make_client()
     await post(plain, {"query": "{ version }"}, headers=headers)
-    assert plain.services.current.gateway.contexts[-1].include_plan is False
+    assert plain.pipelines.current.service.requests[-1].include_plan is False
     dev = await make_client(load_settings(dev_mode=True))
     await post(dev, {"query": "{ version }"}, headers=headers)
     await post(dev, {"query": "{ version }"})
-    contexts = dev.services.current.gateway.contexts
+    contexts = dev.pipelines.current.service.requests
     assert [c.include_plan for c in contexts] == [True, False]
 
 
@@ -233,13 +234,14 @@ async def test_health(client):
     assert (await resp.json())["status"] == "ok"
 
 
-async def test_a_failing_gateway_is_a_500_graphql_error(client, caplog):
-    gateway = client.services.current.gateway
+async def test_a_failing_gateway_is_a_500_graphql_error(make_client, caplog):
+    gateway = LocalGateway()
 
     async def broken(*args, **kwargs):
         raise RuntimeError("executor bug")
 
-    gateway.execute = broken
+    gateway.execute = broken  # type: ignore[method-assign]
+    client = await make_client(gateway=gateway)
     resp = await post(client, {"query": "{ version }"})
     assert resp.status == 500
     assert await resp.json(content_type=None) == {"errors": [{"message": "Internal server error."}]}

@@ -52,9 +52,9 @@ def until(condition, timeout: float = 20.0, what: str = "condition") -> None:
         time.sleep(0.05)
 
 
-# The router core is replaced by a forwarding gateway (tests/router/server/local_router.py): these
-# tests are about the server process, not planning.
-PROGRAM = "tests.router.server.local_router"
+# The real router over the tiny subgraph: these tests are about the server process (start-up,
+# reload, signals, workers).
+PROGRAM = "router"
 
 
 def run_serve(args: list[str], timeout: float = 60) -> subprocess.CompletedProcess:

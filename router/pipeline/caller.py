@@ -39,14 +39,3 @@ class Caller:
     @property
     def scopes(self) -> frozenset[str]:
         return self.claims.scopes if self.claims else frozenset()
-
-
-def client_address(peer: str | None, forwarded_for: str | None, trusted_hops: int) -> str:
-    """The caller's IP: the socket peer, or with `trusted_hops` proxies in front of us, the
-    address that many hops back in X-Forwarded-For (never further than the header goes)."""
-    if trusted_hops <= 0 or not forwarded_for:
-        return peer or "unknown"
-    hops = [part.strip() for part in forwarded_for.split(",") if part.strip()]
-    if not hops:
-        return peer or "unknown"
-    return hops[-min(trusted_hops, len(hops))]

@@ -1,10 +1,10 @@
-"""The document stage: query text → parsed, validated operation against the API schema,
-cached per schema so a repeated query costs one dictionary look-up."""
+"""The document stage: query text → parsed, validated operation against the API schema (cached
+per schema, so a repeated query costs one dictionary look-up), then its variables coerced."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import replace
 from threading import Lock
 from typing import Any
 
@@ -21,30 +21,8 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
-
-@dataclass(frozen=True)
-class PreparedOperation:
-    """One operation chosen from a valid document."""
-
-    document: DocumentNode
-    operation: OperationDefinitionNode
-
-    @property
-    def operation_type(self) -> OperationType:
-        return self.operation.operation
-
-    @property
-    def name(self) -> str | None:
-        return self.operation.name.value if self.operation.name else None
-
-
-class DocumentError(Exception):
-    """The document does not parse, is invalid, or names no single operation: GraphQL
-    request errors, answered before any execution."""
-
-    def __init__(self, errors: list[GraphQLError]) -> None:
-        super().__init__("; ".join(e.message for e in errors))
-        self.errors = errors
+from router.pipeline.request import DocumentError, PreparedOperation, RequestError, RouterRequest
+from router.pipeline.stage import Stage
 
 
 def select_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode:
@@ -79,13 +57,14 @@ def prepare_operation(schema: GraphQLSchema, query: str, operation_name: str | N
     return PreparedOperation(document, select_operation(document, operation_name))
 
 
-def check_variables(schema: GraphQLSchema, prepared: PreparedOperation, variables: dict[str, Any]) -> Any:
+def coerce_variables(schema: GraphQLSchema, prepared: PreparedOperation,
+                     variables: dict[str, Any]) -> PreparedOperation:
     """CoerceVariableValues(): a request error (before execution) when a value does not fit.
-    Returns the coerced values, so execution need not coerce them again."""
+    The coerced values (defaults applied) travel with the operation, so nothing coerces twice."""
     coerced = get_variable_values(schema, prepared.operation.variable_definitions or [], variables)
     if isinstance(coerced, list):
         raise DocumentError(coerced)
-    return coerced
+    return replace(prepared, variable_values=coerced)
 
 
 class DocumentCache:
@@ -114,5 +93,20 @@ class DocumentCache:
                 while len(self._entries) > self.size:
                     self._entries.popitem(last=False)
         if isinstance(entry, DocumentError):
-            raise DocumentError(entry.errors)  # a fresh exception: no traceback grows across hits
+            raise DocumentError(entry.graphql_errors)  # a fresh exception: no traceback grows across hits
         return entry
+
+
+def document_stage(documents: DocumentCache) -> Stage:
+    """Parse, validate and choose the operation (cached), coerce its variables; GET may not run a
+    mutation (405, Allow: POST)."""
+
+    async def document(request: RouterRequest) -> None:
+        graphql = request.graphql
+        prepared = documents.prepare(graphql.query, graphql.operation_name)
+        if graphql.method == "GET" and prepared.operation_type is not OperationType.QUERY:
+            kind = prepared.operation_type.value
+            raise RequestError(f"A {kind} cannot be sent with GET; use POST.", status=405, headers={"Allow": "POST"})
+        request.operation = coerce_variables(documents.schema, prepared, graphql.variables)
+
+    return Stage("document", document)

@@ -1,0 +1,151 @@
+"""The values one request carries through the stages, from the HTTP-level GraphQL request to the
+response. Each stage reads the slots earlier stages filled and fills its own."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, OperationType
+from graphql.execution.values import VariableValues
+
+from router.execution.executor import ExecutionState
+from router.pipeline.caller import Caller
+from router.planning.plan import QueryPlan
+
+Method = Literal["GET", "POST"]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class GraphQLRequest:
+    """A well-formed GraphQL-over-HTTP request's parameters."""
+
+    query: str
+    operation_name: str | None = None
+    variables: dict[str, Any] = field(default_factory=dict)
+    extensions: dict[str, Any] = field(default_factory=dict)
+    method: Method = "POST"
+    document_id: str | None = None  # a persisted document's id; `query` is "" until it is resolved
+
+
+class RequestError(Exception):
+    """A refusal before execution: a GraphQL response with `errors` and no `data`.
+
+    `status` None means the GraphQL-over-HTTP status for a request error in the negotiated media
+    type (200 for application/json, 400 for application/graphql-response+json)."""
+
+    def __init__(self, message: str, status: int | None = 400, headers: Mapping[str, str] | None = None,
+                 code: str | None = None, *, extensions: Mapping[str, Any] | None = None,
+                 errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.headers = dict(headers or {})
+        self.code = code  # extensions.code of the GraphQL error, when there is one
+        extra = {**({"code": code} if code else {}), **(extensions or {})}
+        self.errors = errors if errors is not None else [{"message": message, **({"extensions": extra} if extra else {})}]
+
+    @property
+    def body(self) -> dict[str, Any]:
+        return {"errors": self.errors}
+
+
+class DocumentError(RequestError):
+    """The document does not parse, is invalid, or names no single operation: GraphQL request
+    errors, answered before any execution."""
+
+    def __init__(self, errors: list[GraphQLError]) -> None:
+        super().__init__("; ".join(e.message for e in errors), status=None, errors=[e.formatted for e in errors])
+        self.graphql_errors = errors
+
+
+@dataclass(frozen=True)
+class PreparedOperation:
+    """One operation chosen from a valid document, with its variables coerced (graphql-core's
+    own form, which its directive and argument helpers take)."""
+
+    document: DocumentNode
+    operation: OperationDefinitionNode
+    variable_values: VariableValues = VariableValues({}, {})
+
+    @property
+    def variables(self) -> dict[str, Any]:
+        """The coerced values, defaults applied."""
+        return self.variable_values.coerced
+
+    @property
+    def operation_type(self) -> OperationType:
+        return self.operation.operation
+
+    @property
+    def name(self) -> str | None:
+        return self.operation.name.value if self.operation.name else None
+
+
+@dataclass(frozen=True)
+class Denials:
+    """The operation's fields this caller may not see: id(FieldNode) → error message. `failed`
+    holds a stable key per failed requirement: with the document it decides the pruned operation,
+    so it is part of the plan cache key."""
+
+    messages: dict[int, str]
+    failed: frozenset[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.messages)
+
+
+@dataclass
+class GraphQLResponse:
+    """An executed operation's response (it always has `data`, perhaps null)."""
+
+    data: dict[str, Any] | None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+    def formatted(self) -> dict[str, Any]:
+        result: dict[str, Any] = {"data": self.data}
+        if self.errors:
+            result["errors"] = self.errors
+        if self.extensions:
+            result["extensions"] = self.extensions
+        return result
+
+
+@dataclass
+class RouterRequest:
+    """One request as it moves through the stages; each stage fills its own slot."""
+
+    graphql: GraphQLRequest
+    headers: Mapping[str, str] = field(default_factory=dict)
+    remote: str | None = None  # the socket peer's address
+    include_plan: bool = False
+    caller: Caller = field(default_factory=lambda: Caller(None, "unknown"))
+    apq_hash: str | None = None  # an APQ query to store once it proved valid and within limits
+    operation: PreparedOperation | None = None
+    denials: Denials | None = None
+    plan: QueryPlan | None = None
+    execution: ExecutionState | None = None
+    response: GraphQLResponse | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+
+    def prepared(self) -> PreparedOperation:
+        return _filled(self.operation, "operation", "document")
+
+    def planned(self) -> QueryPlan:
+        return _filled(self.plan, "plan", "plan")
+
+    def executed(self) -> ExecutionState:
+        return _filled(self.execution, "execution", "execute")
+
+
+class StageOrderError(RuntimeError):
+    """A stage ran before the stage that fills its input: the stage list is wrong."""
+
+
+def _filled(value: T | None, slot: str, stage: str) -> T:
+    if value is None:
+        raise StageOrderError(f"request.{slot} is empty: the {stage} stage must run first")
+    return value

@@ -1,0 +1,48 @@
+"""One calling convention for every stage: `async (RouterRequest) -> None`, filling the request's
+slots or refusing it with a RequestError. Tracing, retries and the like hook here, once."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from graphql import GraphQLSchema
+
+from router.pipeline.request import RouterRequest
+from router.supergraph.cost import CostDirectives
+
+StageFunction = Callable[[RouterRequest], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A named step of the request pipeline (the names are docs/architecture.md's)."""
+
+    name: str
+    run: StageFunction
+
+
+async def run_stages(stages: Sequence[Stage], request: RouterRequest) -> None:
+    """Each stage in order; a RequestError from one ends the request there."""
+    for stage in stages:
+        await stage.run(request)
+
+
+class SupergraphService(Protocol):
+    """What the server needs of the router core for one supergraph (swapped whole on reload):
+    its API schema and cost directives for the stages before planning, and its own stages."""
+
+    @property
+    def api_schema(self) -> GraphQLSchema: ...
+
+    @property
+    def supergraph_sha(self) -> str: ...
+
+    @property
+    def costs(self) -> CostDirectives: ...
+
+    def stages(self) -> Sequence[Stage]:
+        """authorize → plan → execute → shape, or whatever fills `request.response`."""
+
+    async def close(self) -> None: ...
