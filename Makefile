@@ -13,8 +13,8 @@ install: $(STAMP) $(GRAPHIQL)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e '.[dev]'
 	touch $(STAMP)
 
 # GraphiQL's browser files from the npm registry (pinned, integrity-checked), not vendored in git.

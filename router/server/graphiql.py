@@ -1,18 +1,43 @@
-"""GraphiQL at GET /graphql for browsers, its files served by the router itself."""
+"""GraphiQL at GET /graphql for browsers, its files served by the router itself; GET / leads there."""
 
 from __future__ import annotations
 
 import html
+import json
 import logging
 from pathlib import Path
 
 from aiohttp import web
 
 from router.server.graphiql_assets import ASSET_DIR, ASSET_FILES, missing_assets
+from router.server.http import TEXT_HTML, negotiate
 
 log = logging.getLogger("graft.graphiql")
 ASSET_PREFIX = "/graphiql/"
 _CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css"}
+
+# What GraphiQL's editor holds on a first visit (GraphiQL keeps the user's own tabs after that).
+# The sign-in hint is a comment here, not in the headers editor: that editor's text is sent as
+# JSON, and a placeholder token would be refused with 401, so it stays empty until one is pasted.
+EXAMPLE_QUERY = """\
+# The storefront, as any visitor sees it: press the run button (or Ctrl-Enter).
+#
+# Signed-in fields (me, order, placeOrder, payOrder) need an access token from
+# POST /oauth/token on this router (the README shows how). Put
+#   {"Authorization": "Bearer <access_token>"}
+# in the Headers tab below; empty, you ask as an anonymous visitor.
+query Storefront {
+  products(first: 5) {
+    edges {
+      node {
+        name
+        price { amount currency }
+        category { name }
+      }
+    }
+  }
+}
+"""
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -30,7 +55,7 @@ PAGE = """<!doctype html>
   <script>
     const fetcher = GraphiQL.createFetcher({{ url: {endpoint} }});
     ReactDOM.createRoot(document.getElementById("graphiql")).render(
-      React.createElement(GraphiQL, {{ fetcher, defaultEditorToolsVisibility: true }})
+      React.createElement(GraphiQL, {{ fetcher, defaultQuery: {query}, defaultEditorToolsVisibility: "headers" }})
     );
   </script>
 </body>
@@ -46,8 +71,14 @@ or <code>graft graphiql-assets</code> once (it needs npm and the npm registry), 
 """
 
 
-def page(endpoint: str = "/graphql", title: str = "Graft GraphiQL") -> str:
-    return PAGE.format(title=html.escape(title), prefix=ASSET_PREFIX, endpoint=f'"{endpoint}"')
+def _js_string(text: str) -> str:
+    """A JavaScript string literal that cannot end the <script> element it sits in."""
+    return json.dumps(text).replace("<", "\\u003c")
+
+
+def page(endpoint: str = "/graphql", title: str = "Graft GraphiQL", query: str = EXAMPLE_QUERY) -> str:
+    return PAGE.format(title=html.escape(title), prefix=ASSET_PREFIX, endpoint=_js_string(endpoint),
+                       query=_js_string(query))
 
 
 def graphiql_response(asset_dir: Path = ASSET_DIR) -> web.Response:
@@ -71,5 +102,16 @@ def asset_handler(asset_dir: Path = ASSET_DIR):
         content_type = _CONTENT_TYPES.get(path.suffix, "text/plain")
         return web.FileResponse(path, headers={"Content-Type": f"{content_type}; charset=utf-8",
                                                "Cache-Control": "public, max-age=86400"})
+
+    return handler
+
+
+def root_handler(graphiql_enabled: bool = True):
+    """GET /: a browser is sent to GraphiQL at /graphql (302); anything else gets 404 naming /graphql."""
+
+    async def handler(request: web.Request) -> web.Response:
+        if graphiql_enabled and negotiate(request.headers.get("Accept"), html=True) == TEXT_HTML:
+            raise web.HTTPFound("/graphql")
+        raise web.HTTPNotFound(text="Not Found: GraphQL is served at /graphql\n")
 
     return handler

@@ -1,5 +1,6 @@
 """GraphiQL in real headless Chromium: the page loads from the router alone, a query is typed
-into the editor, run with the execute button, and its result appears."""
+into the editor, run with the execute button, and its result appears; on a first visit the
+editor holds the storefront example, which runs through the real router and subgraphs."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import json
 
 import pytest
 
+from router.server.graphiql import EXAMPLE_QUERY
 from router.server.graphiql_assets import missing_assets
 from tests.router.server.chromium import chromium_page
 from tests.support import services
+from tests.support.processes import start_router
 
 pytestmark = pytest.mark.browser
 
@@ -46,3 +49,38 @@ async def test_graphiql_runs_a_typed_query(client, tmp_path):
     assert all(name.startswith(origin) for name in loaded), loaded
     queries = list(client.pipelines.current.service.requests)
     assert queries, "the router executed nothing"
+
+
+HEADERS = ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror"
+
+
+@pytest.fixture
+def router(sqlite_stack, tmp_path):
+    """`graft serve` over the project's supergraph and the four subgraphs on SQLite."""
+    router = start_router("router-graphiql", sqlite_stack, tmp_path)
+    yield router
+    router.stop()
+
+
+async def test_graphiql_opens_on_the_storefront_example_and_runs_it(router, tmp_path):
+    async with chromium_page(tmp_path / "profile") as page:
+        await page.send("Page.navigate", url=router.graphql_url)
+        await page.wait_for(f"!!document.querySelector({json.dumps(EDITOR)})")
+        shown = await page.evaluate(f"document.querySelector({json.dumps(EDITOR)}).CodeMirror.getValue()")
+        assert shown == EXAMPLE_QUERY
+        # The Headers tab is the one open, and empty: the hint is in the query, so a run sends no header.
+        tab = await page.evaluate("document.querySelector('.graphiql-editor-tools button.active').dataset.name")
+        assert tab == "headers"
+        headers = await page.evaluate(f"document.querySelector({json.dumps(HEADERS)}).CodeMirror.getValue()")
+        assert headers == ""
+        await page.click(".graphiql-execute-button")
+        result = await page.wait_for(
+            f"(() => {{ const v = document.querySelector({json.dumps(RESULT)}).CodeMirror.getValue();"
+            " return v.includes('products') ? v : ''; })()"
+        )
+    edges = json.loads(result)["data"]["products"]["edges"]
+    assert len(edges) == 5
+    for edge in edges:
+        assert set(edge["node"]) == {"name", "price", "category"}
+        assert edge["node"]["name"] and edge["node"]["category"]["name"]
+        assert edge["node"]["price"]["currency"] == "USD" and edge["node"]["price"]["amount"] > 0
