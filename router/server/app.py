@@ -10,7 +10,7 @@ from router.config import RouterSettings
 from router.features.metrics import metrics_handler
 from router.server import oauth_proxy
 from router.server.cors import cors_middleware
-from router.server.graphiql import ASSET_PREFIX, asset_handler
+from router.server.graphiql import ASSET_PREFIX, asset_handler, root_handler
 from router.server.handler import graphql_handler
 from router.server.pipeline import Pipeline
 from router.server.reload import Swappable
@@ -43,6 +43,7 @@ def create_app(settings: RouterSettings, pipelines: Swappable[Pipeline], resourc
 
     app.on_cleanup.append(close_resources)
     app.router.add_route("*", "/graphql", graphql_handler(settings, pipelines))  # other methods get 405 there
+    app.router.add_get("/", root_handler(settings.graphiql.enabled))  # browsers go on to GraphiQL
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics_handler)
     app.router.add_get(ASSET_PREFIX + "{name}", asset_handler())
