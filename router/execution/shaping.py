@@ -29,6 +29,8 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_directive_values
 
 Path = list[str | int]
+# an object type, or an interface answered from an @interfaceObject subgraph
+Selectable = GraphQLObjectType | GraphQLInterfaceType
 
 
 class _Null:
@@ -84,9 +86,9 @@ class Shaper:
         root = self.schema.get_root_type(operation.operation)
         assert root is not None
         result = self.object(root, self.fields(root, (operation.selection_set,)), data or {}, None)
-        return None if result is PROPAGATE else result
+        return result if isinstance(result, dict) else None
 
-    def object(self, type_: GraphQLObjectType, fields: list[_Field], data: dict, path: LinkedPath) -> dict | _Null:
+    def object(self, type_: Selectable, fields: list[_Field], data: dict, path: LinkedPath) -> dict | _Null:
         out: dict[str, Any] = {}
         for field in fields:
             key = field.key
@@ -112,14 +114,14 @@ class Shaper:
             out[key] = value
         return out
 
-    def fields(self, type_: GraphQLObjectType, selection_sets: tuple[SelectionSetNode, ...]) -> list[_Field]:
+    def fields(self, type_: Selectable, selection_sets: tuple[SelectionSetNode, ...]) -> list[_Field]:
         cache_key = (type_.name, tuple(map(id, selection_sets)))
         found = self._fields.get(cache_key)
         if found is None:
             found = self._fields[cache_key] = self._compile(type_, selection_sets)
         return found
 
-    def _compile(self, type_: GraphQLObjectType, selection_sets: tuple[SelectionSetNode, ...]) -> list[_Field]:
+    def _compile(self, type_: Selectable, selection_sets: tuple[SelectionSetNode, ...]) -> list[_Field]:
         out: list[_Field] = []
         for key, nodes in self.collect(type_, list(selection_sets)).items():
             name = nodes[0].name.value
@@ -158,14 +160,14 @@ class Shaper:
             return self._invalid(path, field.where, "an object")
         runtime = self._runtime_type(type_, raw)
         if runtime is None:
-            return self._invalid(path, field.where, f"a known type of {type_.name}")  # type: ignore[union-attr]
+            return self._invalid(path, field.where, f"a known type of {type_.name}")
         fields = field.compiled.get(runtime.name)
         if fields is None:
             fields = field.compiled[runtime.name] = self.fields(runtime, field.selection_sets)
         result = self.object(runtime, fields, raw, path)
         return None if result is PROPAGATE else result
 
-    def _runtime_type(self, type_: Any, raw: dict) -> GraphQLObjectType | None:
+    def _runtime_type(self, type_: Any, raw: dict) -> Selectable | None:
         if not is_abstract_type(type_):
             return type_
         runtime = self.schema.get_type(str(raw.get("__typename")))
@@ -175,13 +177,13 @@ class Shaper:
             return type_  # from an @interfaceObject subgraph, asked only for the interface's fields
         return None
 
-    def collect(self, type_: GraphQLObjectType, selection_sets: list[SelectionSetNode]) -> dict[str, list[FieldNode]]:
+    def collect(self, type_: Selectable, selection_sets: list[SelectionSetNode]) -> dict[str, list[FieldNode]]:
         fields: dict[str, list[FieldNode]] = {}
         for selection_set in selection_sets:
             self._collect(type_, selection_set, fields, set())
         return fields
 
-    def _collect(self, type_: GraphQLObjectType, selection_set: SelectionSetNode,
+    def _collect(self, type_: Selectable, selection_set: SelectionSetNode,
                  fields: dict[str, list[FieldNode]], visited: set[str]) -> None:
         for selection in selection_set.selections:
             if not self._included(selection):
@@ -208,7 +210,7 @@ class Shaper:
         include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
         return not (include and include.get("if") is False)
 
-    def _applies(self, condition: str, type_: GraphQLObjectType) -> bool:
+    def _applies(self, condition: str, type_: Selectable) -> bool:
         conditional = self.schema.get_type(condition)
         if conditional is None:
             return False

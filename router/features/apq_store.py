@@ -54,7 +54,7 @@ class RedisApqStore:
 
     async def get(self, sha256: str) -> str | None:
         found = await self.guard.call(lambda: self.redis.get(self.prefix + sha256), None)
-        return found.decode() if found is not None else None
+        return found.decode() if isinstance(found, bytes) else found
 
     async def put(self, sha256: str, query: str) -> None:
         await self.guard.call(lambda: self.redis.set(self.prefix + sha256, query, ex=self.ttl), None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLInterfaceType,
+    GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
@@ -101,8 +102,8 @@ class AuthorizationRules:
 
     @classmethod
     def from_supergraph(cls, model: SupergraphModel) -> AuthorizationRules:
-        names = {spec: model.links.directive(spec) for spec in ("authenticated", "requiresScopes", "policy")
-                 if spec in model.links.prefixes}
+        specs = ("authenticated", "requiresScopes", "policy")
+        names: dict[str, str] = {spec: model.links.directive(spec) for spec in specs if spec in model.links.prefixes}
         types: dict[str, Requirement] = {}
         fields: dict[str, Requirement] = {}
         for type_ in model.schema.type_map.values():
@@ -131,13 +132,13 @@ class AuthorizationRules:
             if isinstance(selection, FieldNode):
                 self._field(schema, fragments, selection, parent, inherited, found, visiting)
             elif isinstance(selection, InlineFragmentNode):
-                target = schema.get_type(selection.type_condition.name.value) if selection.type_condition else parent
+                target = _condition(schema, selection.type_condition.name.value) if selection.type_condition else parent
                 self._walk(schema, fragments, selection.selection_set, target, _and(inherited, self.types.get(target.name)),
                            found, visiting)
             elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in visiting:
                 fragment = fragments.get(selection.name.value)
                 if fragment is not None:
-                    target = schema.get_type(fragment.type_condition.name.value)
+                    target = _condition(schema, fragment.type_condition.name.value)
                     self._walk(schema, fragments, fragment.selection_set, target,
                                _and(inherited, self.types.get(target.name)), found, visiting | {fragment.name.value})
 
@@ -156,7 +157,14 @@ class AuthorizationRules:
             self._walk(schema, fragments, node.selection_set, returned, None, found, visiting)
 
 
-def _read(names: dict[str, str], nodes: Iterable[Any]) -> Requirement | None:
+def _condition(schema: GraphQLSchema, name: str) -> GraphQLNamedType:
+    """A type condition's type: validation has checked that it exists."""
+    found = schema.get_type(name)
+    assert found is not None, f"validated document names an unknown type {name}"
+    return found
+
+
+def _read(names: Mapping[str, str], nodes: Iterable[Any]) -> Requirement | None:
     requirement: Requirement | None = None
     for node in nodes:
         if node is None:

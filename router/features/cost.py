@@ -110,7 +110,7 @@ def _field(walk: _Walk, parent: GraphQLCompositeType, node: FieldNode, sized: Ma
         size = 1  # @listSize on an object (a connection) sizes its children only
     inner = 0
     if node.selection_set is not None and is_composite_type(named):
-        inner = _selections(walk, named, node.selection_set, children, spreads)  # type: ignore[arg-type]
+        inner = _selections(walk, named, node.selection_set, children, spreads)
     return size * (weight + inner) + _arguments(walk, definition, node, coordinate)
 
 
@@ -132,7 +132,7 @@ def _argument_values(walk: _Walk, definition: GraphQLField, node: FieldNode) -> 
     given = {a.name.value: a.value for a in node.arguments or ()}
     for name, argument in definition.args.items():
         if name in given:
-            value = value_from_ast(given[name], argument.type, walk.variables)
+            value = value_from_ast(given[name], argument.type, dict(walk.variables))
             if value is not None and value is not Undefined:
                 values[name] = value
         elif (default := _default(argument)) is not None and default is not Undefined:

@@ -120,7 +120,8 @@ class RedisStore:
     async def get_many(self, keys: list[str]) -> list[bytes | None] | None:
         if not keys:
             return []
-        return await self.guard.call(lambda: self.redis.mget(keys), None)
+        found = await self.guard.call(lambda: self.redis.mget(keys), None)
+        return None if found is None else [value if isinstance(value, bytes) else None for value in found]
 
     async def put_many(self, entries: list[Entry]) -> None:
         async def write() -> None:
@@ -227,8 +228,9 @@ class EntityCache:
         for (alias, _), per in zip(fields, keys):
             entities = data.get(alias)
             for index, (entity, (public, private)) in enumerate(zip(entities if isinstance(entities, list) else (), per)):
-                if isinstance(entity, dict) and (alias, index) not in failed:
-                    entries.append((private if how.private else public, orjson.dumps(entity), how.ttl))
+                key = private if how.private else public
+                if key is not None and isinstance(entity, dict) and (alias, index) not in failed:
+                    entries.append((key, orjson.dumps(entity), how.ttl))
         await self.store.put_many(entries)
 
     async def close(self) -> None:
@@ -284,7 +286,8 @@ def _failed_indexes(errors: Any, aliases: set[str]) -> set[tuple[str, int]] | No
 def _merged(fields: EntityFields, lists: list[list[dict]], cached: list[dict[int, dict]], misses: list[list[int]],
             result: dict[str, Any]) -> dict[str, Any]:
     """Cached and fresh entities in the order of the representations; error paths re-indexed."""
-    data = result.get("data") if isinstance(result.get("data"), dict) else {}
+    found = result.get("data")
+    data: dict[str, Any] = found if isinstance(found, dict) else {}
     out: dict[str, Any] = {"data": {}}
     sent: dict[str, list[int]] = {}
     for (alias, _), representations, hits, missed in zip(fields, lists, cached, misses):

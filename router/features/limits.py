@@ -161,9 +161,9 @@ def check_operation_limits(settings: OperationLimitSettings, schema: GraphQLSche
     try:
         measured = _measured(schema, costs, source, prepared.operation, fragments, prepared.variables,
                              settings.default_list_size)
-    except SlicingArgumentError as error:
+    except SlicingArgumentError as slicing:
         OPERATION_LIMITED.labels("slicing_arguments").inc()
-        raise OperationLimitError([error]) from None
+        raise OperationLimitError([slicing]) from None
     errors = refusals(measured, settings.for_tier(tier), tier)
     for error in errors:
         OPERATION_LIMITED.labels((error.extensions or {})["limit"]).inc()

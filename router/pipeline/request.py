@@ -57,7 +57,8 @@ class DocumentError(RequestError):
     errors, answered before any execution."""
 
     def __init__(self, errors: list[GraphQLError]) -> None:
-        super().__init__("; ".join(e.message for e in errors), status=None, errors=[e.formatted for e in errors])
+        super().__init__("; ".join(e.message for e in errors), status=None,
+                         errors=[dict(e.formatted) for e in errors])
         self.graphql_errors = errors
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from router.config import CorsSettings
 
@@ -53,7 +54,7 @@ def _preflight(settings: CorsSettings, request: web.Request, origin: str) -> web
     return web.Response(status=204, headers=headers)
 
 
-def cors_middleware(settings: CorsSettings) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def cors_middleware(settings: CorsSettings) -> Middleware:
     @web.middleware
     async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
         origin = request.headers.get("Origin")
