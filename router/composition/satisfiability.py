@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections import deque
 
 from router.composition.errors import CompositionError
+from router.composition.field_set import parse_field_set
 from router.composition.subgraph import Subgraph, TypeDef, type_name
 from router.composition.supergraph import MergedType, Supergraph
-from router.composition.validate import parse_field_set
 
 ROOTS = ("Query", "Mutation", "Subscription")
 

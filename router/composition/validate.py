@@ -3,28 +3,19 @@ with the code the federation docs give it and the subgraph, type and field it co
 
 from __future__ import annotations
 
-from graphql import GraphQLSyntaxError, parse, print_ast
+from graphql import print_ast
 from graphql.language import ast
 
 from router.composition.errors import CompositionError
+from router.composition.field_set import parse_field_set
+from router.composition.satisfiability import check_satisfiability
 from router.composition.subgraph import Subgraph, TypeDef, type_name
 from router.composition.supergraph import Supergraph
 
 LEAF_KINDS = ("scalar", "enum")
 
 
-def parse_field_set(fields: str) -> list[ast.SelectionNode] | None:
-    """A @key/@requires/@provides field set as selections; None when it does not parse."""
-    try:
-        doc = parse("{" + fields + "}")
-    except GraphQLSyntaxError:
-        return None
-    return list(doc.definitions[0].selection_set.selections)
-
-
 def validate(subgraphs: list[Subgraph], supergraph: Supergraph) -> list[CompositionError]:
-    from router.composition.satisfiability import check_satisfiability
-
     errors: list[CompositionError] = []
     for s in subgraphs:
         errors += SubgraphRules(s).check()
