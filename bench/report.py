@@ -16,10 +16,10 @@ from bench.gateways import Gateway
 from bench.graphs import BenchGraph
 from bench.load import LoadResult
 from bench.probes import Overhead
+from bench.settings import Settings
 
 if TYPE_CHECKING:
     from bench.planning import PlanningTime
-    from bench.run import Settings
     from bench.tools import Tools
 
 HEADER = ("gateway", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "gateway CPU s/1k req",

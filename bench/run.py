@@ -10,7 +10,6 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -21,20 +20,10 @@ from bench.graphs import GRAPHS, BenchGraph
 from bench.load import run_mix
 from bench.probes import check_answer, measure_overhead, post
 from bench.report import GatewayRow, GraphResult, planning_line, render_markdown, render_table
+from bench.settings import Settings
 from bench.tools import CACHE, ROOT, Tools, ensure_all
 
 PROBE = orjson.dumps({"query": "{ __typename }"})
-
-
-@dataclass(frozen=True)
-class Settings:
-    graphs: list[BenchGraph]
-    gateways: list[Gateway]
-    concurrency: int
-    seconds: float
-    warmup: float
-    output: Path | None
-    command: str
 
 
 class PeakRss:
