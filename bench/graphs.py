@@ -15,6 +15,7 @@ import orjson
 
 from bench import commerce
 from bench.queries import HEAVY_QUERY, expected_heavy
+from router import marketplace
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ GRAPHS = {
             "the graph without its `for: SECURITY` directives (@authenticated, @requiresScopes), which Apollo "
             "Gateway refuses to load; the mix asks for no protected field."
         ),
-        subgraphs=commerce.SUBGRAPHS,
+        subgraphs=marketplace.NAMES,
         operations=tuple(Operation(*op) for op in commerce.OPERATIONS),
         subgraph_argv=commerce.subgraph_argv,
         subgraph_env=commerce.subgraph_env,
