@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench.gateways import Gateway
+from bench.gateways import GatewayUnderTest
 from bench.graphs import BenchGraph
 from bench.load import LoadResult
 from bench.probes import Overhead
@@ -39,7 +39,7 @@ class GraphResult:
 
 @dataclass(frozen=True)
 class GatewayRow:
-    gateway: Gateway
+    gateway: GatewayUnderTest
     load: LoadResult
     cpu_seconds: float
     subgraph_cpu: dict[str, float]

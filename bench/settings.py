@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.gateways import Gateway
+from bench.gateways import GatewayUnderTest
 from bench.graphs import BenchGraph
 
 
 @dataclass(frozen=True)
 class Settings:
     graphs: list[BenchGraph]
-    gateways: list[Gateway]
+    gateways: list[GatewayUnderTest]
     concurrency: int
     seconds: float
     warmup: float
