@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from graphql import GraphQLSyntaxError, parse, print_ast
+from graphql import GraphQLSyntaxError, parse
 from graphql.language import ast
 
 from router.composition.errors import CompositionError, CompositionFailed
@@ -22,7 +22,6 @@ FEDERATION_TYPES = {
     "federation__FieldSet", "federation__Scope", "federation__Policy", "federation__ContextFieldValue",
     "link__FieldSet", "Scope", "Policy",
 }
-ROOT_KINDS = ("query", "mutation", "subscription")
 DEFAULT_ROOTS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
 
 
@@ -300,7 +299,3 @@ def type_name(node: ast.TypeNode) -> str:
     while not isinstance(node, ast.NamedTypeNode):
         node = node.type
     return node.name.value
-
-
-def type_str(node: ast.TypeNode) -> str:
-    return print_ast(node)
