@@ -167,7 +167,8 @@ class _Builder:
 
     def applied(self, nodes) -> tuple[list[Applied], dict[str, list[dict[str, ast.ValueNode]]]]:
         """Carried directives, and federation ones by canonical name."""
-        carried, federation = [], {}
+        carried: list[Applied] = []
+        federation: dict[str, list[dict[str, ast.ValueNode]]] = {}
         for d in nodes or ():
             local = d.name.value
             canonical = self.names.canonical(local)
@@ -255,7 +256,7 @@ def build_subgraph(name: str, url: str, sdl: str) -> Subgraph:
     types: dict[str, TypeDef] = {}
     composed: dict[str, ast.DirectiveDefinitionNode] = {}
     for node in doc.definitions:
-        if type(node) in KIND_OF and node.name.value not in FEDERATION_TYPES:
+        if isinstance(node, (ast.TypeDefinitionNode, ast.TypeExtensionNode)) and node.name.value not in FEDERATION_TYPES:
             builder.add(types, node)
         elif isinstance(node, ast.DirectiveDefinitionNode) and node.name.value in names.compose:
             composed[node.name.value] = node
@@ -296,6 +297,9 @@ def _fake_externals(types: dict[str, TypeDef]) -> None:
 
 
 def type_name(node: ast.TypeNode) -> str:
-    while not isinstance(node, ast.NamedTypeNode):
+    """The named type inside any list and non-null wrappers."""
+    while isinstance(node, (ast.ListTypeNode, ast.NonNullTypeNode)):
         node = node.type
+    if not isinstance(node, ast.NamedTypeNode):
+        raise TypeError(f"not a type reference: {node!r}")
     return node.name.value

@@ -84,9 +84,10 @@ class SubgraphRules:
         """Check a field set; with `external`, each leaf must be @external or below an @external field."""
         for sel in selections:
             if isinstance(sel, ast.InlineFragmentNode):
-                target = self.s.types.get(sel.type_condition.name.value) if sel.type_condition else t
+                condition = sel.type_condition.name.value if sel.type_condition else t.name
+                target = self.s.types.get(condition) if sel.type_condition else t
                 if target is None:
-                    self.error(f"{rule}_INVALID_FIELDS", where, f"unknown type {sel.type_condition.name.value}")
+                    self.error(f"{rule}_INVALID_FIELDS", where, f"unknown type {condition}")
                 else:
                     self._walk(target, sel.selection_set.selections, where, rule, external, key)
                 continue
