@@ -5,11 +5,11 @@ seed (`subgraphs.common.seeddata`), not from any gateway."""
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import orjson
 
+from router.marketplace import subgraph
 from subgraphs.common import seeddata
 
 Json = dict[str, Any]
@@ -64,11 +64,10 @@ OPERATIONS = (
      expected_category_page),
     ("home", body(HOME, "Home"), expected_home),
 )
-SUBGRAPHS = ("catalog", "orders", "users", "payments")
 
 
 def subgraph_argv(name: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "router", "subgraph", name, "--port", str(port)]
+    return list(subgraph(name).argv(port))
 
 
 def subgraph_env(ports: dict[str, int], data_dir: str) -> dict[str, str]:

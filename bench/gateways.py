@@ -18,7 +18,9 @@ class Launch:
 
 
 @dataclass(frozen=True)
-class Gateway:
+class GatewayUnderTest:
+    """A gateway the bench measures (Graft or a peer), named as the report shows it."""
+
     name: str
     label: str
     needs_peers: bool
@@ -42,10 +44,10 @@ class Gateway:
 GATEWAYS = {
     g.name: g
     for g in (
-        Gateway("graft", "Graft router (1 worker)", False),
-        Gateway("graft-2", "Graft router (--workers 2)", False),
-        Gateway("apollo", "Apollo Gateway (@apollo/gateway + @apollo/server)", True),
-        Gateway("hive", "Hive Gateway (@graphql-hive/gateway)", True),
+        GatewayUnderTest("graft", "Graft router (1 worker)", False),
+        GatewayUnderTest("graft-2", "Graft router (--workers 2)", False),
+        GatewayUnderTest("apollo", "Apollo Gateway (@apollo/gateway + @apollo/server)", True),
+        GatewayUnderTest("hive", "Hive Gateway (@graphql-hive/gateway)", True),
     )
 }
 

@@ -15,10 +15,13 @@ import orjson
 
 from bench import commerce
 from bench.queries import HEAVY_QUERY, expected_heavy
+from router import marketplace
 
 
 @dataclass(frozen=True)
-class Operation:
+class BenchOperation:
+    """One operation of a graph's load: its label in the report, the POST body, its expected answer."""
+
     label: str
     body: bytes
     expected: Callable[[], dict[str, Any]]
@@ -31,7 +34,7 @@ class BenchGraph:
     name: str
     description: str
     subgraphs: tuple[str, ...]
-    operations: tuple[Operation, ...]
+    operations: tuple[BenchOperation, ...]
     subgraph_argv: Callable[[str, int], list[str]]
     subgraph_env: Callable[[dict[str, int], str], dict[str, str]]
 
@@ -49,7 +52,7 @@ GRAPHS = {
             "data are our own. The expected answer is computed from the data (`bench/queries.py`)."
         ),
         subgraphs=("accounts", "inventory", "products", "reviews"),
-        operations=(Operation("heavy query", orjson.dumps({"query": HEAVY_QUERY, "operationName": "TestQuery"}),
+        operations=(BenchOperation("heavy query", orjson.dumps({"query": HEAVY_QUERY, "operationName": "TestQuery"}),
                               expected_heavy),),
         subgraph_argv=_benchmark_argv,
         subgraph_env=lambda _ports, _data_dir: {},
@@ -63,8 +66,8 @@ GRAPHS = {
             "the graph without its `for: SECURITY` directives (@authenticated, @requiresScopes), which Apollo "
             "Gateway refuses to load; the mix asks for no protected field."
         ),
-        subgraphs=commerce.SUBGRAPHS,
-        operations=tuple(Operation(*op) for op in commerce.OPERATIONS),
+        subgraphs=marketplace.NAMES,
+        operations=tuple(BenchOperation(*op) for op in commerce.OPERATIONS),
         subgraph_argv=commerce.subgraph_argv,
         subgraph_env=commerce.subgraph_env,
     ),

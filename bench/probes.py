@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from bench.processes import Service
+from bench.processes import BenchProcess
 
 
 class WrongAnswer(RuntimeError):
@@ -42,7 +42,7 @@ def _first_difference(got: Any, want: Any, path: str = "") -> str:
     return f"{path}: got {json.dumps(got)[:120]}, want {json.dumps(want)[:120]}"
 
 
-def check_answer(gateway: Service, body: bytes, expected: dict[str, Any]) -> dict[str, Any]:
+def check_answer(gateway: BenchProcess, body: bytes, expected: dict[str, Any]) -> dict[str, Any]:
     """The gateway's answer, parsed; raises WrongAnswer naming the first differing path."""
     got = orjson.loads(post(gateway.url, body))
     if got != expected:
@@ -67,7 +67,7 @@ class KeepAlive:
     def __init__(self) -> None:
         self.connections: dict[int, http.client.HTTPConnection] = {}
 
-    def post(self, service: Service, body: bytes) -> bytes:
+    def post(self, service: BenchProcess, body: bytes) -> bytes:
         conn = self.connections.get(service.port)
         if conn is None:
             conn = self.connections[service.port] = http.client.HTTPConnection("127.0.0.1", service.port, timeout=30)
@@ -92,12 +92,14 @@ def _median_ms(action: Any, rounds: int) -> float:
     return statistics.median(times)
 
 
-def _stats(subgraph: Service, record: str) -> list[str]:
+def _stats(subgraph: BenchProcess, record: str) -> list[str]:
     with urllib.request.urlopen(f"http://127.0.0.1:{subgraph.port}/_bench/stats?record={record}", timeout=5) as r:
         return orjson.loads(r.read())["recorded"]
 
 
-def measure_overhead(gateway: Service, subgraphs: list[Service], body: bytes, rounds: int = 30) -> Overhead | None:
+def measure_overhead(
+    gateway: BenchProcess, subgraphs: list[BenchProcess], body: bytes, rounds: int = 30,
+) -> Overhead | None:
     """Median latency through the gateway against the same subgraph fetches made one after another;
     None for subgraphs that cannot record what they receive (only the bench's own subgraphs can)."""
     try:

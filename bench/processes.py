@@ -43,7 +43,7 @@ def free_port() -> int:
     return free_ports(1)[0]
 
 
-def statement_count(service: Service) -> int | None:
+def statement_count(service: BenchProcess) -> int | None:
     """SQL statements the subgraph has run, from its /health (None where it reports none)."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{service.port}/health", timeout=10) as response:
@@ -54,7 +54,9 @@ def statement_count(service: Service) -> int | None:
 
 
 @dataclass
-class Service:
+class BenchProcess:
+    """A server the bench started (a subgraph or a gateway under test): it leads its own process group."""
+
     name: str
     port: int
     process: subprocess.Popen
@@ -78,16 +80,16 @@ class Service:
                 self.process.wait()
 
 
-def start(name: str, argv: list[str], env: dict[str, str], log_dir: Path, port: int, cwd: Path) -> Service:
+def start(name: str, argv: list[str], env: dict[str, str], log_dir: Path, port: int, cwd: Path) -> BenchProcess:
     log_path = log_dir / f"{name}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             argv, cwd=cwd, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
-    return Service(name, port, process, log_path)
+    return BenchProcess(name, port, process, log_path)
 
 
-def wait_answering(service: Service, probe: bytes, timeout: float = 90.0) -> None:
+def wait_answering(service: BenchProcess, probe: bytes, timeout: float = 90.0) -> None:
     """Until a POST of `probe` gets HTTP 200; fails with the service's log if it dies or stays silent."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -12,14 +12,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench.gateways import Gateway
+from bench.gateways import GatewayUnderTest
 from bench.graphs import BenchGraph
 from bench.load import LoadResult
 from bench.probes import Overhead
+from bench.settings import Settings
 
 if TYPE_CHECKING:
     from bench.planning import PlanningTime
-    from bench.run import Settings
     from bench.tools import Tools
 
 HEADER = ("gateway", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "gateway CPU s/1k req",
@@ -39,7 +39,7 @@ class GraphResult:
 
 @dataclass(frozen=True)
 class GatewayRow:
-    gateway: Gateway
+    gateway: GatewayUnderTest
     load: LoadResult
     cpu_seconds: float
     subgraph_cpu: dict[str, float]

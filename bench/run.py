@@ -10,31 +10,20 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 
 from bench import processes
-from bench.gateways import GATEWAYS, Gateway, graft_can_serve
+from bench.gateways import GATEWAYS, GatewayUnderTest, graft_can_serve
 from bench.graphs import GRAPHS, BenchGraph
 from bench.load import run_mix
 from bench.probes import check_answer, measure_overhead, post
 from bench.report import GatewayRow, GraphResult, planning_line, render_markdown, render_table
+from bench.settings import Settings
 from bench.tools import CACHE, ROOT, Tools, ensure_all
 
 PROBE = orjson.dumps({"query": "{ __typename }"})
-
-
-@dataclass(frozen=True)
-class Settings:
-    graphs: list[BenchGraph]
-    gateways: list[Gateway]
-    concurrency: int
-    seconds: float
-    warmup: float
-    output: Path | None
-    command: str
 
 
 class PeakRss:
@@ -59,10 +48,10 @@ class PeakRss:
         self._thread.join()
 
 
-def start_subgraphs(graph: BenchGraph, log_dir: Path) -> list[processes.Service]:
+def start_subgraphs(graph: BenchGraph, log_dir: Path) -> list[processes.BenchProcess]:
     ports = dict(zip(graph.subgraphs, processes.free_ports(len(graph.subgraphs))))
     env = graph.subgraph_env(ports, str(log_dir / "data"))
-    started: list[processes.Service] = []
+    started: list[processes.BenchProcess] = []
     try:
         for name, port in ports.items():
             started.append(processes.start(name, graph.subgraph_argv(name, port), env, log_dir, port, ROOT))
@@ -86,7 +75,7 @@ def without_security(sdl: str) -> str:
     return SECURITY_USE.sub("", SECURITY_IMPORT.sub("", sdl))
 
 
-def compose(tools: Tools, subgraphs: list[processes.Service], target: Path) -> Path:
+def compose(tools: Tools, subgraphs: list[processes.BenchProcess], target: Path) -> Path:
     """Supergraph SDL from what the running subgraphs serve, composed with @apollo/composition."""
     services = []
     for sub in subgraphs:
@@ -103,19 +92,19 @@ def compose(tools: Tools, subgraphs: list[processes.Service], target: Path) -> P
     return target
 
 
-def check_answers(service: processes.Service, graph: BenchGraph) -> None:
+def check_answers(service: processes.BenchProcess, graph: BenchGraph) -> None:
     for operation in graph.operations:
         check_answer(service, operation.body, operation.expected())
 
 
-def _statements(subgraphs: list[processes.Service]) -> int | None:
+def _statements(subgraphs: list[processes.BenchProcess]) -> int | None:
     counts = [processes.statement_count(sub) for sub in subgraphs]
     return None if any(c is None for c in counts) else sum(c for c in counts if c is not None)
 
 
 def bench_gateway(
-    settings: Settings, tools: Tools, graph: BenchGraph, gateway: Gateway, supergraph: Path,
-    subgraphs: list[processes.Service], log_dir: Path, body_paths: list[Path],
+    settings: Settings, tools: Tools, graph: BenchGraph, gateway: GatewayUnderTest, supergraph: Path,
+    subgraphs: list[processes.BenchProcess], log_dir: Path, body_paths: list[Path],
 ) -> GatewayRow:
     port = processes.free_port()
     launch = gateway.launch(tools, supergraph, port)

@@ -5,23 +5,18 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-SUBGRAPHS = ("catalog", "orders", "users", "payments")
-
-Command = Callable[[argparse.Namespace], int]
+from router.marketplace import NAMES, subgraph
 
 
 def _subgraph(args: argparse.Namespace) -> int:
-    import importlib
-
     from subgraphs.common.app import run
     from subgraphs.common.settings import SubgraphSettings
 
     settings = SubgraphSettings.from_env(args.name, args.port)
-    service = importlib.import_module(f"subgraphs.{args.name}.service")
-    run(service.create_app(settings), settings)
+    run(subgraph(args.name).create_app(settings), settings)
     return 0
 
 
@@ -96,8 +91,6 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from graphql import GraphQLError, parse, validate
 
     from router.planning import PlanningError, QueryPlanner
@@ -150,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("subgraph", help="serve one subgraph")
-    p.add_argument("name", choices=SUBGRAPHS)
+    p.add_argument("name", choices=NAMES)
     p.add_argument("--port", type=int, default=None)
     p.set_defaults(func=_subgraph)
 

@@ -8,33 +8,33 @@ import signal
 import sys
 from dataclasses import dataclass
 
-from subgraphs.common.settings import SUBGRAPH_PORTS
+from router.marketplace import SUBGRAPHS, subgraph
+from router.schema_files import SUPERGRAPH
 
 COLOURS = ("36", "33", "35", "32", "34")
+ROUTER_PORT = 4000
 
 
 @dataclass(frozen=True)
-class Service:
+class DevProcess:
+    """One child of `make run`: its log prefix, command line and extra environment."""
+
     name: str
     argv: tuple[str, ...]
     env: tuple[tuple[str, str], ...] = ()
 
 
-def stack() -> list[Service]:
-    """The four subgraphs, and the router serving their composed supergraph on port 4000."""
-    from router.schema_files import SUPERGRAPH
-
-    python = sys.executable
-    subgraphs = [Service(name, (python, "-m", "router", "subgraph", name)) for name in SUBGRAPH_PORTS]
+def stack() -> list[DevProcess]:
+    """The subgraphs, and the router serving their composed supergraph on port 4000."""
+    subgraphs = [DevProcess(s.name, s.argv()) for s in SUBGRAPHS]
     # clients get tokens from the router's /oauth/token, which the users service answers;
     # REDIS_URL, when set, is shared by the subgraphs and the router
-    env = {"GRAFT_AUTH__AUTHORIZATION_SERVER": f"http://127.0.0.1:{SUBGRAPH_PORTS['users']}",
+    env = {"GRAFT_AUTH__AUTHORIZATION_SERVER": f"http://127.0.0.1:{subgraph('users').port}",
            "GRAFT_RATE_LIMITS__ENABLED": "true"}
     if os.environ.get("REDIS_URL"):  # shared caches invalidate on catalog writes, so the entity cache is safe
         env.update(GRAFT_REDIS__URL=os.environ["REDIS_URL"], GRAFT_CACHE__ENTITY="true")
-    router = Service("router", (python, "-m", "router", "serve", "--supergraph", str(SUPERGRAPH), "--port", "4000"),
-                     tuple(env.items()))
-    return [*subgraphs, router]
+    serve = (sys.executable, "-m", "router", "serve", "--supergraph", str(SUPERGRAPH), "--port", str(ROUTER_PORT))
+    return [*subgraphs, DevProcess("router", serve, tuple(env.items()))]
 
 
 async def _pipe(name: str, colour: str, stream: asyncio.StreamReader) -> None:
@@ -44,16 +44,18 @@ async def _pipe(name: str, colour: str, stream: asyncio.StreamReader) -> None:
         sys.stdout.flush()
 
 
-async def _run(services: list[Service]) -> int:
+async def _run(children: list[DevProcess]) -> int:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     procs, pipes = [], []
-    for colour, service in zip(COLOURS * 2, services):
+    for colour, child in zip(COLOURS * 2, children):
         proc = await asyncio.create_subprocess_exec(
-            *service.argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            env={**env, **dict(service.env)},
+            *child.argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            env={**env, **dict(child.env)},
         )
+        if proc.stdout is None:
+            raise RuntimeError(f"{child.name}: started without its output pipe")
         procs.append(proc)
-        pipes.append(asyncio.create_task(_pipe(service.name, colour, proc.stdout)))
+        pipes.append(asyncio.create_task(_pipe(child.name, colour, proc.stdout)))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -61,7 +63,7 @@ async def _run(services: list[Service]) -> int:
     waits = [asyncio.create_task(p.wait()) for p in procs]
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait([*waits, stopper], return_when=asyncio.FIRST_COMPLETED)
-    failed = [s.name for s, p in zip(services, procs) if p.returncode not in (None, 0)]
+    failed = [c.name for c, p in zip(children, procs) if p.returncode not in (None, 0)]
     for proc in procs:
         if proc.returncode is None:
             proc.terminate()

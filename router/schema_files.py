@@ -1,20 +1,18 @@
-"""schema/<name>.graphql: each subgraph's SDL exactly as `_service { sdl }` serves it."""
+"""schema/: each subgraph's SDL exactly as `_service { sdl }` serves it, and the supergraph composed
+from them (`make schema` writes them, a test checks they are current)."""
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
-SUBGRAPHS = ("catalog", "orders", "users", "payments")
-
-
-def served_sdl(name: str) -> str:
-    return importlib.import_module(f"subgraphs.{name}.service").sdl()
-
+from router.marketplace import SCHEMA_DIR, SUBGRAPHS, MarketplaceSubgraph
 
 SUPERGRAPH_CONFIG = SCHEMA_DIR / "supergraph.yaml"
 SUPERGRAPH = SCHEMA_DIR / "supergraph.graphql"
+
+
+def _schema_text(subgraph: MarketplaceSubgraph) -> str:
+    return subgraph.sdl().rstrip("\n") + "\n"
 
 
 def composed_supergraph() -> str:
@@ -25,22 +23,16 @@ def composed_supergraph() -> str:
 
 def write_schema_files() -> list[Path]:
     """Each subgraph's SDL, then the supergraph composed from them."""
-    written = []
-    for name in SUBGRAPHS:
-        path = SCHEMA_DIR / f"{name}.graphql"
-        path.write_text(served_sdl(name).rstrip("\n") + "\n")
-        written.append(path)
+    for subgraph in SUBGRAPHS:
+        subgraph.schema_file.write_text(_schema_text(subgraph))
     SUPERGRAPH.write_text(composed_supergraph())
-    return [*written, SUPERGRAPH]
+    return [*(s.schema_file for s in SUBGRAPHS), SUPERGRAPH]
 
 
 def check_schema_files() -> list[Path]:
     """The files that differ from what the subgraphs serve."""
-    stale = []
-    for name in SUBGRAPHS:
-        path = SCHEMA_DIR / f"{name}.graphql"
-        if not path.exists() or path.read_text() != served_sdl(name).rstrip("\n") + "\n":
-            stale.append(path)
+    stale = [s.schema_file for s in SUBGRAPHS
+             if not s.schema_file.exists() or s.schema_file.read_text() != _schema_text(s)]
     if stale or not SUPERGRAPH.exists() or SUPERGRAPH.read_text() != composed_supergraph():
         stale.append(SUPERGRAPH)
     return stale

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from graphql import GraphQLSchema, build_schema
+from graphql import GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema, build_schema
 
 LINK = (
     'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", '
@@ -39,7 +39,10 @@ def build_subgraph_schema(
     schema = build_schema(DEFINITIONS + body + extra)
     for coordinate, resolve in resolvers.items():
         type_name, field_name = coordinate.split(".")
-        schema.type_map[type_name].fields[field_name].resolve = resolve  # type: ignore[union-attr]
+        owner = schema.type_map[type_name]
+        if not isinstance(owner, (GraphQLObjectType, GraphQLInterfaceType)):
+            raise TypeError(f"resolver for {coordinate}: {type_name} has no fields")
+        owner.fields[field_name].resolve = resolve
     query = schema.query_type
     assert query is not None
     query.fields["_service"].resolve = lambda *_: {"sdl": sdl}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from graphql import GraphQLSchema
@@ -46,7 +46,7 @@ def _accounts() -> tuple[GraphQLSchema, str]:
     )
 
 
-def _inventory_product(rep: dict[str, Any]) -> dict[str, Any] | None:
+def _inventory_product(rep: Mapping[str, Any]) -> dict[str, Any] | None:
     stored = data.PRODUCTS_BY_UPC.get(str(rep.get("upc")))
     if stored is None:
         return None

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from router.composition.config import SubgraphSource, load_config, load_config_async
 from router.composition.errors import CompositionError, CompositionFailed
+
+COMPOSE_SUFFIXES = (".yaml", ".yml")
 
 
 def compose(sources: list[SubgraphSource]) -> str:
@@ -44,6 +47,16 @@ async def compose_from_config_async(path: str | Path) -> str:
     return compose(await load_config_async(path))
 
 
+def read_supergraph(path: Path) -> str:
+    """`graft serve --supergraph`: an SDL file as it is, a supergraph.yaml composed (raising
+    CompositionFailed with every error). Composition may read subgraph URLs on its own event loop,
+    so it runs in a worker thread: the router calls this from inside its loop."""
+    if path.suffix not in COMPOSE_SUFFIXES:
+        return path.read_text()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(compose_from_config, path).result()
+
+
 def stale_supergraph(config: str | Path, published: str | Path) -> list[str]:
     """Differences between the published supergraph file and a fresh composition; [] when current."""
     from router.composition.equality import differences
@@ -52,4 +65,4 @@ def stale_supergraph(config: str | Path, published: str | Path) -> list[str]:
 
 
 __all__ = ["CompositionError", "CompositionFailed", "SubgraphSource", "compose", "compose_from_config",
-           "compose_from_config_async", "stale_supergraph"]
+           "compose_from_config_async", "read_supergraph", "stale_supergraph"]

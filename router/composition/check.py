@@ -53,6 +53,8 @@ def api_schema(supergraph_sdl: str) -> GraphQLSchema:
             kept.append(_strip(d))
         elif isinstance(d, ast.DirectiveDefinitionNode):
             continue
+        elif not isinstance(d, (ast.TypeDefinitionNode, ast.TypeExtensionNode)):
+            raise ValueError(f"a supergraph holds schema, directive and type definitions, not {d.kind}")
         elif d.name.value.startswith(SPEC_PREFIXES) or d.name.value in hidden_types:
             continue
         elif d.name.value.endswith(("__Scope", "__Policy")):
@@ -60,7 +62,7 @@ def api_schema(supergraph_sdl: str) -> GraphQLSchema:
         else:
             node = _strip(d)
             if isinstance(node, ast.UnionTypeDefinitionNode):
-                node = _replace(node, types=tuple(t for t in node.types if t.name.value not in hidden_types))
+                node = _replace(node, types=tuple(t for t in node.types or () if t.name.value not in hidden_types))
             if getattr(node, "interfaces", None):
                 node = _replace(node, interfaces=tuple(i for i in node.interfaces if i.name.value not in hidden_types))
             kept.append(node)

@@ -76,7 +76,8 @@ class Merger:
         self.errors.append(CompositionError(code, message))
 
     def _enum_usage(self) -> tuple[set[str], set[str]]:
-        inputs, outputs = set(), set()
+        inputs: set[str] = set()
+        outputs: set[str] = set()
         for s in self.subgraphs:
             for t in s.types.values():
                 for f in t.fields.values():
@@ -89,8 +90,8 @@ class Merger:
         for s in self.subgraphs:
             for name, t in s.types.items():
                 names.setdefault(name, {})[s.name] = t
-        types = {name: self.merge_type(name, sources) for name, sources in sorted(names.items())}
-        types = {k: v for k, v in types.items() if v is not None}
+        merged = {name: self.merge_type(name, sources) for name, sources in sorted(names.items())}
+        types = {k: v for k, v in merged.items() if v is not None}
         if not types.get("Query") or not types["Query"].fields:
             self.error("NO_QUERIES", "none of the subgraphs defines a field on Query")
         self.add_interface_object_fields(types)
@@ -268,7 +269,7 @@ class Merger:
             ftype = self.narrow(where, {g: f.type for g, f in holders.items()}) or next(iter(holders.values())).type
             out = MergedField(fname, ftype, description=description(f.description for f in holders.values()))
             out.directives = merge_directives([f.directives for f in holders.values()])
-            defaults = {print_ast(f.default) for f in holders.values() if getattr(f, "default", None) is not None}
+            defaults = {print_ast(f.default) for f in holders.values() if f.default is not None}
             out.graphs = [self.enum[g] for g in holders]
             differing = [g for g, f in holders.items() if print_ast(f.type) != print_ast(ftype)]
             out.joins = [JoinField(self.enum[g], type=print_ast(f.type)) for g, f in holders.items()] if differing else None
@@ -316,13 +317,15 @@ def _combine(types: list[ast.TypeNode], output: bool, subtypes: dict[str, set[st
     non_null = [isinstance(t, ast.NonNullTypeNode) for t in types]
     inner = [t.type if isinstance(t, ast.NonNullTypeNode) else t for t in types]
     keep_non_null = all(non_null) if output else any(non_null)
-    lists = {isinstance(t, ast.ListTypeNode) for t in inner}
-    if len(lists) > 1:
+    lists = [t for t in inner if isinstance(t, ast.ListTypeNode)]
+    named = [t for t in inner if isinstance(t, ast.NamedTypeNode)]
+    if lists and named:
         raise ValueError("list mismatch")
-    if lists == {True}:
-        result = ast.ListTypeNode(type=_combine([t.type for t in inner], output, subtypes))
+    result: ast.ListTypeNode | ast.NamedTypeNode
+    if lists:
+        result = ast.ListTypeNode(type=_combine([t.type for t in lists], output, subtypes))
     else:
-        names = list(dict.fromkeys(t.name.value for t in inner))
+        names = list(dict.fromkeys(t.name.value for t in named))
         if len(names) > 1:
             top = [n for n in names if all(o == n or o in subtypes.get(n, ()) for o in names)] if output else []
             if not top:

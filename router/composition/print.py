@@ -88,7 +88,7 @@ ROOTS = (("query", "Query"), ("mutation", "Mutation"), ("subscription", "Subscri
 
 
 def _used(supergraph: Supergraph) -> set[str]:
-    used = set()
+    used: set[str] = set()
     for t in supergraph.types.values():
         used.update(a.name for a in t.directives)
         for f in [*t.fields.values(), *t.values.values()]:

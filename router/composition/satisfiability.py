@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections import deque
 
 from router.composition.errors import CompositionError
+from router.composition.field_set import parse_field_set
 from router.composition.subgraph import Subgraph, TypeDef, type_name
 from router.composition.supergraph import MergedType, Supergraph
-from router.composition.validate import parse_field_set
 
 ROOTS = ("Query", "Mutation", "Subscription")
 
@@ -34,8 +34,8 @@ class Walker:
         self.closures: dict[tuple[str, str], tuple[set[str], set[str]]] = {}
 
     def run(self) -> list[CompositionError]:
-        queue = deque()
-        seen = set()
+        queue: deque[tuple[str, frozenset[str], str]] = deque()  # (type, holders, path)
+        seen: set[tuple[str, frozenset[str]]] = set()
         for root in ROOTS:
             holders = frozenset(n for n, s in self.subgraphs.items() if root in s.types and s.types[root].fields)
             if root in self.types and holders:

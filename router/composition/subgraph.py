@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from graphql import GraphQLSyntaxError, parse, print_ast
+from graphql import GraphQLSyntaxError, parse
 from graphql.language import ast
 
 from router.composition.errors import CompositionError, CompositionFailed
@@ -22,7 +22,6 @@ FEDERATION_TYPES = {
     "federation__FieldSet", "federation__Scope", "federation__Policy", "federation__ContextFieldValue",
     "link__FieldSet", "Scope", "Policy",
 }
-ROOT_KINDS = ("query", "mutation", "subscription")
 DEFAULT_ROOTS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
 
 
@@ -168,7 +167,8 @@ class _Builder:
 
     def applied(self, nodes) -> tuple[list[Applied], dict[str, list[dict[str, ast.ValueNode]]]]:
         """Carried directives, and federation ones by canonical name."""
-        carried, federation = [], {}
+        carried: list[Applied] = []
+        federation: dict[str, list[dict[str, ast.ValueNode]]] = {}
         for d in nodes or ():
             local = d.name.value
             canonical = self.names.canonical(local)
@@ -256,7 +256,7 @@ def build_subgraph(name: str, url: str, sdl: str) -> Subgraph:
     types: dict[str, TypeDef] = {}
     composed: dict[str, ast.DirectiveDefinitionNode] = {}
     for node in doc.definitions:
-        if type(node) in KIND_OF and node.name.value not in FEDERATION_TYPES:
+        if isinstance(node, (ast.TypeDefinitionNode, ast.TypeExtensionNode)) and node.name.value not in FEDERATION_TYPES:
             builder.add(types, node)
         elif isinstance(node, ast.DirectiveDefinitionNode) and node.name.value in names.compose:
             composed[node.name.value] = node
@@ -297,10 +297,9 @@ def _fake_externals(types: dict[str, TypeDef]) -> None:
 
 
 def type_name(node: ast.TypeNode) -> str:
-    while not isinstance(node, ast.NamedTypeNode):
+    """The named type inside any list and non-null wrappers."""
+    while isinstance(node, (ast.ListTypeNode, ast.NonNullTypeNode)):
         node = node.type
+    if not isinstance(node, ast.NamedTypeNode):
+        raise TypeError(f"not a type reference: {node!r}")
     return node.name.value
-
-
-def type_str(node: ast.TypeNode) -> str:
-    return print_ast(node)

@@ -3,28 +3,19 @@ with the code the federation docs give it and the subgraph, type and field it co
 
 from __future__ import annotations
 
-from graphql import GraphQLSyntaxError, parse, print_ast
+from graphql import print_ast
 from graphql.language import ast
 
 from router.composition.errors import CompositionError
+from router.composition.field_set import parse_field_set
+from router.composition.satisfiability import check_satisfiability
 from router.composition.subgraph import Subgraph, TypeDef, type_name
 from router.composition.supergraph import Supergraph
 
 LEAF_KINDS = ("scalar", "enum")
 
 
-def parse_field_set(fields: str) -> list[ast.SelectionNode] | None:
-    """A @key/@requires/@provides field set as selections; None when it does not parse."""
-    try:
-        doc = parse("{" + fields + "}")
-    except GraphQLSyntaxError:
-        return None
-    return list(doc.definitions[0].selection_set.selections)
-
-
 def validate(subgraphs: list[Subgraph], supergraph: Supergraph) -> list[CompositionError]:
-    from router.composition.satisfiability import check_satisfiability
-
     errors: list[CompositionError] = []
     for s in subgraphs:
         errors += SubgraphRules(s).check()
@@ -93,9 +84,10 @@ class SubgraphRules:
         """Check a field set; with `external`, each leaf must be @external or below an @external field."""
         for sel in selections:
             if isinstance(sel, ast.InlineFragmentNode):
-                target = self.s.types.get(sel.type_condition.name.value) if sel.type_condition else t
+                condition = sel.type_condition.name.value if sel.type_condition else t.name
+                target = self.s.types.get(condition) if sel.type_condition else t
                 if target is None:
-                    self.error(f"{rule}_INVALID_FIELDS", where, f"unknown type {sel.type_condition.name.value}")
+                    self.error(f"{rule}_INVALID_FIELDS", where, f"unknown type {condition}")
                 else:
                     self._walk(target, sel.selection_set.selections, where, rule, external, key)
                 continue

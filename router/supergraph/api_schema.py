@@ -42,13 +42,12 @@ class _ApiVisitor(Visitor):
         return any(d.name.value == self.inaccessible for d in (getattr(node, "directives", None) or ()))
 
     def enter(self, node: Any, *_: Any) -> Any:
-        name = getattr(getattr(node, "name", None), "value", None)
         if isinstance(node, (SchemaDefinitionNode, SchemaExtensionNode)):
-            return node.__class__(operation_types=node.operation_types, directives=())
+            return node.__class__(operation_types=node.operation_types or (), directives=())
         if isinstance(node, DirectiveDefinitionNode):
             executable = any(loc.value in EXECUTABLE for loc in node.locations)
-            return None if executable and not self.links.is_machinery(name) else REMOVE
-        if isinstance(node, (TypeDefinitionNode, TypeExtensionNode)) and self.links.is_machinery(name):
+            return None if executable and not self.links.is_machinery(node.name.value) else REMOVE
+        if isinstance(node, (TypeDefinitionNode, TypeExtensionNode)) and self.links.is_machinery(node.name.value):
             return REMOVE
         if hasattr(node, "directives") and self._hidden(node):
             return REMOVE

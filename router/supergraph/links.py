@@ -49,7 +49,7 @@ def read_links(document: DocumentNode) -> LinkImports:
         for directive in definition.directives or ():
             if directive.name.value != "link":
                 continue
-            args = {a.name.value: value_from_ast_untyped(a.value) for a in directive.arguments}
+            args = {a.name.value: value_from_ast_untyped(a.value) for a in directive.arguments or ()}
             match = SPEC.match(str(args.get("url", "")))
             if not match:
                 continue

@@ -124,6 +124,15 @@ async def test_compose_inside_an_event_loop() -> None:
     assert "type Product" in await compose_from_config_async(FIXTURES / "keys" / "supergraph.yaml")
 
 
+async def test_read_supergraph_takes_sdl_as_is_and_composes_a_yaml_inside_a_loop(tmp_path: Path) -> None:
+    from router.composition import read_supergraph
+
+    sdl = tmp_path / "supergraph.graphql"
+    sdl.write_text("not even GraphQL")
+    assert read_supergraph(sdl) == "not even GraphQL"
+    assert "@join__type(graph: PRODUCTS" in read_supergraph(FIXTURES / "keys" / "supergraph.yaml")
+
+
 def test_no_queries_is_an_error() -> None:
     assert _codes(a="scalar X") == ["NO_QUERIES"]
 

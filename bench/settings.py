@@ -1,0 +1,20 @@
+"""What one bench run does, as `python -m bench` parsed it: the runner follows it, the report quotes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.gateways import GatewayUnderTest
+from bench.graphs import BenchGraph
+
+
+@dataclass(frozen=True)
+class Settings:
+    graphs: list[BenchGraph]
+    gateways: list[GatewayUnderTest]
+    concurrency: int
+    seconds: float
+    warmup: float
+    output: Path | None
+    command: str
