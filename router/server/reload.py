@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
-from router.supergraph.source import read_supergraph
+from router.composition import read_supergraph
 
 log = logging.getLogger("graft.reload")
 

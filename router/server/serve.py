@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from router.composition import CompositionFailed
+from router.composition import CompositionFailed, read_supergraph
 from router.config import RouterSettings
 from router.features.authorization import PolicyError
 from router.gateway import Gateway
@@ -19,7 +19,6 @@ from router.server.app import create_app
 from router.server.pipeline import Pipeline, build_pipeline
 from router.server.reload import FileState, Swappable, file_state, watch_file
 from router.server.resources import Resources
-from router.supergraph.source import read_supergraph
 
 log = logging.getLogger("graft.serve")
 
