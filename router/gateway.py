@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 
 from graphql import (
     DocumentNode,
+    ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     GraphQLSchema,
@@ -178,7 +179,7 @@ def _introspect(schema: GraphQLSchema, document: DocumentNode, name: str | None,
                 variables: dict | None, state: ExecutionState) -> None:
     """__schema and __type come from the API schema itself, never from a subgraph."""
     result = execute(schema, document, operation_name=name, variable_values=variables)
-    data = getattr(result, "data", None) or {}
-    for key, value in data.items():
+    assert isinstance(result, ExecutionResult), "the API schema has no async resolvers"
+    for key, value in (result.data or {}).items():
         if value is not None and key not in state.data:
             state.data[key] = value
