@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
+import orjson
 import redis.asyncio as aioredis
 from aiohttp import web
 
@@ -79,6 +80,14 @@ async def request_identity(request: web.Request) -> Identity:
         return await request.app[VERIFIER].identify(request.headers.get("Authorization"))
     except TokenError as exc:
         raise unauthenticated(str(exc)) from exc
+
+
+def mutation_over_get(operation_type: str) -> web.HTTPMethodNotAllowed:
+    """GraphQL over HTTP: a GET may only run a query; anything else is a 405 naming POST."""
+    body = {"errors": [{"message": f"A {operation_type} cannot be sent with GET; use POST.",
+                        "extensions": {"code": "METHOD_NOT_ALLOWED"}}]}
+    return web.HTTPMethodNotAllowed("GET", ["POST"], text=orjson.dumps(body).decode(),
+                                    content_type="application/json")
 
 
 def run(app: web.Application, settings: SubgraphSettings) -> None:

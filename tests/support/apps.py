@@ -52,6 +52,22 @@ class SubgraphClient:
         assert resp.status == status, (resp.status, body)
         return body
 
+    async def get(self, params: dict[str, str], headers: dict[str, str] | None = None,
+                  status: int = 200) -> tuple[dict[str, str], str]:
+        """GraphQL over GET: the response's headers and text, once its status is as expected."""
+        resp = await self.client.get("/graphql", params=params, headers=headers or {})
+        text = await resp.text()
+        assert resp.status == status, (resp.status, text)
+        return dict(resp.headers), text
+
+
+def mutation_over_get(mutation: str) -> list[dict[str, str]]:
+    """GET parameters that would run `mutation` (an anonymous `mutation { ... }`) without its
+    text starting with the word: after a comment, and chosen by operationName."""
+    named = mutation.replace("mutation", "mutation M", 1)
+    return [{"query": f"# note\n{mutation}"},
+            {"query": f"query Q {{ __typename }} {named}", "operationName": "M"}]
+
 
 @asynccontextmanager
 async def subgraph_client(name: str, database_url: str | None = None,
