@@ -306,7 +306,7 @@ class Mutation:
     async def reserve_stock(
         self, info: Info, reservation_id: strawberry.ID, items: list[StockItemInput]
     ) -> list[ReservedItem]:
-        _require(info.context.identity, "orders:write")
+        _require(info.context.identity, scopes.ORDERS_WRITE)
         wanted = [(parse_id(item.product_id, "Product"), item.quantity) for item in items]
         lines = await inventory.reserve(info.context.db, str(reservation_id), wanted)
         await _changed(info, [line.product for line in lines])
@@ -321,7 +321,7 @@ class Mutation:
 
     @strawberry.federation.mutation(inaccessible=True, description="Returns an order's held stock, once.")
     async def release_stock(self, info: Info, reservation_id: strawberry.ID) -> bool:
-        _require(info.context.identity, "orders:write")
+        _require(info.context.identity, scopes.ORDERS_WRITE)
         products = await _reserved_products(info, str(reservation_id)) if info.context.cache else []
         released = await inventory.release(info.context.db, str(reservation_id))
         if released:

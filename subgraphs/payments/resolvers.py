@@ -140,7 +140,7 @@ async def resolve_refund_payment(_: Any, info: GraphQLResolveInfo, id: str, amou
     if ctx.identity.anonymous:
         raise graphql_error("Sign in to refund", UNAUTHENTICATED)
     if not ctx.identity.has_scope(scopes.PAYMENTS_ADMIN):
-        raise graphql_error("Refunds need the payments:admin scope", FORBIDDEN)
+        raise graphql_error(f"Refunds need the {scopes.PAYMENTS_ADMIN} scope", FORBIDDEN)
     return await paying.refund_payment(ctx.db, ctx.provider, parse_id(id, "Payment"), amount)
 
 

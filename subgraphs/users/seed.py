@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from auth import scopes
 from auth.passwords import hash_password
 from subgraphs.common import seeddata
 from subgraphs.common.db import Database
@@ -12,7 +13,7 @@ from subgraphs.users.models import OAuthClient, User
 FIRST_PARTY_CLIENTS = ("storefront", "mobile")
 PARTNER_ID = "acme-partner"
 PARTNER_SECRET = "acme-partner-secret"
-PARTNER_SCOPES = "catalog:read"
+PARTNER_SCOPES = scopes.CATALOG_READ
 PARTNER_TIER = "partner-standard"
 
 
