@@ -17,9 +17,9 @@ def _subgraph(args: argparse.Namespace) -> int:
     import importlib
 
     from subgraphs.common.app import run
-    from subgraphs.common.settings import SubgraphSettings
+    from subgraphs.common.settings import ServiceSettings
 
-    settings = SubgraphSettings.from_env(args.name, args.port)
+    settings = ServiceSettings.from_env(args.name, args.port)
     service = importlib.import_module(f"subgraphs.{args.name}.service")
     run(service.create_app(settings), settings)
     return 0

@@ -13,14 +13,14 @@ from subgraphs.common.cache_control import CachePolicy
 from subgraphs.catalog.seed import seed
 from subgraphs.common import app as common
 from subgraphs.common.db import Database
-from subgraphs.common.settings import SubgraphSettings
+from subgraphs.common.settings import ServiceSettings
 from subgraphs.common.strawberry_view import SubgraphView
 
 
 PRODUCT_CACHE = web.AppKey("product_cache", ProductCache)
 
 
-def create_app(settings: SubgraphSettings) -> web.Application:
+def create_app(settings: ServiceSettings) -> web.Application:
     db = Database(settings.database_url, Base.metadata, schema=settings.database_schema)
     cache_settings = CatalogCacheSettings.from_env(settings.extra)
     policy = CachePolicy(cache_settings.max_age, CALLER_DEPENDENT)

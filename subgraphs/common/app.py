@@ -14,12 +14,12 @@ from aiohttp import web
 from auth.tokens import TokenError
 from subgraphs.common.db import Database
 from subgraphs.common.identity import Identity, IdentityVerifier, unauthenticated
-from subgraphs.common.settings import SubgraphSettings
+from subgraphs.common.settings import ServiceSettings
 
 log = logging.getLogger("graft.subgraph")
 
 DATABASE = web.AppKey("database", Database)
-SETTINGS = web.AppKey("settings", SubgraphSettings)
+SETTINGS = web.AppKey("settings", ServiceSettings)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 VERIFIER = web.AppKey("verifier", IdentityVerifier)
 REDIS = web.AppKey("redis", object)  # the subgraph's one Redis client (REDIS_URL), or None
@@ -31,7 +31,7 @@ MAX_BODY = 1024 * 1024
 
 
 def create_app(
-    settings: SubgraphSettings,
+    settings: ServiceSettings,
     database: Database,
     graphql: Handler,
     seed: Seeder | None = None,
@@ -90,7 +90,7 @@ def mutation_over_get(operation_type: str) -> web.HTTPMethodNotAllowed:
                                     content_type="application/json")
 
 
-def run(app: web.Application, settings: SubgraphSettings) -> None:
+def run(app: web.Application, settings: ServiceSettings) -> None:
     """Serve in the foreground on uvloop until interrupted."""
     try:
         import uvloop

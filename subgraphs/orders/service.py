@@ -11,11 +11,11 @@ from subgraphs.orders.schema import Context, schema
 from subgraphs.orders.seed import seed
 from subgraphs.common import app as common
 from subgraphs.common.db import Database
-from subgraphs.common.settings import SubgraphSettings
+from subgraphs.common.settings import ServiceSettings
 from subgraphs.common.strawberry_view import SubgraphView
 
 
-def create_app(settings: SubgraphSettings) -> web.Application:
+def create_app(settings: ServiceSettings) -> web.Application:
     db = Database(settings.database_url, Base.metadata, schema=settings.database_schema)
     view = SubgraphView(schema, lambda request, response, db, identity: Context(
         request=request, response=response, db=db, loaders=Loaders(db), identity=identity))

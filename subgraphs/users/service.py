@@ -13,7 +13,7 @@ from subgraphs.common import app as common
 from subgraphs.common.ariadne_view import ariadne_handler, served_sdl
 from subgraphs.common.db import Database
 from subgraphs.common.identity import Identity
-from subgraphs.common.settings import SubgraphSettings
+from subgraphs.common.settings import ServiceSettings
 from subgraphs.users import oauth_routes
 from subgraphs.users.loaders import Loaders
 from subgraphs.users.models import Base
@@ -24,7 +24,7 @@ type_defs = load_schema_from_path(str(Path(__file__).with_name("schema.graphql")
 schema = make_federated_schema(type_defs, *bindables)
 
 
-def create_app(settings: SubgraphSettings) -> web.Application:
+def create_app(settings: ServiceSettings) -> web.Application:
     db = Database(settings.database_url, Base.metadata, schema=settings.database_schema)
 
     def context(request: web.Request, db: Database, identity: Identity) -> Context:

@@ -16,7 +16,7 @@ from auth.keys import KeyStore, default_keys_path
 from auth.tokens import TokenSettings, issue_access_token
 from subgraphs.common.app import DATABASE
 from subgraphs.common.db import Database
-from subgraphs.common.settings import SubgraphSettings
+from subgraphs.common.settings import ServiceSettings
 from tests.support.processes import RunningService, start_graft
 from tests.support.services import unique_schema_prefix
 
@@ -73,9 +73,9 @@ def mutation_over_get(mutation: str) -> list[dict[str, str]]:
 async def subgraph_client(name: str, database_url: str | None = None,
                           schema_prefix: str = "") -> AsyncIterator[SubgraphClient]:
     """The named subgraph's real app, seeded, on SQLite by default or the given database."""
-    settings = SubgraphSettings.from_env(name, 0)
+    settings = ServiceSettings.from_env(name, 0)
     if database_url:
-        settings = SubgraphSettings(name=name, port=0, database_url=database_url,
+        settings = ServiceSettings(name=name, port=0, database_url=database_url,
                                     database_schema=schema_prefix + name)
     app = importlib.import_module(f"subgraphs.{name}.service").create_app(settings)
     async with TestClient(TestServer(app)) as client:
