@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import strawberry
@@ -13,10 +14,18 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from subgraphs.common.app import DATABASE, mutation_over_get, request_identity
+from subgraphs.common.context import LoadersT, RequestContext
 from subgraphs.common.db import Database
 from subgraphs.common.identity import Identity
 
 ContextFactory = Callable[[web.Request, web.StreamResponse, Database, Identity], Any]
+
+
+@dataclass
+class StrawberryContext(RequestContext[LoadersT]):
+    """Every subgraph's context, and the response, whose headers extensions may set (CacheControl)."""
+
+    response: web.StreamResponse
 
 
 class SubgraphView(GraphQLView):

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiohttp
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from subgraphs.common.db import Database
 from subgraphs.common.errors import BAD_USER_INPUT, CONFLICT, NOT_FOUND, graphql_error
-from subgraphs.common.identity import Identity
-from subgraphs.common.peers import PeerError, call_peer
+from subgraphs.common.peers import Peer
 from subgraphs.payments.models import Payment, Refund
 from subgraphs.payments.providers import PaymentProvider, ProviderError
 
@@ -23,15 +21,10 @@ ORDER = "query Order($id: ID!) { order(id: $id) { id status buyer { id } total {
 class Orders:
     """The orders subgraph, asked on the caller's behalf (it checks ownership itself)."""
 
-    http: aiohttp.ClientSession
-    url: str
-    identity: Identity
+    peer: Peer
 
     async def order(self, order_id: int) -> dict:
-        try:
-            data = await call_peer(self.http, self.url, ORDER, {"id": str(order_id)}, self.identity.forward_headers())
-        except PeerError as exc:
-            raise exc.as_graphql_error("ORDERS_UNAVAILABLE") from None
+        data = await self.peer.execute(ORDER, {"id": str(order_id)})
         if data.get("order") is None:
             raise graphql_error(f"Unknown order {order_id}", NOT_FOUND)
         return data["order"]

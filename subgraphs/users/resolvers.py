@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from aiohttp import web
 from ariadne import MutationType, ObjectType, QueryType, ScalarType
 from ariadne.contrib.federation import FederatedObjectType
 from graphql import GraphQLError, GraphQLResolveInfo
@@ -15,9 +13,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from auth.passwords import hash_password
-from subgraphs.common.db import Database, as_utc
+from subgraphs.common.context import RequestContext
+from subgraphs.common.db import as_utc
 from subgraphs.common.errors import BAD_USER_INPUT, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, graphql_error, parse_id
-from subgraphs.common.identity import Identity
 from subgraphs.users.loaders import Loaders
 from subgraphs.users.models import Address, User
 
@@ -26,12 +24,7 @@ COUNTRY = re.compile(r"^[A-Z]{2}$")
 MIN_PASSWORD = 10
 
 
-@dataclass
-class Context:
-    request: web.Request
-    db: Database
-    loaders: Loaders
-    identity: Identity
+Context = RequestContext[Loaders]
 
 
 query = QueryType()
