@@ -32,16 +32,4 @@ async def seed(db: Database) -> None:
                 OAuthClient(client_id=PARTNER_ID, secret_hash=hash_password(PARTNER_SECRET),
                             grant_types="client_credentials", scopes=PARTNER_SCOPES, tier=PARTNER_TIER),
             ])
-    await _advance_sequences(db)
-
-
-async def _advance_sequences(db: Database) -> None:
-    """Explicit ids leave PostgreSQL's serial sequence at 1; move it past the seeded rows."""
-    if not db.is_postgres:
-        return
-    from sqlalchemy import text
-
-    async with db.engine.begin() as conn:
-        await conn.execute(text(
-            "SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT COALESCE(MAX(id), 1) FROM users))"
-        ))
+    await db.reset_sequences(["users"])
