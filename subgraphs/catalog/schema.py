@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import strawberry
 import strawberry.federation
+from strawberry import UNSET
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
@@ -19,12 +20,8 @@ from subgraphs.common.cache_control import CacheControl, CachePolicy
 from subgraphs.common.errors import CONFLICT, NOT_FOUND, graphql_error, parse_id
 from subgraphs.common.identity import require_scope
 from subgraphs.common.relay import page_args
-from subgraphs.common.strawberry_types import Connection, Money, connection
+from subgraphs.common.strawberry_types import PAGE, Connection, Money, connection
 from subgraphs.common.strawberry_view import FederatedSchema, StrawberryContext
-
-# Demand control: a page costs what `first` asks for; the router estimates from these.
-PAGE = ListSize(slicing_arguments=["first"], sized_fields=["edges"])
-
 
 @dataclass
 class Context(StrawberryContext[Loaders]):
@@ -181,7 +178,7 @@ class Query:
             rows = (await session.scalars(page.order_by(models.Product.id).limit(size + 1))).all()
         return connection("product", rows, size, after, total or 0, product_from_row)
 
-    @strawberry.field(directives=[ListSize(assumed_size=12)])
+    @strawberry.field(directives=[ListSize(assumed_size=12, slicing_arguments=UNSET, sized_fields=UNSET)])
     async def categories(self, info: Info) -> list[Category]:
         async with info.context.db.session() as session:
             rows = await session.scalars(select(models.Category).order_by(models.Category.id))

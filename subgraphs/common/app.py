@@ -22,7 +22,7 @@ DATABASE = web.AppKey("database", Database)
 SETTINGS = web.AppKey("settings", ServiceSettings)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 VERIFIER = web.AppKey("verifier", IdentityVerifier)
-REDIS = web.AppKey("redis", object)  # the subgraph's one Redis client (REDIS_URL), or None
+REDIS = web.AppKey[aioredis.Redis | None]("redis")  # the subgraph's one Redis client (REDIS_URL), or None
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Seeder = Callable[[Database], Awaitable[Any]]
@@ -49,14 +49,14 @@ def create_app(
         if seed is not None and settings.seed:
             await seed(database)
         app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-        app[REDIS] = (aioredis.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=0.5)
-                      if settings.redis_url else None)
-        app[VERIFIER] = IdentityVerifier.from_env(app[HTTP], app[REDIS])
+        redis = app[REDIS] = (aioredis.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=0.5)
+                              if settings.redis_url else None)
+        app[VERIFIER] = IdentityVerifier.from_env(app[HTTP], redis)
         log.info("%s subgraph ready on http://%s:%d/graphql", settings.name, settings.host, settings.port)
         yield
         await app[HTTP].close()
-        if app[REDIS] is not None:
-            await app[REDIS].aclose()
+        if redis is not None:
+            await redis.aclose()
         await database.dispose()
 
     app.cleanup_ctx.append(lifecycle)

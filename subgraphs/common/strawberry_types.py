@@ -9,8 +9,14 @@ from typing import Generic, Protocol, TypeVar
 
 import strawberry
 import strawberry.federation
+from strawberry import UNSET
+from strawberry.federation.schema_directives import ListSize
 
 from subgraphs.common.relay import encode_cursor
+
+# Demand control: a page costs what `first` asks for; the router estimates from this. (strawberry's
+# types make every ListSize argument required; UNSET is its own "not given".)
+PAGE = ListSize(slicing_arguments=["first"], sized_fields=["edges"], assumed_size=UNSET)
 
 
 @strawberry.federation.type(shareable=True, description="An amount of money in minor units (cents).")

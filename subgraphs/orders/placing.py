@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from graphql import GraphQLError
 from sqlalchemy import update
 
-from subgraphs.common.db import Database
+from subgraphs.common.db import Database, rows_matched
 from subgraphs.common.errors import CONFLICT, graphql_error
 from subgraphs.common.peers import Peer
 from subgraphs.common.quantities import quantities_per_product
@@ -100,11 +100,11 @@ async def cancel_order(db: Database, catalog: Catalog, order: Order) -> Order:
     if order.reservation_id:
         await catalog.release(order.reservation_id)
     async with db.session() as session, session.begin():
-        result = await session.execute(
+        cancelled = await rows_matched(session, (
             update(Order).where(Order.id == order.id, Order.status.in_(CANCELLABLE)).values(status="CANCELLED")
             .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
+        ))
+        if cancelled != 1:
             raise graphql_error(f"Order {order.number} changed while cancelling; try again", CONFLICT)
     order.status = "CANCELLED"
     return order

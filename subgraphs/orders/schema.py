@@ -9,7 +9,7 @@ from datetime import datetime
 import strawberry
 import strawberry.federation
 from graphql import GraphQLError
-from strawberry.federation.schema_directives import Cost, ListSize
+from strawberry.federation.schema_directives import Cost
 
 from auth import scopes
 from subgraphs.common.db import as_utc
@@ -17,7 +17,7 @@ from subgraphs.common.errors import NOT_FOUND, UNAUTHENTICATED, graphql_error, p
 from subgraphs.common.identity import require_owner
 from subgraphs.common.relay import page_args
 from subgraphs.common.seeddata import shipping_for_weight
-from subgraphs.common.strawberry_types import Connection, Money, connection
+from subgraphs.common.strawberry_types import PAGE, Connection, Money, connection
 from subgraphs.common.strawberry_view import FederatedSchema, StrawberryContext
 from subgraphs.orders import models, placing
 from subgraphs.orders.loaders import NO_CURSOR, Loaders
@@ -47,7 +47,7 @@ class User:
 
     @strawberry.federation.field(description="The user's orders, newest first.",
                                  requires_scopes=[[scopes.ORDERS_READ], [scopes.ADMIN]],
-                                 directives=[ListSize(slicing_arguments=["first"], sized_fields=["edges"])])
+                                 directives=[PAGE])
     async def orders(self, info: Info, first: int = 20, after: str | None = None) -> Connection[Order]:
         buyer_id = parse_id(self.id, "User")
         require_owner(info.context.identity, buyer_id, "orders")

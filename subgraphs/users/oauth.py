@@ -19,7 +19,7 @@ from auth.jwks import LocalKeys
 from auth.keys import KeyStore
 from auth.passwords import hash_password, verify_password
 from auth.tokens import TokenError, TokenSettings, issue_access_token, verify_access_token
-from subgraphs.common.db import as_utc
+from subgraphs.common.db import as_utc, rows_matched
 from subgraphs.users.models import OAuthClient, RefreshToken, RevokedAccessToken, User
 
 REFRESH_TTL = timedelta(days=30)
@@ -144,11 +144,11 @@ async def _refresh(session: AsyncSession, issuer: Issuer, client: OAuthClient, r
         raise OAuthError("invalid_grant", "refresh token has expired")
     granted = narrow(frozenset(row.scope.split()), req.scope)
     # Claim the token atomically, so two concurrent uses cannot both rotate it.
-    claimed = await session.execute(
+    claimed = await rows_matched(session, (
         update(RefreshToken).where(RefreshToken.token_hash == row.token_hash, RefreshToken.used.is_(False),
                                    RefreshToken.revoked.is_(False)).values(used=True)
-    )
-    if claimed.rowcount != 1:
+    ))
+    if claimed != 1:
         # Re-use of a rotated token means it leaked: end the whole login.
         await session.execute(update(RefreshToken).where(RefreshToken.family == row.family).values(revoked=True))
         await session.commit()
