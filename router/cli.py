@@ -13,9 +13,9 @@ from router.marketplace import NAMES, subgraph
 
 def _subgraph(args: argparse.Namespace) -> int:
     from subgraphs.common.app import run
-    from subgraphs.common.settings import SubgraphSettings
+    from subgraphs.common.settings import ServiceSettings
 
-    settings = SubgraphSettings.from_env(args.name, args.port)
+    settings = ServiceSettings.from_env(args.name, args.port)
     run(subgraph(args.name).create_app(settings), settings)
     return 0
 

@@ -17,7 +17,7 @@ from subgraphs.common.settings import SUBGRAPH_PORTS
 if TYPE_CHECKING:
     from aiohttp import web
 
-    from subgraphs.common.settings import SubgraphSettings
+    from subgraphs.common.settings import ServiceSettings
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 
@@ -37,7 +37,7 @@ class MarketplaceSubgraph:
         argv = (sys.executable, "-m", "router", "subgraph", self.name)
         return argv if port is None else (*argv, "--port", str(port))
 
-    def create_app(self, settings: SubgraphSettings) -> web.Application:
+    def create_app(self, settings: ServiceSettings) -> web.Application:
         """Imported on demand: each service pulls in its GraphQL library and models."""
         app: web.Application = importlib.import_module(self.service_module).create_app(settings)
         return app

@@ -71,7 +71,8 @@ class ProductCache:
 
     async def get_many(self, field: str, values: list[Any]) -> list[Product | None]:
         """Cached rows (detached Product objects) in order; None where missing or unreadable."""
-        raw = await self._call(lambda: self.redis.mget([self.key(field, v) for v in values]), [None] * len(values))
+        unread: list[bytes | str | None] = [None] * len(values)
+        raw = await self._call(lambda: self.redis.mget([self.key(field, v) for v in values]), unread)
         return [None if item is None else Product(**orjson.loads(item)) for item in raw]
 
     async def put_many(self, field: str, rows: list[Product]) -> None:

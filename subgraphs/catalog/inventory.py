@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.catalog.models import Product, Reservation, ReservationLine
-from subgraphs.common.db import Database
+from subgraphs.common.db import Database, rows_matched
 from subgraphs.common.errors import BAD_USER_INPUT, NOT_FOUND, graphql_error
 from subgraphs.common.quantities import quantities_per_product
 
@@ -60,13 +60,13 @@ async def _take_stock(session: AsyncSession, wanted: dict[int, int]) -> list[Res
     for product_id, quantity in sorted(wanted.items()):
         product = products[product_id]
         # one conditional UPDATE per line: correct under concurrency on SQLite and PostgreSQL
-        result = await session.execute(
+        taken = await rows_matched(session, (
             update(Product)
             .where(Product.id == product_id, Product.stock >= quantity)
             .values(stock=Product.stock - quantity)
             .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
+        ))
+        if taken != 1:
             raise graphql_error(
                 f"Insufficient stock for {product.name} ({product.sku}): {quantity} requested, {product.stock} available",
                 INSUFFICIENT_STOCK, productId=str(product_id), available=product.stock,
@@ -93,13 +93,13 @@ async def _lines(session: AsyncSession, reservation_id: str) -> list[ReservedLin
 async def release(db: Database, reservation_id: str) -> bool:
     """Put the reserved quantities back, once; False when already released or unknown."""
     async with db.session() as session, session.begin():
-        result = await session.execute(
+        released = await rows_matched(session, (
             update(Reservation)
             .where(Reservation.id == reservation_id, Reservation.released.is_(False))
             .values(released=True)
             .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
+        ))
+        if released != 1:
             return False
         lines = await session.scalars(select(ReservationLine).where(ReservationLine.reservation_id == reservation_id))
         for line in lines.all():

@@ -3,37 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import strawberry
 import strawberry.federation
-from strawberry.federation.schema_directives import ListSize
-from aiohttp import web
+from strawberry import UNSET
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
+from strawberry.federation.schema_directives import ListSize
 
 from auth import scopes
 from subgraphs.catalog import inventory, models
 from subgraphs.catalog.cache import ProductCache
 from subgraphs.catalog.loaders import Loaders
 from subgraphs.common.cache_control import CacheControl, CachePolicy
-from subgraphs.common.db import Database
-from subgraphs.common.errors import CONFLICT, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, graphql_error, parse_id
-from subgraphs.common.identity import Identity
-from subgraphs.common.relay import CursorError, decode_cursor, encode_cursor, page_size
-from subgraphs.common.strawberry_types import Money, PageInfo
-from subgraphs.common.strawberry_view import FederatedSchema
-
-# Demand control: a page costs what `first` asks for; the router estimates from these.
-PAGE = ListSize(slicing_arguments=["first"], sized_fields=["edges"])
-
+from subgraphs.common.errors import CONFLICT, NOT_FOUND, graphql_error, parse_id
+from subgraphs.common.identity import require_scope
+from subgraphs.common.relay import page_args
+from subgraphs.common.strawberry_types import PAGE, Connection, Money, connection
+from subgraphs.common.strawberry_view import FederatedSchema, StrawberryContext
 
 @dataclass
-class Context:
-    request: web.Request
-    response: web.StreamResponse
-    db: Database
-    loaders: Loaders
-    identity: Identity
+class Context(StrawberryContext[Loaders]):
     cache: ProductCache | None = None
     cache_policy: CachePolicy | None = None
 
@@ -51,12 +42,12 @@ class Category:
     slug: str
 
     @strawberry.field(directives=[PAGE])
-    async def products(self, info: Info, first: int = 20, after: str | None = None) -> ProductConnection:
-        size, after_id = _page_args(first, after)
+    async def products(self, info: Info, first: int = 20, after: str | None = None) -> Connection[Product]:
+        size, after_id = page_args("product", first, after, start=0)
         loaders = info.context.loaders
         rows = await loaders.products_page_by_category.load((int(self.id), after_id, size + 1))
         total = await loaders.product_count_by_category.load(int(self.id))
-        return ProductConnection.of(rows, size, after_id, total)
+        return connection("product", rows, size, after, total, product_from_row)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID, **_: object) -> Category | None:
@@ -80,7 +71,7 @@ class Product:
     @strawberry.federation.field(requires_scopes=[[scopes.INVENTORY_READ], [scopes.ADMIN]],
                                  description="Units on hand; for inventory readers (the router prunes it too).")
     def stock(self, info: Info) -> int | None:
-        _require(info.context.identity, scopes.INVENTORY_READ)
+        require_scope(info.context.identity, scopes.INVENTORY_READ)
         return self.stock_on_hand
 
     @strawberry.field
@@ -95,29 +86,6 @@ class Product:
         row = await (loaders.product_by_id.load(parse_id(id, "Product")) if id is not None
                      else loaders.product_by_sku.load(sku or ""))
         return product_from_row(row) if row else None
-
-
-@strawberry.type
-class ProductEdge:
-    cursor: str
-    node: Product
-
-
-@strawberry.type
-class ProductConnection:
-    edges: list[ProductEdge]
-    page_info: PageInfo
-    total_count: int
-
-    @classmethod
-    def of(cls, rows: list[models.Product], size: int, after_id: int, total: int) -> ProductConnection:
-        """`rows` holds up to size + 1 products: the extra one only says there is a next page."""
-        edges = [ProductEdge(cursor=encode_cursor("product", r.id), node=product_from_row(r)) for r in rows[:size]]
-        info = PageInfo(
-            has_next_page=len(rows) > size, has_previous_page=after_id > 0,
-            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
-        )
-        return cls(edges=edges, page_info=info, total_count=total)
 
 
 @strawberry.federation.type(inaccessible=True)
@@ -177,13 +145,6 @@ def category_from_row(row: models.Category) -> Category:
     return Category(id=strawberry.ID(str(row.id)), name=row.name, slug=row.slug)
 
 
-def _page_args(first: int | None, after: str | None) -> tuple[int, int]:
-    try:
-        return page_size(first), decode_cursor("product", after) if after else 0
-    except (CursorError, ValueError) as exc:
-        raise graphql_error(str(exc)) from None
-
-
 def _filtered(query: Select, category_id: int | None, search: str | None) -> Select:
     if category_id is not None:
         query = query.where(models.Product.category_id == category_id)
@@ -208,27 +169,20 @@ class Query:
     async def products(
         self, info: Info, first: int = 20, after: str | None = None,
         category_id: strawberry.ID | None = None, search: str | None = None,
-    ) -> ProductConnection:
-        size, after_id = _page_args(first, after)
+    ) -> Connection[Product]:
+        size, after_id = page_args("product", first, after, start=0)
         category = parse_id(category_id, "Category") if category_id is not None else None
         async with info.context.db.session() as session:
             total = await session.scalar(_filtered(select(func.count(models.Product.id)), category, search))
             page = _filtered(select(models.Product), category, search).where(models.Product.id > after_id)
             rows = (await session.scalars(page.order_by(models.Product.id).limit(size + 1))).all()
-        return ProductConnection.of(list(rows), size, after_id, total or 0)
+        return connection("product", rows, size, after, total or 0, product_from_row)
 
-    @strawberry.field(directives=[ListSize(assumed_size=12)])
+    @strawberry.field(directives=[ListSize(assumed_size=12, slicing_arguments=UNSET, sized_fields=UNSET)])
     async def categories(self, info: Info) -> list[Category]:
         async with info.context.db.session() as session:
             rows = await session.scalars(select(models.Category).order_by(models.Category.id))
             return [category_from_row(row) for row in rows]
-
-
-def _require(identity: Identity, scope: str) -> None:
-    if identity.anonymous:
-        raise graphql_error("Sign in first", UNAUTHENTICATED)
-    if not identity.has_scope(scope):
-        raise graphql_error(f"This needs the {scope} scope", FORBIDDEN)
 
 
 def _check_product_values(name: str | None, price: MoneyInput | None, weight: int | None) -> None:
@@ -251,7 +205,7 @@ async def _category_exists(info: Info, category_id: int) -> None:
 class Mutation:
     @strawberry.mutation
     async def create_product(self, info: Info, input: CreateProductInput) -> Product:
-        _require(info.context.identity, scopes.CATALOG_WRITE)
+        require_scope(info.context.identity, scopes.CATALOG_WRITE)
         _check_product_values(input.name, input.price, input.weight)
         if input.stock < 0:
             raise graphql_error("Stock must not be negative")
@@ -273,7 +227,7 @@ class Mutation:
 
     @strawberry.mutation
     async def update_product(self, info: Info, id: strawberry.ID, input: UpdateProductInput) -> Product:
-        _require(info.context.identity, scopes.CATALOG_WRITE)
+        require_scope(info.context.identity, scopes.CATALOG_WRITE)
         _check_product_values(input.name, input.price, input.weight)
         product_id = parse_id(id, "Product")
         if input.category_id is not None:
@@ -289,7 +243,7 @@ class Mutation:
 
     @strawberry.mutation
     async def adjust_stock(self, info: Info, product_id: strawberry.ID, delta: int) -> Product:
-        _require(info.context.identity, scopes.CATALOG_WRITE)
+        require_scope(info.context.identity, scopes.CATALOG_WRITE)
         pid = parse_id(product_id, "Product")
         async with info.context.db.session() as session, session.begin():
             row = await session.get(models.Product, pid, with_for_update=True)
@@ -306,7 +260,7 @@ class Mutation:
     async def reserve_stock(
         self, info: Info, reservation_id: strawberry.ID, items: list[StockItemInput]
     ) -> list[ReservedItem]:
-        _require(info.context.identity, "orders:write")
+        require_scope(info.context.identity, scopes.ORDERS_WRITE)
         wanted = [(parse_id(item.product_id, "Product"), item.quantity) for item in items]
         lines = await inventory.reserve(info.context.db, str(reservation_id), wanted)
         await _changed(info, [line.product for line in lines])
@@ -321,7 +275,7 @@ class Mutation:
 
     @strawberry.federation.mutation(inaccessible=True, description="Returns an order's held stock, once.")
     async def release_stock(self, info: Info, reservation_id: strawberry.ID) -> bool:
-        _require(info.context.identity, "orders:write")
+        require_scope(info.context.identity, scopes.ORDERS_WRITE)
         products = await _reserved_products(info, str(reservation_id)) if info.context.cache else []
         released = await inventory.release(info.context.db, str(reservation_id))
         if released:

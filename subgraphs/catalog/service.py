@@ -9,25 +9,25 @@ from subgraphs.catalog.cache import CatalogCacheSettings, ProductCache
 from subgraphs.catalog.loaders import Loaders
 from subgraphs.catalog.models import Base
 from subgraphs.catalog.schema import CALLER_DEPENDENT, Context, schema
-from subgraphs.common.cache_control import CachePolicy
 from subgraphs.catalog.seed import seed
 from subgraphs.common import app as common
+from subgraphs.common.cache_control import CachePolicy
 from subgraphs.common.db import Database
-from subgraphs.common.settings import SubgraphSettings
+from subgraphs.common.identity import Identity
+from subgraphs.common.settings import ServiceSettings
 from subgraphs.common.strawberry_view import SubgraphView
-
 
 PRODUCT_CACHE = web.AppKey("product_cache", ProductCache)
 
 
-def create_app(settings: SubgraphSettings) -> web.Application:
+def create_app(settings: ServiceSettings) -> web.Application:
     db = Database(settings.database_url, Base.metadata, schema=settings.database_schema)
     cache_settings = CatalogCacheSettings.from_env(settings.extra)
     policy = CachePolicy(cache_settings.max_age, CALLER_DEPENDENT)
 
-    def context(request: web.Request, response: web.StreamResponse, db: Database, identity) -> Context:
+    def context(request: web.Request, response: web.StreamResponse, db: Database, identity: Identity) -> Context:
         cache = request.app.get(PRODUCT_CACHE)
-        return Context(request=request, response=response, db=db, loaders=Loaders(db, cache), identity=identity,
+        return Context(request=request, db=db, loaders=Loaders(db, cache), identity=identity, response=response,
                        cache=cache, cache_policy=policy)
 
     app = common.create_app(settings, db, SubgraphView(schema, context), seed=seed)
@@ -40,7 +40,10 @@ def _product_cache(cache_settings: CatalogCacheSettings):
     """Product rows in Redis behind the loaders, and invalidation on writes (subgraphs/catalog/cache.py),
     on the subgraph's own Redis client (started before, closed after this)."""
     async def lifecycle(app: web.Application):
-        app[PRODUCT_CACHE] = ProductCache(app[common.REDIS], cache_settings)
+        redis = app[common.REDIS]
+        if redis is None:
+            raise RuntimeError("the product cache is set up only with REDIS_URL, whose client the app makes")
+        app[PRODUCT_CACHE] = ProductCache(redis, cache_settings)
         yield
 
     return lifecycle

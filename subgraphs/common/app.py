@@ -7,21 +7,22 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
+import orjson
 import redis.asyncio as aioredis
 from aiohttp import web
 
 from auth.tokens import TokenError
 from subgraphs.common.db import Database
 from subgraphs.common.identity import Identity, IdentityVerifier, unauthenticated
-from subgraphs.common.settings import SubgraphSettings
+from subgraphs.common.settings import ServiceSettings
 
 log = logging.getLogger("graft.subgraph")
 
 DATABASE = web.AppKey("database", Database)
-SETTINGS = web.AppKey("settings", SubgraphSettings)
+SETTINGS = web.AppKey("settings", ServiceSettings)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 VERIFIER = web.AppKey("verifier", IdentityVerifier)
-REDIS = web.AppKey("redis", object)  # the subgraph's one Redis client (REDIS_URL), or None
+REDIS = web.AppKey[aioredis.Redis | None]("redis")  # the subgraph's one Redis client (REDIS_URL), or None
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Seeder = Callable[[Database], Awaitable[Any]]
@@ -30,7 +31,7 @@ MAX_BODY = 1024 * 1024
 
 
 def create_app(
-    settings: SubgraphSettings,
+    settings: ServiceSettings,
     database: Database,
     graphql: Handler,
     seed: Seeder | None = None,
@@ -48,14 +49,14 @@ def create_app(
         if seed is not None and settings.seed:
             await seed(database)
         app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-        app[REDIS] = (aioredis.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=0.5)
-                      if settings.redis_url else None)
-        app[VERIFIER] = IdentityVerifier.from_env(app[HTTP], app[REDIS])
+        redis = app[REDIS] = (aioredis.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=0.5)
+                              if settings.redis_url else None)
+        app[VERIFIER] = IdentityVerifier.from_env(app[HTTP], redis)
         log.info("%s subgraph ready on http://%s:%d/graphql", settings.name, settings.host, settings.port)
         yield
         await app[HTTP].close()
-        if app[REDIS] is not None:
-            await app[REDIS].aclose()
+        if redis is not None:
+            await redis.aclose()
         await database.dispose()
 
     app.cleanup_ctx.append(lifecycle)
@@ -81,7 +82,15 @@ async def request_identity(request: web.Request) -> Identity:
         raise unauthenticated(str(exc)) from exc
 
 
-def run(app: web.Application, settings: SubgraphSettings) -> None:
+def mutation_over_get(operation_type: str) -> web.HTTPMethodNotAllowed:
+    """GraphQL over HTTP: a GET may only run a query; anything else is a 405 naming POST."""
+    body = {"errors": [{"message": f"A {operation_type} cannot be sent with GET; use POST.",
+                        "extensions": {"code": "METHOD_NOT_ALLOWED"}}]}
+    return web.HTTPMethodNotAllowed("GET", ["POST"], text=orjson.dumps(body).decode(),
+                                    content_type="application/json")
+
+
+def run(app: web.Application, settings: ServiceSettings) -> None:
     """Serve in the foreground on uvloop until interrupted."""
     try:
         import uvloop

@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 import orjson
 from aiohttp import web
 from ariadne import graphql
-from graphql import GraphQLSchema, graphql_sync
+from graphql import GraphQLError, GraphQLSchema, OperationType, get_operation_ast, graphql_sync, parse
 
-from subgraphs.common.app import DATABASE, Handler, request_identity
+from subgraphs.common.app import DATABASE, Handler, mutation_over_get, request_identity
 from subgraphs.common.db import Database
 from subgraphs.common.identity import Identity
 
 ContextFactory = Callable[[web.Request, Database, Identity], Any]
+
+errors_log = logging.getLogger("graft.subgraph.errors")
+
+
+class _UnexpectedOnly(logging.Filter):
+    """ariadne logs every GraphQL error; keep only the unexpected ones (no `code`, with a cause),
+    so expected refusals don't flood the log with tracebacks."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.msg
+        if not isinstance(error, GraphQLError):
+            return True
+        return not (error.extensions or {}).get("code") and error.original_error is not None
+
+
+errors_log.addFilter(_UnexpectedOnly())
 
 
 def _bad_request(message: str) -> web.Response:
@@ -39,21 +56,42 @@ async def _request_data(request: web.Request) -> dict[str, Any] | web.Response:
     return data if isinstance(data, dict) else _bad_request("Request body must be a JSON object")
 
 
+def _refuse_mutation_over_get(data: dict[str, Any]) -> None:
+    """The operation that would run, found in the parsed document with `operationName`; a text
+    that does not parse, or names no single operation, is left to ariadne's 400."""
+    try:
+        document = parse(data["query"])
+    except (GraphQLError, TypeError):
+        return
+    operation = get_operation_ast(document, data.get("operationName"))
+    if operation is not None and operation.operation is not OperationType.QUERY:
+        raise mutation_over_get(operation.operation.value)
+
+
 def ariadne_handler(schema: GraphQLSchema, make_context: ContextFactory) -> Handler:
     async def handle(request: web.Request) -> web.Response:
         data = await _request_data(request)
         if isinstance(data, web.Response):
             return data
+        if request.method == "GET":
+            _refuse_mutation_over_get(data)
         identity = await request_identity(request)
         context = make_context(request, request.app[DATABASE], identity)
-        success, result = await graphql(
-            schema, data, context_value=context, require_query=request.method == "GET",
+        _, result = await graphql(
+            schema, data, context_value=context, require_query=request.method == "GET", logger=errors_log,
         )
-        # a request error (parse, validation, variables) has no `data`; execution errors do
-        status = 200 if success or "data" in result else 400
-        return web.Response(body=orjson.dumps(result), status=status, content_type="application/json")
+        return web.Response(body=orjson.dumps(result), status=_status(result), content_type="application/json")
 
     return handle
+
+
+def _status(result: dict[str, Any]) -> int:
+    """Request errors (parse, validation, variable coercion) carry no path: 400. Execution
+    errors answer 200 with data, maybe null, as GraphQL over HTTP with application/json does."""
+    errors = result.get("errors") or []
+    if result.get("data") is None and errors and not any("path" in e for e in errors):
+        return 400
+    return 200
 
 
 def served_sdl(schema: GraphQLSchema) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import MetaData, event, text
+from sqlalchemy import CursorResult, Delete, MetaData, Update, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -72,6 +72,13 @@ class Database:
         await self.engine.dispose()
 
 
+async def rows_matched(session: AsyncSession, statement: Update | Delete) -> int:
+    """How many rows an UPDATE's or DELETE's WHERE matched: how a conditional write tells it
+    won. A session types every result as Result; a DML statement's is a CursorResult."""
+    result = await session.execute(statement)
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{statement!r} gave a {type(result).__name__}, which has no rowcount")
+    return result.rowcount
 
 
 def as_utc(value: datetime) -> datetime:

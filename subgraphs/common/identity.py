@@ -16,6 +16,7 @@ from auth.keys import KeyStore, default_keys_path
 from auth.revocation import RedisRevocations, Revocations
 from auth.tokens import Claims, KeyResolver, TokenSettings
 from auth.verifier import BearerVerifier
+from subgraphs.common.errors import FORBIDDEN, UNAUTHENTICATED, graphql_error
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,22 @@ class Identity:
 ANONYMOUS = Identity()
 
 
+def require_scope(identity: Identity, scope: str) -> None:
+    """For writes and fields only some callers may use: a signed-in caller with `scope` (or admin)."""
+    if identity.anonymous:
+        raise graphql_error("Sign in first", UNAUTHENTICATED)
+    if not identity.has_scope(scope):
+        raise graphql_error(f"This needs the {scope} scope", FORBIDDEN)
+
+
+def require_owner(identity: Identity, owner_id: int, what: str, override: str = scopes.ADMIN) -> None:
+    """A shopper sees only their own `what` (orders, payments); a caller with `override` sees all."""
+    if identity.anonymous:
+        raise graphql_error(f"Sign in to see {what}", UNAUTHENTICATED)
+    if identity.user_id != owner_id and not identity.has_scope(override):
+        raise graphql_error(f"These {what} belong to someone else", FORBIDDEN)
+
+
 class IdentityVerifier:
     def __init__(self, resolve_key: KeyResolver, settings: TokenSettings,
                  revocations: Revocations | None = None) -> None:
@@ -80,7 +97,7 @@ class IdentityVerifier:
 
 def unauthenticated(reason: str) -> web.HTTPUnauthorized:
     """The 401 a subgraph answers for a bad token, as a GraphQL response."""
-    body = {"errors": [{"message": f"Invalid token: {reason}", "extensions": {"code": "UNAUTHENTICATED"}}]}
+    body = {"errors": [{"message": f"Invalid token: {reason}", "extensions": {"code": UNAUTHENTICATED}}]}
     return web.HTTPUnauthorized(
         text=orjson.dumps(body).decode(), content_type="application/json",
         headers={"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{reason}"'},

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 from graphql import GraphQLError
+
+from subgraphs.common.app import HTTP
+from subgraphs.common.identity import Identity
+from subgraphs.common.settings import peer_url
 
 
 class PeerError(Exception):
@@ -38,3 +44,25 @@ async def call_peer(
     if errors:
         raise PeerError(errors[0].get("message", "peer error"), errors)
     return body.get("data") or {}
+
+
+@dataclass(frozen=True)
+class Peer:
+    """Another subgraph, called on our caller's behalf: it gets the caller's token and checks
+    the caller itself. Its errors reach our client as they are; an outage as `unavailable_code`."""
+
+    http: aiohttp.ClientSession
+    url: str
+    identity: Identity
+    unavailable_code: str
+
+    @classmethod
+    def of(cls, name: str, request: web.Request, identity: Identity) -> Peer:
+        """The subgraph `name` (peer_url), on the app's HTTP client; unreachable: `<NAME>_UNAVAILABLE`."""
+        return cls(request.app[HTTP], peer_url(name), identity, f"{name.upper()}_UNAVAILABLE")
+
+    async def execute(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return await call_peer(self.http, self.url, query, variables, self.identity.forward_headers())
+        except PeerError as exc:
+            raise exc.as_graphql_error(self.unavailable_code) from None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 
+from subgraphs.common.errors import graphql_error
+
 MAX_PAGE = 100
 
 
@@ -32,3 +34,12 @@ def page_size(first: int | None, default: int = 20) -> int:
     if not 1 <= size <= MAX_PAGE:
         raise ValueError(f"first must be between 1 and {MAX_PAGE}, got {size}")
     return size
+
+
+def page_args(kind: str, first: int | None, after: str | None, start: int) -> tuple[int, int]:
+    """The page size and the key the page starts after (`start` without a cursor); a bad
+    `first` or cursor is the client's mistake (BAD_USER_INPUT)."""
+    try:
+        return page_size(first), decode_cursor(kind, after) if after else start
+    except ValueError as exc:  # CursorError is one
+        raise graphql_error(str(exc)) from None

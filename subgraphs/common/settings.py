@@ -1,4 +1,5 @@
-"""Subgraph settings from the environment, resolved once at start."""
+"""A subgraph service's settings from the environment, resolved once at start (ServiceSettings;
+the router's own per-subgraph settings are router.config.SubgraphSettings)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def peer_url(name: str) -> str:
 
 
 @dataclass(frozen=True)
-class SubgraphSettings:
+class ServiceSettings:
     name: str
     port: int
     host: str = "127.0.0.1"
@@ -39,7 +40,7 @@ class SubgraphSettings:
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, name: str, port: int | None = None) -> "SubgraphSettings":
+    def from_env(cls, name: str, port: int | None = None) -> "ServiceSettings":
         return cls(
             name=name,
             port=port or int(os.environ.get(f"{name.upper()}_PORT", SUBGRAPH_PORTS[name])),

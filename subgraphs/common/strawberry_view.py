@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import strawberry
 import strawberry.federation
 from aiohttp import web
 from strawberry.aiohttp.views import GraphQLView
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 
-from subgraphs.common.app import DATABASE, request_identity
+from subgraphs.common.app import DATABASE, mutation_over_get, request_identity
+from subgraphs.common.context import LoadersT, RequestContext
 from subgraphs.common.db import Database
 from subgraphs.common.identity import Identity
 
 ContextFactory = Callable[[web.Request, web.StreamResponse, Database, Identity], Any]
+
+
+@dataclass
+class StrawberryContext(RequestContext[LoadersT]):
+    """Every subgraph's context, and the response, whose headers extensions may set (CacheControl)."""
+
+    response: web.StreamResponse
 
 
 class SubgraphView(GraphQLView):
@@ -27,6 +38,17 @@ class SubgraphView(GraphQLView):
     async def get_context(self, request: web.Request, response: web.StreamResponse) -> Any:
         identity = await request_identity(request)
         return self.make_context(request, response, request.app[DATABASE], identity)
+
+    async def execute_single(self, request: web.Request, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """strawberry refuses a mutation over GET, before running it, with a plain-text 400;
+        GraphQL over HTTP asks for a 405 naming POST, as the ariadne subgraphs answer."""
+        try:
+            return await super().execute_single(request, *args, **kwargs)
+        except Exception as exc:
+            refused = exc.__cause__
+            if request.method == "GET" and isinstance(refused, InvalidOperationTypeError):
+                raise mutation_over_get(refused.operation_type.value) from None
+            raise
 
 
 class FederatedSchema(strawberry.federation.Schema):

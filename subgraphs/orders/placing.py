@@ -7,14 +7,12 @@ import logging
 import uuid
 from dataclasses import dataclass
 
-import aiohttp
 from graphql import GraphQLError
 from sqlalchemy import update
 
-from subgraphs.common.db import Database
+from subgraphs.common.db import Database, rows_matched
 from subgraphs.common.errors import CONFLICT, graphql_error
-from subgraphs.common.identity import Identity
-from subgraphs.common.peers import PeerError, call_peer
+from subgraphs.common.peers import Peer
 from subgraphs.common.quantities import quantities_per_product
 from subgraphs.common.seeddata import shipping_for_weight
 from subgraphs.orders.models import Order, OrderItem
@@ -36,23 +34,15 @@ RELEASE = "mutation Release($id: ID!) { releaseStock(reservationId: $id) }"
 class Catalog:
     """The catalog subgraph, called on the buyer's behalf."""
 
-    http: aiohttp.ClientSession
-    url: str
-    identity: Identity
+    peer: Peer
 
     async def reserve(self, reservation_id: str, lines: dict[int, int]) -> list[dict]:
         items = [{"productId": str(pid), "quantity": qty} for pid, qty in lines.items()]
-        data = await self._call(RESERVE, {"id": reservation_id, "items": items})
+        data = await self.peer.execute(RESERVE, {"id": reservation_id, "items": items})
         return data["reserveStock"]
 
     async def release(self, reservation_id: str) -> bool:
-        return (await self._call(RELEASE, {"id": reservation_id}))["releaseStock"]
-
-    async def _call(self, query: str, variables: dict) -> dict:
-        try:
-            return await call_peer(self.http, self.url, query, variables, self.identity.forward_headers())
-        except PeerError as exc:
-            raise exc.as_graphql_error("CATALOG_UNAVAILABLE") from None
+        return (await self.peer.execute(RELEASE, {"id": reservation_id}))["releaseStock"]
 
 
 def order_lines(items: list[tuple[int, int]]) -> dict[int, int]:
@@ -110,11 +100,11 @@ async def cancel_order(db: Database, catalog: Catalog, order: Order) -> Order:
     if order.reservation_id:
         await catalog.release(order.reservation_id)
     async with db.session() as session, session.begin():
-        result = await session.execute(
+        cancelled = await rows_matched(session, (
             update(Order).where(Order.id == order.id, Order.status.in_(CANCELLABLE)).values(status="CANCELLED")
             .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
+        ))
+        if cancelled != 1:
             raise graphql_error(f"Order {order.number} changed while cancelling; try again", CONFLICT)
     order.status = "CANCELLED"
     return order

@@ -8,35 +8,25 @@ from datetime import datetime
 
 import strawberry
 import strawberry.federation
-from strawberry.federation.schema_directives import Cost, ListSize
-from aiohttp import web
 from graphql import GraphQLError
+from strawberry.federation.schema_directives import Cost
 
 from auth import scopes
-
-from subgraphs.common.app import HTTP
-from subgraphs.common.db import Database, as_utc
-from subgraphs.common.errors import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, graphql_error, parse_id
-from subgraphs.common.identity import Identity
-from subgraphs.common.relay import CursorError, decode_cursor, encode_cursor, page_size
+from subgraphs.common.db import as_utc
+from subgraphs.common.errors import NOT_FOUND, UNAUTHENTICATED, graphql_error, parse_id
+from subgraphs.common.identity import require_owner
+from subgraphs.common.relay import page_args
 from subgraphs.common.seeddata import shipping_for_weight
-from subgraphs.common.settings import peer_url
-from subgraphs.common.strawberry_types import Money, PageInfo
-from subgraphs.common.strawberry_view import FederatedSchema
+from subgraphs.common.strawberry_types import PAGE, Connection, Money, connection
+from subgraphs.common.strawberry_view import FederatedSchema, StrawberryContext
 from subgraphs.orders import models, placing
 from subgraphs.orders.loaders import NO_CURSOR, Loaders
 
 
 @dataclass
-class Context:
-    request: web.Request
-    response: web.StreamResponse
-    db: Database
-    loaders: Loaders
-    identity: Identity
-
+class Context(StrawberryContext[Loaders]):
     def catalog(self) -> placing.Catalog:
-        return placing.Catalog(self.request.app[HTTP], peer_url("catalog"), self.identity)
+        return placing.Catalog(self.peer("catalog"))
 
 
 Info = strawberry.Info[Context, None]
@@ -51,37 +41,21 @@ class OrderStatus(enum.Enum):
     CANCELLED = "CANCELLED"
 
 
-def _may_see(identity: Identity, buyer_id: int) -> None:
-    """A shopper sees only their own orders; an admin sees all."""
-    if identity.anonymous:
-        raise graphql_error("Sign in to see orders", UNAUTHENTICATED)
-    if identity.user_id != buyer_id and not identity.is_admin:
-        raise graphql_error("These orders belong to someone else", FORBIDDEN)
-
-
 @strawberry.federation.type(keys=["id"])
 class User:
     id: strawberry.ID
 
     @strawberry.federation.field(description="The user's orders, newest first.",
                                  requires_scopes=[[scopes.ORDERS_READ], [scopes.ADMIN]],
-                                 directives=[ListSize(slicing_arguments=["first"], sized_fields=["edges"])])
-    async def orders(self, info: Info, first: int = 20, after: str | None = None) -> OrderConnection:
+                                 directives=[PAGE])
+    async def orders(self, info: Info, first: int = 20, after: str | None = None) -> Connection[Order]:
         buyer_id = parse_id(self.id, "User")
-        _may_see(info.context.identity, buyer_id)
-        try:
-            size, before = page_size(first), decode_cursor("order", after) if after else NO_CURSOR
-        except (CursorError, ValueError) as exc:
-            raise graphql_error(str(exc)) from None
+        require_owner(info.context.identity, buyer_id, "orders")
+        size, before = page_args("order", first, after, start=NO_CURSOR)
         loaders = info.context.loaders
         rows = await loaders.orders_page_by_buyer.load((buyer_id, before, size + 1))
         total = await loaders.order_count_by_buyer.load(buyer_id)
-        edges = [OrderEdge(cursor=encode_cursor("order", r.id), node=order_from_row(r)) for r in rows[:size]]
-        page = PageInfo(
-            has_next_page=len(rows) > size, has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
-        )
-        return OrderConnection(edges=edges, page_info=page, total_count=total)
+        return connection("order", rows, size, after, total, order_from_row)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID, **_: object) -> User:
@@ -147,23 +121,10 @@ class Order:
         if row is None:
             return None
         try:
-            _may_see(info.context.identity, row.buyer_id)
+            require_owner(info.context.identity, row.buyer_id, "orders")
         except GraphQLError as error:
             return error
         return order_from_row(row)
-
-
-@strawberry.type
-class OrderEdge:
-    cursor: str
-    node: Order
-
-
-@strawberry.type
-class OrderConnection:
-    edges: list[OrderEdge]
-    page_info: PageInfo
-    total_count: int
 
 
 @strawberry.input
@@ -186,7 +147,7 @@ async def _own_order(info: Info, id: strawberry.ID) -> models.Order:
     row = await info.context.loaders.order_by_id.load(parse_id(id, "Order"))
     if row is None:
         raise graphql_error(f"Unknown order {id}", NOT_FOUND)
-    _may_see(info.context.identity, row.buyer_id)
+    require_owner(info.context.identity, row.buyer_id, "orders")
     return row
 
 
@@ -197,7 +158,7 @@ class Query:
         row = await info.context.loaders.order_by_id.load(parse_id(id, "Order"))
         if row is None:
             return None
-        _may_see(info.context.identity, row.buyer_id)
+        require_owner(info.context.identity, row.buyer_id, "orders")
         return order_from_row(row)
 
 

@@ -5,21 +5,24 @@ from __future__ import annotations
 from aiohttp import web
 from strawberry.printer import print_schema
 
+from subgraphs.common import app as common
+from subgraphs.common.db import Database
+from subgraphs.common.identity import Identity
+from subgraphs.common.settings import ServiceSettings
+from subgraphs.common.strawberry_view import SubgraphView
 from subgraphs.orders.loaders import Loaders
 from subgraphs.orders.models import Base
 from subgraphs.orders.schema import Context, schema
 from subgraphs.orders.seed import seed
-from subgraphs.common import app as common
-from subgraphs.common.db import Database
-from subgraphs.common.settings import SubgraphSettings
-from subgraphs.common.strawberry_view import SubgraphView
 
 
-def create_app(settings: SubgraphSettings) -> web.Application:
+def create_app(settings: ServiceSettings) -> web.Application:
     db = Database(settings.database_url, Base.metadata, schema=settings.database_schema)
-    view = SubgraphView(schema, lambda request, response, db, identity: Context(
-        request=request, response=response, db=db, loaders=Loaders(db), identity=identity))
-    return common.create_app(settings, db, view, seed=seed)
+
+    def context(request: web.Request, response: web.StreamResponse, db: Database, identity: Identity) -> Context:
+        return Context(request=request, db=db, loaders=Loaders(db), identity=identity, response=response)
+
+    return common.create_app(settings, db, SubgraphView(schema, context), seed=seed)
 
 
 def sdl() -> str:

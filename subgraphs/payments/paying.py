@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiohttp
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from subgraphs.common.db import Database
+from subgraphs.common.db import Database, rows_matched
 from subgraphs.common.errors import BAD_USER_INPUT, CONFLICT, NOT_FOUND, graphql_error
-from subgraphs.common.identity import Identity
-from subgraphs.common.peers import PeerError, call_peer
+from subgraphs.common.peers import Peer
 from subgraphs.payments.models import Payment, Refund
 from subgraphs.payments.providers import PaymentProvider, ProviderError
 
@@ -23,15 +21,10 @@ ORDER = "query Order($id: ID!) { order(id: $id) { id status buyer { id } total {
 class Orders:
     """The orders subgraph, asked on the caller's behalf (it checks ownership itself)."""
 
-    http: aiohttp.ClientSession
-    url: str
-    identity: Identity
+    peer: Peer
 
     async def order(self, order_id: int) -> dict:
-        try:
-            data = await call_peer(self.http, self.url, ORDER, {"id": str(order_id)}, self.identity.forward_headers())
-        except PeerError as exc:
-            raise exc.as_graphql_error("ORDERS_UNAVAILABLE") from None
+        data = await self.peer.execute(ORDER, {"id": str(order_id)})
         if data.get("order") is None:
             raise graphql_error(f"Unknown order {order_id}", NOT_FOUND)
         return data["order"]
@@ -112,7 +105,7 @@ async def refund_payment(db: Database, provider: PaymentProvider, payment_id: in
         raise graphql_error(str(exc), exc.code) from None
     async with db.session() as session, session.begin():
         await session.execute(update(Refund).where(Refund.id == refund.id).values(provider_ref=charge.reference))
-        fresh = await session.get(Payment, payment_id)
+        fresh = await session.get_one(Payment, payment_id)  # read above; payments are never deleted
         fresh.status = "REFUNDED" if fresh.refunded == fresh.amount else "PARTIALLY_REFUNDED"
         if fresh.status == "REFUNDED":
             fresh.live_order_id = None
@@ -122,11 +115,11 @@ async def refund_payment(db: Database, provider: PaymentProvider, payment_id: in
 async def _reserve_refund(db: Database, payment: Payment, value: int) -> Refund:
     """One conditional UPDATE: concurrent refunds can never add up to more than was paid."""
     async with db.session() as session, session.begin():
-        result = await session.execute(
+        reserved = await rows_matched(session, (
             update(Payment).where(Payment.id == payment.id, Payment.refunded + value <= Payment.amount)
             .values(refunded=Payment.refunded + value).execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
+        ))
+        if reserved != 1:
             raise graphql_error("Refund exceeds what remains of the payment", BAD_USER_INPUT)
         refund = Refund(payment_id=payment.id, amount=value)
         session.add(refund)
@@ -137,4 +130,4 @@ async def _undo_refund(db: Database, payment: Payment, refund: Refund) -> None:
     async with db.session() as session, session.begin():
         await session.execute(update(Payment).where(Payment.id == payment.id)
                               .values(refunded=Payment.refunded - refund.amount))
-        await session.delete(await session.get(Refund, refund.id))
+        await session.delete(await session.get_one(Refund, refund.id))

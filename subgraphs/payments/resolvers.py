@@ -6,32 +6,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aiohttp import web
 from ariadne import MutationType, ObjectType, QueryType, ScalarType
 from ariadne.contrib.federation import FederatedObjectType
 from graphql import GraphQLError, GraphQLResolveInfo
 
 from auth import scopes
-from subgraphs.common.app import HTTP
-from subgraphs.common.db import Database, as_utc
+from subgraphs.common.context import RequestContext
+from subgraphs.common.db import as_utc
 from subgraphs.common.errors import FORBIDDEN, UNAUTHENTICATED, graphql_error, parse_id
-from subgraphs.common.identity import Identity
-from subgraphs.common.settings import peer_url
+from subgraphs.common.identity import require_owner
 from subgraphs.payments import models, paying
 from subgraphs.payments.loaders import Loaders
 from subgraphs.payments.providers import PaymentProvider
 
 
 @dataclass
-class Context:
-    request: web.Request
-    db: Database
-    loaders: Loaders
-    identity: Identity
+class Context(RequestContext[Loaders]):
     provider: PaymentProvider
 
     def orders(self) -> paying.Orders:
-        return paying.Orders(self.request.app[HTTP], peer_url("orders"), self.identity)
+        return paying.Orders(self.peer("orders"))
 
 
 query = QueryType()
@@ -54,17 +48,10 @@ def _ctx(info: GraphQLResolveInfo) -> Context:
     return info.context
 
 
-def _may_see(identity: Identity, buyer_id: int) -> None:
-    if identity.anonymous:
-        raise graphql_error("Sign in to see payments", UNAUTHENTICATED)
-    if identity.user_id != buyer_id and not identity.has_scope(scopes.PAYMENTS_ADMIN):
-        raise graphql_error("These payments belong to someone else", FORBIDDEN)
-
-
 async def _visible(info: GraphQLResolveInfo, payment_id: int) -> models.Payment | None:
     row = await _ctx(info).loaders.payment_by_id.load(payment_id)
     if row is not None:
-        _may_see(_ctx(info).identity, row.buyer_id)
+        require_owner(_ctx(info).identity, row.buyer_id, "payments", scopes.PAYMENTS_ADMIN)
     return row
 
 
@@ -106,7 +93,7 @@ def resolve_order_reference(_: Any, __: GraphQLResolveInfo, representation: dict
 async def _order_payments(order_ref: dict, info: GraphQLResolveInfo) -> list[models.Payment]:
     rows = await _ctx(info).loaders.payments_by_order.load(parse_id(order_ref["id"], "Order"))
     for row in rows[:1]:
-        _may_see(_ctx(info).identity, row.buyer_id)
+        require_owner(_ctx(info).identity, row.buyer_id, "payments", scopes.PAYMENTS_ADMIN)
     return rows
 
 
@@ -140,7 +127,7 @@ async def resolve_refund_payment(_: Any, info: GraphQLResolveInfo, id: str, amou
     if ctx.identity.anonymous:
         raise graphql_error("Sign in to refund", UNAUTHENTICATED)
     if not ctx.identity.has_scope(scopes.PAYMENTS_ADMIN):
-        raise graphql_error("Refunds need the payments:admin scope", FORBIDDEN)
+        raise graphql_error(f"Refunds need the {scopes.PAYMENTS_ADMIN} scope", FORBIDDEN)
     return await paying.refund_payment(ctx.db, ctx.provider, parse_id(id, "Payment"), amount)
 
 

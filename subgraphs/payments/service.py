@@ -11,7 +11,8 @@ from ariadne.contrib.federation import make_federated_schema
 from subgraphs.common import app as common
 from subgraphs.common.ariadne_view import ariadne_handler, served_sdl
 from subgraphs.common.db import Database
-from subgraphs.common.settings import SubgraphSettings
+from subgraphs.common.identity import Identity
+from subgraphs.common.settings import ServiceSettings
 from subgraphs.payments.loaders import Loaders
 from subgraphs.payments.models import Base
 from subgraphs.payments.providers import PaymentProvider, provider_from_env
@@ -23,10 +24,10 @@ schema = make_federated_schema(type_defs, *bindables)
 PROVIDER = web.AppKey("provider", PaymentProvider)
 
 
-def create_app(settings: SubgraphSettings) -> web.Application:
+def create_app(settings: ServiceSettings) -> web.Application:
     db = Database(settings.database_url, Base.metadata, schema=settings.database_schema)
 
-    def context(request: web.Request, db: Database, identity) -> Context:
+    def context(request: web.Request, db: Database, identity: Identity) -> Context:
         return Context(request, db, Loaders(db), identity, request.app[PROVIDER])
 
     app = common.create_app(settings, db, ariadne_handler(schema, context), seed=seed)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiodataloader import DataLoader
 from sqlalchemy import select
@@ -14,20 +14,19 @@ from subgraphs.users.models import Address, User
 
 @dataclass
 class Loaders:
-    user: DataLoader
-    addresses: DataLoader
+    db: Database
+    user_by_id: DataLoader = field(init=False)
+    addresses_by_user: DataLoader = field(init=False)
 
+    def __post_init__(self) -> None:
+        self.user_by_id = DataLoader(self._users)
+        self.addresses_by_user = DataLoader(self._addresses)
 
-def create_loaders(db: Database) -> Loaders:
-    async def load_users(ids: list[int]) -> list[User | None]:
-        async with db.session() as session:
-            rows = (await session.scalars(select(User).where(User.id.in_(ids)))).all()
-        return one_per_key(rows, ids, lambda u: u.id)
+    async def _users(self, ids: list[int]) -> list[User | None]:
+        async with self.db.session() as session:
+            return one_per_key(await session.scalars(select(User).where(User.id.in_(ids))), ids, lambda u: u.id)
 
-    async def load_addresses(user_ids: list[int]) -> list[list[Address]]:
-        async with db.session() as session:
-            stmt = select(Address).where(Address.user_id.in_(user_ids)).order_by(Address.id)
-            rows = (await session.scalars(stmt)).all()
-        return many_per_key(rows, user_ids, lambda a: a.user_id)
-
-    return Loaders(DataLoader(load_users), DataLoader(load_addresses))
+    async def _addresses(self, user_ids: list[int]) -> list[list[Address]]:
+        async with self.db.session() as session:
+            rows = await session.scalars(select(Address).where(Address.user_id.in_(user_ids)).order_by(Address.id))
+            return many_per_key(rows, user_ids, lambda a: a.user_id)

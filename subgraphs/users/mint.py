@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from auth.keys import KeyStore, default_keys_path
-from auth.oauth import OAuthError, narrow, user_scopes
 from auth.tokens import TokenSettings, issue_access_token
 from subgraphs.common.db import Database
-from subgraphs.common.settings import SubgraphSettings
+from subgraphs.common.settings import ServiceSettings
 from subgraphs.users.models import Base, OAuthClient, User
+from subgraphs.users.oauth import OAuthError, narrow, user_scopes
 from subgraphs.users.seed import seed
 
 
@@ -18,7 +18,7 @@ class MintError(Exception):
 
 
 async def mint_token(*, email: str | None, client_id: str | None, scope: str | None) -> str:
-    settings = SubgraphSettings.from_env("users")
+    settings = ServiceSettings.from_env("users")
     db = Database(settings.database_url, Base.metadata, schema=settings.database_schema)
     try:
         await db.create_all()

@@ -10,11 +10,12 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from auth import oauth
+from auth import scopes
 from auth.keys import KeyStore, default_keys_path
-from auth.oauth import Issuer, OAuthError, TokenRequest
 from auth.tokens import TokenSettings
 from subgraphs.common.app import DATABASE, VERIFIER
+from subgraphs.users import oauth
+from subgraphs.users.oauth import Issuer, OAuthError, TokenRequest
 
 log = logging.getLogger("graft.oauth")
 
@@ -129,5 +130,5 @@ async def metadata_endpoint(request: web.Request) -> web.Response:
         "response_types_supported": [],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "scopes_supported": sorted(set(oauth.scope_names.ADMIN_SCOPES)),
+        "scopes_supported": sorted(set(scopes.ADMIN_SCOPES)),
     })

@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
-from ariadne import MutationType, ObjectType, QueryType, ScalarType, load_schema_from_path
-from ariadne.contrib.federation import FederatedObjectType, make_federated_schema
+from ariadne import MutationType, ObjectType, QueryType, ScalarType
+from ariadne.contrib.federation import FederatedObjectType
 from graphql import GraphQLError, GraphQLResolveInfo
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from auth.passwords import hash_password
-from subgraphs.common.identity import Identity
+from subgraphs.common.context import RequestContext
+from subgraphs.common.db import as_utc
+from subgraphs.common.errors import BAD_USER_INPUT, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, graphql_error, parse_id
+from subgraphs.users.loaders import Loaders
 from subgraphs.users.models import Address, User
-
-TYPE_DEFS = load_schema_from_path(str(Path(__file__).with_name("schema.graphql")))
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 MIN_PASSWORD = 10
+
+
+Context = RequestContext[Loaders]
+
 
 query = QueryType()
 mutation = MutationType()
@@ -29,67 +33,63 @@ user_type = FederatedObjectType("User")
 address_type = ObjectType("Address")
 datetime_scalar = ScalarType("DateTime")
 
-
-def error(message: str, code: str, **extra: Any) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": code, **extra})
+user_type.set_alias("createdAt", "created_at")
+address_type.set_alias("postalCode", "postal_code")
 
 
 def bad_input(message: str, field: str) -> GraphQLError:
-    return error(message, "BAD_USER_INPUT", field=field)
+    return graphql_error(message, BAD_USER_INPUT, field=field)
 
 
 @datetime_scalar.serializer
 def serialize_datetime(value: datetime) -> str:
-    # SQLite hands back naive datetimes; everything is stored in UTC.
-    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+    return as_utc(value).isoformat()
 
 
-@datetime_scalar.value_parser
-def parse_datetime(value: Any) -> datetime:
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError as exc:
-        raise ValueError(f"DateTime must be ISO 8601, got {value!r}") from exc
-
-
-def _identity(info: GraphQLResolveInfo) -> Identity:
-    return info.context["identity"]
+def _ctx(info: GraphQLResolveInfo) -> Context:
+    return info.context
 
 
 def _require_user(info: GraphQLResolveInfo) -> int:
-    user_id = _identity(info).user_id
+    user_id = _ctx(info).identity.user_id
     if user_id is None:
-        raise error("You must be signed in as a user.", "UNAUTHENTICATED")
+        raise graphql_error("You must be signed in as a user.", UNAUTHENTICATED)
     return user_id
 
 
-def _parse_id(value: object) -> int | None:
-    """GraphQL ids are the integer keys as strings; anything else matches nothing."""
-    return int(value) if str(value).isdigit() else None
+def _user_key(value: Any) -> int | None:
+    """An id that is not one of ours matches no user: null, not an error."""
+    try:
+        return parse_id(value, "User")
+    except GraphQLError:
+        return None
+
+
+async def _load_user(info: GraphQLResolveInfo, value: Any) -> User | None:
+    key = _user_key(value)
+    return await _ctx(info).loaders.user_by_id.load(key) if key is not None else None
 
 
 @query.field("me")
 async def resolve_me(_: None, info: GraphQLResolveInfo) -> User | None:
-    return await info.context["loaders"].user.load(_require_user(info))
+    return await _ctx(info).loaders.user_by_id.load(_require_user(info))
 
 
 @query.field("user")
 async def resolve_user(_: None, info: GraphQLResolveInfo, id: str) -> User | None:
-    key = _parse_id(id)
-    return await info.context["loaders"].user.load(key) if key is not None else None
+    return await _load_user(info, id)
 
 
 @user_type.reference_resolver
 async def resolve_user_reference(_: None, info: GraphQLResolveInfo, representation: dict) -> User | None:
-    key = _parse_id(representation.get("id", ""))
-    return await info.context["loaders"].user.load(key) if key is not None else None
+    return await _load_user(info, representation.get("id"))
 
 
 def _visible(user: User, info: GraphQLResolveInfo) -> None:
     """Email and addresses belong to their owner (and admins)."""
-    identity = _identity(info)
+    identity = _ctx(info).identity
     if identity.user_id != user.id and not identity.is_admin:
-        raise error("Only the user or an admin may see this field.", "FORBIDDEN")
+        raise graphql_error("Only the user or an admin may see this field.", FORBIDDEN)
 
 
 @user_type.field("email")
@@ -101,17 +101,7 @@ def resolve_email(user: User, info: GraphQLResolveInfo) -> str:
 @user_type.field("addresses")
 async def resolve_addresses(user: User, info: GraphQLResolveInfo) -> list[Address]:
     _visible(user, info)
-    return await info.context["loaders"].addresses.load(user.id)
-
-
-@user_type.field("createdAt")
-def resolve_created_at(user: User, _: GraphQLResolveInfo) -> datetime:
-    return user.created_at
-
-
-@address_type.field("postalCode")
-def resolve_postal_code(address: Address, _: GraphQLResolveInfo) -> str:
-    return address.postal_code
+    return await _ctx(info).loaders.addresses_by_user.load(user.id)
 
 
 def _clean_register(data: dict) -> tuple[str, str, str]:
@@ -128,8 +118,7 @@ def _clean_register(data: dict) -> tuple[str, str, str]:
 @mutation.field("register")
 async def resolve_register(_: None, info: GraphQLResolveInfo, input: dict) -> User:
     name, email, password = _clean_register(input)
-    db = info.context["db"]
-    async with db.session() as session:
+    async with _ctx(info).db.session() as session:
         if await session.scalar(select(func.count()).select_from(User).where(User.email == email)):
             raise bad_input("An account with this email already exists.", "email")
         user = User(name=name, email=email, password_hash=hash_password(password), admin=False,
@@ -163,10 +152,10 @@ async def resolve_update_profile(_: None, info: GraphQLResolveInfo, input: dict)
         raise bad_input("Name must not be empty.", "name")
     addresses = input.get("addresses")
     cleaned = [_clean_address(a, i) for i, a in enumerate(addresses)] if addresses is not None else None
-    async with info.context["db"].session() as session, session.begin():
+    async with _ctx(info).db.session() as session, session.begin():
         user = await session.get(User, user_id)
         if user is None:
-            raise error("The signed-in user no longer exists.", "NOT_FOUND")
+            raise graphql_error("The signed-in user no longer exists.", NOT_FOUND)
         if name is not None:
             user.name = name.strip()
         if cleaned is not None:
@@ -174,8 +163,8 @@ async def resolve_update_profile(_: None, info: GraphQLResolveInfo, input: dict)
             for address in cleaned:
                 address.user_id = user_id
             session.add_all(cleaned)
-    info.context["loaders"].addresses.clear(user_id)
+    _ctx(info).loaders.addresses_by_user.clear(user_id)
     return user
 
 
-schema = make_federated_schema(TYPE_DEFS, query, mutation, user_type, address_type, datetime_scalar)
+bindables = [query, mutation, user_type, address_type, datetime_scalar]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from auth import scopes
 from auth.passwords import hash_password
 from subgraphs.common import seeddata
 from subgraphs.common.db import Database
@@ -12,7 +13,7 @@ from subgraphs.users.models import OAuthClient, User
 FIRST_PARTY_CLIENTS = ("storefront", "mobile")
 PARTNER_ID = "acme-partner"
 PARTNER_SECRET = "acme-partner-secret"
-PARTNER_SCOPES = "catalog:read"
+PARTNER_SCOPES = scopes.CATALOG_READ
 PARTNER_TIER = "partner-standard"
 
 
@@ -31,16 +32,4 @@ async def seed(db: Database) -> None:
                 OAuthClient(client_id=PARTNER_ID, secret_hash=hash_password(PARTNER_SECRET),
                             grant_types="client_credentials", scopes=PARTNER_SCOPES, tier=PARTNER_TIER),
             ])
-    await _advance_sequences(db)
-
-
-async def _advance_sequences(db: Database) -> None:
-    """Explicit ids leave PostgreSQL's serial sequence at 1; move it past the seeded rows."""
-    if not db.is_postgres:
-        return
-    from sqlalchemy import text
-
-    async with db.engine.begin() as conn:
-        await conn.execute(text(
-            "SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT COALESCE(MAX(id), 1) FROM users))"
-        ))
+    await db.reset_sequences(["users"])

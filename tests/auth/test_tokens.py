@@ -109,3 +109,10 @@ async def test_tampered_payload_fails_the_signature(store):
     forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
     with pytest.raises(TokenError, match="signature"):
         await verify_access_token(f"{header}.{forged}.{signature}", LocalKeys(store), SETTINGS)
+
+
+async def test_extra_claims_cannot_override_registered_ones(store):
+    token = issue_access_token(store, SETTINGS, subject="p", kind="client", scopes=["catalog:read"],
+                               extra_claims={"tier": "gold", "sub": "someone-else", "scope": "admin"})
+    claims = await verify_access_token(token, LocalKeys(store), SETTINGS)
+    assert claims.raw["tier"] == "gold" and claims.subject == "p" and claims.scopes == {"catalog:read"}

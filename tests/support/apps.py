@@ -16,7 +16,7 @@ from auth.keys import KeyStore, default_keys_path
 from auth.tokens import TokenSettings, issue_access_token
 from subgraphs.common.app import DATABASE
 from subgraphs.common.db import Database
-from subgraphs.common.settings import SubgraphSettings
+from subgraphs.common.settings import ServiceSettings
 from tests.support.processes import RunningService, start_graft
 from tests.support.services import unique_schema_prefix
 
@@ -52,14 +52,30 @@ class SubgraphClient:
         assert resp.status == status, (resp.status, body)
         return body
 
+    async def get(self, params: dict[str, str], headers: dict[str, str] | None = None,
+                  status: int = 200) -> tuple[dict[str, str], str]:
+        """GraphQL over GET: the response's headers and text, once its status is as expected."""
+        resp = await self.client.get("/graphql", params=params, headers=headers or {})
+        text = await resp.text()
+        assert resp.status == status, (resp.status, text)
+        return dict(resp.headers), text
+
+
+def mutation_over_get(mutation: str) -> list[dict[str, str]]:
+    """GET parameters that would run `mutation` (an anonymous `mutation { ... }`) without its
+    text starting with the word: after a comment, and chosen by operationName."""
+    named = mutation.replace("mutation", "mutation M", 1)
+    return [{"query": f"# note\n{mutation}"},
+            {"query": f"query Q {{ __typename }} {named}", "operationName": "M"}]
+
 
 @asynccontextmanager
 async def subgraph_client(name: str, database_url: str | None = None,
                           schema_prefix: str = "") -> AsyncIterator[SubgraphClient]:
     """The named subgraph's real app, seeded, on SQLite by default or the given database."""
-    settings = SubgraphSettings.from_env(name, 0)
+    settings = ServiceSettings.from_env(name, 0)
     if database_url:
-        settings = SubgraphSettings(name=name, port=0, database_url=database_url,
+        settings = ServiceSettings(name=name, port=0, database_url=database_url,
                                     database_schema=schema_prefix + name)
     app = importlib.import_module(f"subgraphs.{name}.service").create_app(settings)
     async with TestClient(TestServer(app)) as client:

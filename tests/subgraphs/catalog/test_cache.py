@@ -16,7 +16,7 @@ from subgraphs.catalog import cache
 from subgraphs.catalog.cache import CatalogCacheSettings
 from subgraphs.catalog.service import create_app
 from subgraphs.common.app import DATABASE
-from subgraphs.common.settings import SubgraphSettings
+from subgraphs.common.settings import ServiceSettings
 from tests.support.apps import ADMIN, bearer
 
 ENTITIES = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id name price { amount } } } }'
@@ -30,7 +30,7 @@ def reps(*ids: int) -> dict:
 
 @asynccontextmanager
 async def catalog(tmp_path: Path, redis_url: str | None = None, **extra: str) -> AsyncIterator[TestClient]:
-    settings = SubgraphSettings(name="catalog", port=0, database_url=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}",
+    settings = ServiceSettings(name="catalog", port=0, database_url=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}",
                                 redis_url=redis_url, extra=extra)
     async with TestClient(TestServer(create_app(settings))) as client:
         yield client

@@ -1,5 +1,7 @@
+import pytest
+
 from auth import scopes
-from tests.support.apps import ADMIN, bearer
+from tests.support.apps import ADMIN, bearer, mutation_over_get
 
 CREATE = """
 mutation($input: CreateProductInput!) { createProduct(input: $input) { id sku name price { amount currency } stock } }"""
@@ -80,3 +82,12 @@ async def test_get_runs_queries_but_never_mutations(catalog):
     assert resp.status == 200 and (await resp.json())["data"]["products"]["totalCount"] > 0
     resp = await catalog.client.get("/graphql", params={"query": 'mutation { adjustStock(productId: "1", delta: 1) { id } }'})
     assert resp.status in (400, 405)
+
+
+@pytest.mark.parametrize("params", mutation_over_get('mutation { adjustStock(productId: "1", delta: 5) { stock } }'))
+async def test_get_refuses_a_mutation_and_changes_no_stock(catalog, params):
+    stock = 'query { product(id: "1") { stock } }'
+    before = (await catalog.execute(stock, headers=bearer(2, ADMIN)))["data"]["product"]["stock"]
+    headers, _ = await catalog.get(params, bearer(2, ADMIN), status=405)
+    assert headers["Allow"] == "POST"
+    assert (await catalog.execute(stock, headers=bearer(2, ADMIN)))["data"]["product"]["stock"] == before

@@ -1,9 +1,11 @@
 import pytest
+from graphql import GraphQLError
 
+from auth import scopes
 from auth.jwks import LocalKeys
 from auth.keys import KeyStore
-from auth.tokens import TokenError, TokenSettings, issue_access_token
-from subgraphs.common.identity import IdentityVerifier
+from auth.tokens import Claims, TokenError, TokenSettings, issue_access_token
+from subgraphs.common.identity import ANONYMOUS, Identity, IdentityVerifier, require_owner, require_scope
 from tests.support import tokens
 
 
@@ -68,3 +70,33 @@ async def test_each_subgraph_refuses_a_token_revoked_in_redis(monkeypatch, name)
     finally:
         await redis.delete(key)
         await redis.aclose()
+
+
+def _caller(user_id: int, *granted: str) -> Identity:
+    claims = Claims(subject=str(user_id), kind="user", scopes=frozenset(granted), client_id="storefront",
+                    jti="j", issued_at=0, expires_at=0)
+    return Identity(claims, "token")
+
+
+def _code(check) -> str | None:
+    try:
+        check()
+    except GraphQLError as error:
+        return (error.extensions or {}).get("code")
+    return None
+
+
+def test_owner_or_override_scope_or_admin_may_see():
+    assert _code(lambda: require_owner(ANONYMOUS, 1, "orders")) == "UNAUTHENTICATED"
+    assert _code(lambda: require_owner(_caller(1), 1, "orders")) is None
+    assert _code(lambda: require_owner(_caller(2), 1, "orders")) == "FORBIDDEN"
+    assert _code(lambda: require_owner(_caller(2, scopes.ADMIN), 1, "orders")) is None
+    assert _code(lambda: require_owner(_caller(2, scopes.PAYMENTS_ADMIN), 1, "payments", scopes.PAYMENTS_ADMIN)) is None
+    assert _code(lambda: require_owner(_caller(2, scopes.PAYMENTS_ADMIN), 1, "orders")) == "FORBIDDEN"
+
+
+def test_scope_or_admin_is_required():
+    assert _code(lambda: require_scope(ANONYMOUS, scopes.CATALOG_WRITE)) == "UNAUTHENTICATED"
+    assert _code(lambda: require_scope(_caller(1, *scopes.SHOPPER), scopes.CATALOG_WRITE)) == "FORBIDDEN"
+    assert _code(lambda: require_scope(_caller(1, scopes.CATALOG_WRITE), scopes.CATALOG_WRITE)) is None
+    assert _code(lambda: require_scope(_caller(1, scopes.ADMIN), scopes.CATALOG_WRITE)) is None

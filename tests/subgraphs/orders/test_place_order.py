@@ -1,4 +1,6 @@
-from tests.support.apps import ADMIN, bearer
+import pytest
+
+from tests.support.apps import ADMIN, bearer, mutation_over_get
 from tests.support.processes import post_graphql
 
 PLACE = """
@@ -85,3 +87,12 @@ async def test_only_buyer_or_admin_cancels(orders, catalog_process):
     assert (await orders.execute(CANCEL, {"id": order_id}, bearer(2, ADMIN)))["data"]["cancelOrder"]["status"] == "CANCELLED"
     shipped = await orders.execute(CANCEL, {"id": "3"}, bearer(2, ADMIN))  # seeded SHIPPED
     assert shipped["errors"][0]["extensions"]["code"] == "CONFLICT"
+
+
+@pytest.mark.parametrize("params", mutation_over_get('mutation { cancelOrder(id: "10") { status } }'))
+async def test_get_refuses_a_mutation_and_cancels_nothing(orders, params):
+    status = 'query { order(id: "10") { status } }'
+    assert (await orders.execute(status, headers=bearer(1)))["data"]["order"]["status"] == "PLACED"
+    headers, _ = await orders.get(params, bearer(1), status=405)
+    assert headers["Allow"] == "POST"
+    assert (await orders.execute(status, headers=bearer(1)))["data"]["order"]["status"] == "PLACED"

@@ -1,5 +1,7 @@
+import pytest
+
 from subgraphs.common import seeddata
-from tests.support.apps import ADMIN, bearer
+from tests.support.apps import ADMIN, bearer, mutation_over_get
 
 PAY = "mutation($o: ID!, $m: String!) { payOrder(orderId: $o, paymentMethod: $m) { id status provider amount { amount currency } order { id } } }"
 REFUND = "mutation($id: ID!) { refundPayment(id: $id) { status } }"
@@ -73,3 +75,11 @@ async def test_stripe_decline_is_a_clear_error(stripe_payments):
     body = await payments.execute(PAY, {"o": str(UNPAID), "m": "pm_card_chargeDeclined"}, bearer(1))
     assert body["errors"][0]["extensions"]["code"] == "CARD_DECLINED"
     assert "declined" in body["errors"][0]["message"] and stripe.charges == []
+
+
+@pytest.mark.parametrize("params", mutation_over_get(
+    f'mutation {{ payOrder(orderId: "{UNPAID}", paymentMethod: "pm_card_visa") {{ id }} }}'))
+async def test_get_refuses_a_mutation_and_charges_nothing(payments, params):
+    headers, _ = await payments.get(params, bearer(1), status=405)
+    assert headers["Allow"] == "POST"
+    assert await _status(payments, UNPAID) == {"paymentStatus": "UNPAID", "payments": []}

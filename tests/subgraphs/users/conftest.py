@@ -14,17 +14,17 @@ from auth.keys import KeyStore, default_keys_path
 from auth.tokens import TokenSettings, issue_access_token
 from subgraphs.common.app import DATABASE
 from subgraphs.common.db import Database
-from subgraphs.common.settings import SubgraphSettings
+from subgraphs.common.settings import ServiceSettings
 from subgraphs.users.service import create_app
 from tests.support.services import unique_schema_prefix
 
 
-def settings_for(url: str, redis_url: str | None = None) -> SubgraphSettings:
-    return SubgraphSettings(name="users", port=0, database_url=url,
+def settings_for(url: str, redis_url: str | None = None) -> ServiceSettings:
+    return ServiceSettings(name="users", port=0, database_url=url,
                             database_schema=unique_schema_prefix() + "users", redis_url=redis_url)
 
 
-async def _client(settings: SubgraphSettings) -> AsyncIterator[TestClient]:
+async def _client(settings: ServiceSettings) -> AsyncIterator[TestClient]:
     client = TestClient(TestServer(create_app(settings)))
     await client.start_server()
     try:

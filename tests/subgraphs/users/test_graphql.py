@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from auth.tokens import TokenSettings
 from subgraphs.users.models import Address, User
@@ -139,3 +140,30 @@ async def test_service_sdl_and_bad_requests(client):
 
 def test_token_settings_default_audience():
     assert TokenSettings.from_env().audience
+
+
+GET_MUTATIONS = [
+    ({"query": '# note\nmutation { register(input: {name: "Eve", email: "eve@example.com", '
+                'password: "long-enough-1"}) { id } }'}),
+    ({"query": 'query Q { __typename } mutation M { register(input: {name: "Eve", email: "eve@example.com", '
+               'password: "long-enough-1"}) { id } }', "operationName": "M"}),
+]
+
+
+@pytest.mark.parametrize("params", GET_MUTATIONS, ids=["comment first", "chosen by operationName"])
+async def test_get_refuses_a_mutation_however_the_text_starts(client, params):
+    """GraphQL over HTTP: a GET that would run a mutation is answered 405 and runs nothing;
+    which operation runs is decided by the parsed document, not by how the text starts."""
+    async with db_of(client).session() as session:
+        before = await session.scalar(select(func.count()).select_from(User))
+    resp = await client.get("/graphql", params=params)
+    assert resp.status == 405, await resp.text()
+    assert resp.headers["Allow"] == "POST"
+    async with db_of(client).session() as session:
+        assert await session.scalar(select(func.count()).select_from(User)) == before
+        assert await session.scalar(select(User).where(User.email == "eve@example.com")) is None
+
+
+async def test_get_runs_a_query(client):
+    resp = await client.get("/graphql", params={"query": '# note\n{ user(id: "1") { name } }'})
+    assert resp.status == 200 and (await resp.json())["data"] == {"user": {"name": "Ada Lovelace"}}

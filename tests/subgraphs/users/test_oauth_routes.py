@@ -11,11 +11,11 @@ import redis.asyncio as aioredis
 from sqlalchemy import select
 
 from auth import scopes
-from auth.keys import KeyStore, default_keys_path
-from auth.oauth import hash_refresh
-from auth.tokens import TokenSettings, verify_access_token
 from auth.jwks import LocalKeys
+from auth.keys import KeyStore, default_keys_path
+from auth.tokens import TokenSettings, verify_access_token
 from subgraphs.users.models import OAuthClient, RefreshToken, RevokedAccessToken
+from subgraphs.users.oauth import hash_refresh
 from tests.subgraphs.users.conftest import _client, db_of, settings_for
 
 ADA = {"grant_type": "password", "client_id": "storefront", "username": "ada@example.com", "password": "lovelace-1815"}

@@ -1,4 +1,5 @@
-"""OAuth2 grants (RFC 6749) and revocation (RFC 7009), over the users service's tables."""
+"""The users service's OAuth2 authorization server: grants (RFC 6749) and revocation (RFC 7009)
+over its own tables; auth/ supplies the keys, tokens and password hashes."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth import scopes as scope_names
+from auth import scopes
 from auth.jwks import LocalKeys
 from auth.keys import KeyStore
 from auth.passwords import hash_password, verify_password
 from auth.tokens import TokenError, TokenSettings, issue_access_token, verify_access_token
+from subgraphs.common.db import as_utc, rows_matched
 from subgraphs.users.models import OAuthClient, RefreshToken, RevokedAccessToken, User
 
 REFRESH_TTL = timedelta(days=30)
@@ -73,7 +75,7 @@ def hash_refresh(token: str) -> str:
 
 
 def user_scopes(user: User) -> frozenset[str]:
-    return frozenset(scope_names.ADMIN_SCOPES if user.admin else scope_names.SHOPPER)
+    return frozenset(scopes.ADMIN_SCOPES if user.admin else scopes.SHOPPER)
 
 
 def narrow(allowed: frozenset[str], requested: str | None) -> frozenset[str]:
@@ -138,15 +140,15 @@ async def _refresh(session: AsyncSession, issuer: Issuer, client: OAuthClient, r
     row = await session.get(RefreshToken, hash_refresh(presented))
     if row is None or row.client_id != client.client_id:
         raise OAuthError("invalid_grant", "unknown refresh token")
-    if _aware(row.expires_at) <= datetime.now(timezone.utc):
+    if as_utc(row.expires_at) <= datetime.now(timezone.utc):
         raise OAuthError("invalid_grant", "refresh token has expired")
     granted = narrow(frozenset(row.scope.split()), req.scope)
     # Claim the token atomically, so two concurrent uses cannot both rotate it.
-    claimed = await session.execute(
+    claimed = await rows_matched(session, (
         update(RefreshToken).where(RefreshToken.token_hash == row.token_hash, RefreshToken.used.is_(False),
                                    RefreshToken.revoked.is_(False)).values(used=True)
-    )
-    if claimed.rowcount != 1:
+    ))
+    if claimed != 1:
         # Re-use of a rotated token means it leaked: end the whole login.
         await session.execute(update(RefreshToken).where(RefreshToken.family == row.family).values(revoked=True))
         await session.commit()
@@ -182,10 +184,6 @@ def _user_response(issuer: Issuer, user_id: int, client_id: str, granted: frozen
     access = issue_access_token(issuer.keys, issuer.settings, subject=str(user_id), kind="user",
                                 scopes=granted, client_id=client_id)
     return TokenResponse(access, issuer.settings.access_ttl, " ".join(sorted(granted)), refresh)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)

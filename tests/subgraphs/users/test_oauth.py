@@ -1,12 +1,12 @@
-"""Grant helpers that need no HTTP."""
+"""The OAuth2 server's grant helpers that need no HTTP."""
 
 from __future__ import annotations
 
 import pytest
 
 from auth import scopes
-from auth.oauth import OAuthError, TokenResponse, hash_refresh, narrow, user_scopes
 from subgraphs.users.models import User
+from subgraphs.users.oauth import OAuthError, TokenResponse, hash_refresh, narrow, user_scopes
 
 
 def test_narrow_keeps_requested_subset():
@@ -37,14 +37,3 @@ def test_token_response_body():
     assert body == {"access_token": "t", "token_type": "Bearer", "expires_in": 900, "scope": "profile"}
     assert TokenResponse("t", 900, "", "r").body()["refresh_token"] == "r"
 
-
-async def test_extra_claims_cannot_override_registered_ones(tmp_path):
-    from auth.jwks import LocalKeys
-    from auth.keys import KeyStore
-    from auth.tokens import TokenSettings, issue_access_token, verify_access_token
-
-    keys, settings = KeyStore.open(tmp_path / "k.json"), TokenSettings()
-    token = issue_access_token(keys, settings, subject="p", kind="client", scopes=["catalog:read"],
-                               extra_claims={"tier": "gold", "sub": "someone-else", "scope": "admin"})
-    claims = await verify_access_token(token, LocalKeys(keys), settings)
-    assert claims.raw["tier"] == "gold" and claims.subject == "p" and claims.scopes == {"catalog:read"}
