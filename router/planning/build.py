@@ -17,16 +17,13 @@ def to_node(model: SupergraphModel, operation: OperationDefinitionNode, groups: 
     if not live:
         return None
     levels = _levels(live)
-    stages: list[PlanNode] = []
     root_nodes = [conditional(g, fetch_node(model, operation, g)) for g in roots if g in live]
-    if mutation:
-        stages += root_nodes
-    else:
-        stages.append(_parallel(root_nodes))
+    # mutation root fields run one after the other; queries' root fetches run together
+    stages: list[PlanNode | None] = list(root_nodes) if mutation else [_parallel(root_nodes)]
     for level in range(1, max(levels.values(), default=0) + 1):
         stages.append(_parallel(_level_nodes(model, operation, [g for g in live if levels[g.id] == level])))
-    stages = [s for s in stages if s is not None]
-    return stages[0] if len(stages) == 1 else SequenceNode(tuple(stages))
+    nodes = [s for s in stages if s is not None]
+    return nodes[0] if len(nodes) == 1 else SequenceNode(tuple(nodes))
 
 
 def _level_nodes(model: SupergraphModel, operation: OperationDefinitionNode,

@@ -24,3 +24,48 @@ class FetchGroup:
     @property
     def is_entity(self) -> bool:
         return self.parent is not None
+
+
+@dataclass(frozen=True)
+class FetchGroups:
+    """Every fetch of the plan being built, in the order made, and the root fetches among them."""
+
+    all: list[FetchGroup] = field(default_factory=list)
+    roots: list[FetchGroup] = field(default_factory=list)
+
+    def new(self, graph: str, path: tuple[str, ...], parent: FetchGroup | None,
+            condition: tuple[str, bool] | None) -> FetchGroup:
+        group = FetchGroup(len(self.all), graph, path, parent, condition=condition)
+        self.all.append(group)
+        return group
+
+    def root(self, graph: str, condition: tuple[str, bool] | None, sequential: bool) -> FetchGroup:
+        """Root fields of one subgraph share a fetch: under one condition, or (mutations, which run
+        in order) when they follow each other."""
+        if sequential:
+            if self.roots and self.roots[-1].graph == graph:
+                return self.roots[-1]
+        else:
+            for group in self.roots:
+                if group.graph == graph and group.condition == condition:
+                    return group
+        group = self.new(graph, (), None, condition)
+        self.roots.append(group)
+        return group
+
+
+def conflicting(existing: list[RepresentationField], new: list[RepresentationField]) -> bool:
+    """The same representation field read from different response keys (other arguments)."""
+    sources = {r.name: r.source for r in existing}
+    return any(r.name in sources and sources[r.name] != r.source for r in new)
+
+
+def merge_representations(into: list[RepresentationField], new: list[RepresentationField]) -> None:
+    for rep in new:
+        found = next((i for i, r in enumerate(into) if r.name == rep.name and r.source == rep.source), None)
+        if found is None:
+            into.append(rep)
+        elif rep.children is not None:
+            merged = list(into[found].children or ())
+            merge_representations(merged, list(rep.children))
+            into[found] = RepresentationField(rep.name, tuple(merged), rep.source)

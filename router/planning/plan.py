@@ -31,10 +31,6 @@ class FetchNode:
     id: int = 0
     renames: bool = False  # some response keys carry RENAMED_MARK aliases to strip
 
-    @property
-    def is_entity_fetch(self) -> bool:
-        return self.requires is not None
-
 
 @dataclass(frozen=True)
 class FlattenNode:

@@ -82,6 +82,26 @@ class SelectionTree:
         return found
 
 
+def free_alias(tree: SelectionTree, name: str, arguments: tuple[ArgumentNode, ...]) -> str | None:
+    """Internal fields keep their name unless the client used it for something else; with
+    arguments they always get their own key, so a client's same field with other arguments
+    never lands on it."""
+    existing = tree.fields.get(name)
+    if not arguments and (existing is None or (existing.name == name and _same_arguments(existing, arguments))):
+        return None
+    n = 0
+    while True:
+        alias = f"_graft_{name}_{n}"
+        found = tree.fields.get(alias)
+        if found is None or (found.name == name and _same_arguments(found, arguments)):
+            return alias
+        n += 1
+
+
+def _same_arguments(selection: FieldSelection, arguments: tuple[ArgumentNode, ...]) -> bool:
+    return [print_ast(a) for a in selection.arguments] == [print_ast(a) for a in arguments]
+
+
 def _typename_only() -> SelectionTree:
     tree = SelectionTree()
     tree.add_field("__typename")
