@@ -12,18 +12,31 @@ from router.supergraph.model import SupergraphModel
 
 
 def to_node(model: SupergraphModel, operation: OperationDefinitionNode, groups: list[FetchGroup],
-            roots: list[FetchGroup], mutation: bool) -> PlanNode | None:
+            roots: list[FetchGroup]) -> PlanNode | None:
+    """A query's root fetches run together, then the entity fetches level by level. Mutation root
+    fields run in order, each (with all its entity fetches) complete before the next one starts."""
     live = [g for g in groups if not g.tree.empty]
-    if not live:
-        return None
-    levels = _levels(live)
-    root_nodes = [conditional(g, fetch_node(model, operation, g)) for g in roots if g in live]
-    # mutation root fields run one after the other; queries' root fetches run together
-    stages: list[PlanNode | None] = list(root_nodes) if mutation else [_parallel(root_nodes)]
+    stages = sorted({g.stage for g in live})
+    nodes = [_stage_node(model, operation, [g for g in live if g.stage == s], roots) for s in stages]
+    return _sequence([n for n in nodes if n is not None])
+
+
+def _stage_node(model: SupergraphModel, operation: OperationDefinitionNode, groups: list[FetchGroup],
+                roots: list[FetchGroup]) -> PlanNode | None:
+    """The root fetches of one stage in parallel, then its entity fetches level by level."""
+    levels = _levels(groups)
+    steps = [_parallel([conditional(g, fetch_node(model, operation, g)) for g in roots if g in groups])]
     for level in range(1, max(levels.values(), default=0) + 1):
-        stages.append(_parallel(_level_nodes(model, operation, [g for g in live if levels[g.id] == level])))
-    nodes = [s for s in stages if s is not None]
-    return nodes[0] if len(nodes) == 1 else SequenceNode(tuple(nodes))
+        steps.append(_parallel(_level_nodes(model, operation, [g for g in groups if levels[g.id] == level])))
+    return _sequence([s for s in steps if s is not None])
+
+
+def _sequence(nodes: list[PlanNode]) -> PlanNode | None:
+    """One node as itself; nested sequences flattened into one."""
+    flat = [inner for n in nodes for inner in (n.nodes if isinstance(n, SequenceNode) else (n,))]
+    if not flat:
+        return None
+    return flat[0] if len(flat) == 1 else SequenceNode(tuple(flat))
 
 
 def _level_nodes(model: SupergraphModel, operation: OperationDefinitionNode,

@@ -20,6 +20,9 @@ class FetchGroup:
     children: dict[tuple[str, tuple[str, ...]], FetchGroup] = field(default_factory=dict)
     # (variable, wanted value): the fetch runs only when @include/@skip on that variable lets it
     condition: tuple[str, bool] | None = None
+    # mutations: which run of root fields (consecutive ones of one subgraph) the fetch serves;
+    # each run's fetches all complete before the next run starts
+    stage: int = 0
 
     @property
     def is_entity(self) -> bool:
@@ -35,13 +38,15 @@ class FetchGroups:
 
     def new(self, graph: str, path: tuple[str, ...], parent: FetchGroup | None,
             condition: tuple[str, bool] | None) -> FetchGroup:
-        group = FetchGroup(len(self.all), graph, path, parent, condition=condition)
+        stage = parent.stage if parent is not None else 0
+        group = FetchGroup(len(self.all), graph, path, parent, condition=condition, stage=stage)
         self.all.append(group)
         return group
 
     def root(self, graph: str, condition: tuple[str, bool] | None, sequential: bool) -> FetchGroup:
         """Root fields of one subgraph share a fetch: under one condition, or (mutations, which run
-        in order) when they follow each other."""
+        in order) when they follow each other, as Apollo's planner concatenates them. Each other
+        mutation root fetch starts a stage of its own."""
         if sequential:
             if self.roots and self.roots[-1].graph == graph:
                 return self.roots[-1]
@@ -50,6 +55,7 @@ class FetchGroups:
                 if group.graph == graph and group.condition == condition:
                     return group
         group = self.new(graph, (), None, condition)
+        group.stage = len(self.roots) if sequential else 0
         self.roots.append(group)
         return group
 

@@ -56,7 +56,7 @@ class OperationWalk:
             for graph, part in split_root(self, root.name, node):
                 group = self.fetches.root(graph, condition, sequential=mutation)
                 self.field(Position(group, group.tree, root.name, condition=condition), part)
-        return to_node(self.model, operation, self.fetches.all, self.fetches.roots, mutation)
+        return to_node(self.model, operation, self.fetches.all, self.fetches.roots)
 
     def selection_set(self, at: Position, selection_set: SelectionSetNode | None) -> list[RepresentationField]:
         type_model = self.model.types[at.parent_type]

@@ -152,6 +152,30 @@ CASES: dict[str, dict[str, Subgraph]] = {
             resolvers={"Mutation.double": lambda _, __, state: state.update(n=state.get("n", 1) * 2) or state["n"]},
         ),
     },
+    # mutation root fields with entity jumps below: each completes, jumps and all, before the next
+    "mutation_entities": {
+        "shop": Subgraph(
+            sdl("key", "type Query { stockOf(id: ID!): Int }\n"
+                       "type Mutation { createProduct(id: ID!, stock: Int!): Product! "
+                       "adjustStock(id: ID!, delta: Int!): Product! }\n"
+                       "type Product @key(fields: \"id\") { id: ID! stock: Int! }"),
+            resolvers={
+                "Query.stockOf": lambda _, args, state: state.get(args["id"]),
+                "Mutation.createProduct": lambda _, args, state: state.update({args["id"]: args["stock"]})
+                or {"id": args["id"]},
+                "Mutation.adjustStock": lambda _, args, state: state.update({args["id"]: state[args["id"]] + args["delta"]})
+                or {"id": args["id"]},
+                "Product.stock": lambda product, _, state: state[product["id"]],
+            },
+        ),
+        "orders": Subgraph(
+            sdl("key", "type Mutation { placeOrder(productId: ID!, quantity: Int!): Order! }\n"
+                       "type Order { quantity: Int! product: Product! }\n"
+                       "type Product @key(fields: \"id\", resolvable: false) { id: ID! }"),
+            resolvers={"Mutation.placeOrder": lambda _, args, __: {"quantity": args["quantity"],
+                                                                   "product": {"id": args["productId"]}}},
+        ),
+    },
     # a shared root field over a type without keys: each subgraph answers its part
     "shared_root": {
         "names": Subgraph(

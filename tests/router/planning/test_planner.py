@@ -71,6 +71,33 @@ async def test_mutations_run_in_order(run, plan_snapshot):
     assert list(first["data"]) == ["add", "double", "again"]
 
 
+async def test_mutation_root_fields_complete_in_order_with_their_entity_fetches(run, plan_snapshot):
+    """Issue 13 item 1: the entity fetch below `o` must run before `s` starts (spec: root mutation
+    fields execute serially, each with all its selections); `p` and `s` are not merged across `o`."""
+    query = """mutation {
+      p: createProduct(id: "m1", stock: 3) { id stock }
+      o: placeOrder(productId: "m1", quantity: 2) { quantity product { id stock } }
+      s: adjustStock(id: "m1", delta: 1) { stock }
+    }"""
+    assert planned("mutation_entities", query) == plan_snapshot
+    assert await run("mutation_entities", query) == {"data": {
+        "p": {"id": "m1", "stock": 3},
+        "o": {"quantity": 2, "product": {"id": "m1", "stock": 3}},
+        "s": {"stock": 4},
+    }}
+
+
+async def test_consecutive_mutation_fields_of_one_subgraph_share_a_fetch(run, plan_snapshot):
+    """As Apollo's planner does: one fetch for both (the subgraph runs them in order), then the
+    entity fetches of both."""
+    query = """mutation {
+      o: placeOrder(productId: "m2", quantity: 1) { product { stock } }
+      p: createProduct(id: "m2", stock: 5) { stock }
+      s: adjustStock(id: "m2", delta: 2) { stock }
+    }"""
+    assert planned("mutation_entities", query) == plan_snapshot
+
+
 async def test_shared_root_field_is_split_across_subgraphs(run, plan_snapshot):
     query = "{ product { name price } }"
     assert planned("shared_root", query) == plan_snapshot  # both subgraphs in parallel, each its part
