@@ -46,7 +46,7 @@ class _ApiVisitor(Visitor):
             return node.__class__(operation_types=node.operation_types or (), directives=())
         if isinstance(node, DirectiveDefinitionNode):
             executable = any(loc.value in EXECUTABLE for loc in node.locations)
-            return None if executable and not self.links.is_machinery(node.name.value) else REMOVE
+            return None if executable and not self.links.is_machinery(node.name.value, directive=True) else REMOVE
         if isinstance(node, (TypeDefinitionNode, TypeExtensionNode)) and self.links.is_machinery(node.name.value):
             return REMOVE
         if hasattr(node, "directives") and self._hidden(node):

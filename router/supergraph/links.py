@@ -35,10 +35,16 @@ class LinkImports:
         prefix = self.prefixes.get(spec, spec)
         return prefix if name == spec else f"{prefix}__{name}"
 
-    def is_machinery(self, name: str) -> bool:
-        """Types and directives of link and join, which clients never see."""
-        prefixes = [self.prefixes.get(spec, spec) for spec in ("link", "join")]
-        return name in prefixes or any(name.startswith(f"{p}__") for p in prefixes)
+    def is_machinery(self, name: str, directive: bool = False) -> bool:
+        """Types and directives of every linked spec (link, join, requiresScopes, policy, ...),
+        which clients never see: `prefix__name`, a spec's own directive `@prefix`, and the
+        names imported from a spec."""
+        prefixes = set(self.prefixes.values()) | {"link", "join"}
+        if any(name.startswith(f"{p}__") for p in prefixes):
+            return True
+        if directive:
+            return name in prefixes or f"@{name}" in self.imported.values()
+        return name in self.imported.values()
 
 
 def read_links(document: DocumentNode) -> LinkImports:
