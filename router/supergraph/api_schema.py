@@ -1,4 +1,5 @@
-"""The API schema: the supergraph as clients see it, machinery and @inaccessible removed."""
+"""The API schema: the supergraph as clients see it, machinery and @inaccessible removed, with
+introspection as the spec defines it."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from graphql import (
 )
 from graphql.language.visitor import REMOVE
 
+from router.supergraph.introspection import spec_schema
 from router.supergraph.links import LinkImports
 from router.supergraph.model import SupergraphError
 
@@ -74,6 +76,6 @@ def api_document(document: DocumentNode, links: LinkImports) -> DocumentNode:
 
 def build_api_schema(sdl: str, links: LinkImports) -> GraphQLSchema:
     try:
-        return build_ast_schema(api_document(parse(sdl), links))
+        return spec_schema(build_ast_schema(api_document(parse(sdl), links)))
     except (GraphQLError, TypeError) as exc:
         raise SupergraphError(f"API schema cannot be built from the supergraph: {exc}") from None
