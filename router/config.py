@@ -72,6 +72,10 @@ class AuthSettings(_Section):
     jwks_url: HttpUrl | None = Field(None, description="Default: <authorization_server>/.well-known/jwks.json; "
                                                        "with neither, the local key file (GRAFT_KEYS_FILE).")
     jwks_refetch_floor: float = Field(30.0, ge=0, description="Seconds between JWKS refetches on an unknown kid.")
+    revocation_on_redis_error: Literal["open", "closed"] = Field(
+        "open", description="The deny list while Redis cannot answer: open lets verified tokens through (they "
+                            "are short-lived; logged once per incident); closed refuses signed-in requests "
+                            "(503 AUTH_UNAVAILABLE).")
     issuer: str = "graft"
     audience: str = "graft-api"
     algorithms: list[str] = Field(default_factory=lambda: ["ES256"], min_length=1,

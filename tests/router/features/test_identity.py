@@ -3,6 +3,8 @@ GraphQL error before any other stage runs; no token means anonymous."""
 
 from __future__ import annotations
 
+import statistics
+import time
 import uuid
 
 import pytest
@@ -13,6 +15,7 @@ from aiohttp.test_utils import TestServer
 from auth.keys import KeyStore, default_keys_path
 from router.config import load_settings
 from router.server.resources import RESOURCES
+from tests.auth.silent_server import SilentServer, silent_server
 from tests.support import tokens
 from tests.support.services import REDIS_URL, listening, unavailable
 
@@ -81,6 +84,42 @@ async def test_revoked_token_in_redis_is_refused_by_every_router(make_client, st
     finally:
         await redis.delete(f"{prefix}revoked:{claims.jti}")
         await redis.aclose()
+
+
+@pytest.fixture
+def silent() -> SilentServer:
+    """A users service or Redis that accepts connections and never answers."""
+    with silent_server() as server:
+        yield server
+
+
+async def timed(call) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = await call
+    return time.perf_counter() - started, result
+
+
+async def test_a_redis_that_never_answers_adds_no_time_after_the_first_request(make_client, store, silent):
+    """Issue 12 finding 6: the deny list backs off after a failure as the caches do, and fails
+    open (a verified, short-lived token passes while Redis is down)."""
+    client = await make_client(load_settings(redis={"url": f"redis://{silent.origin}/0"}))
+    token = "Bearer " + tokens.good(store)
+    timings = []
+    for _ in range(9):
+        took, resp = await timed(ask(client, token))
+        assert resp.status == 200
+        timings.append(took)
+    assert statistics.median(timings) < 0.1, timings
+
+
+async def test_a_deny_list_set_to_fail_closed_answers_503_while_redis_is_silent(make_client, store, silent):
+    settings = load_settings(redis={"url": f"redis://{silent.origin}/0"}, auth={"revocation_on_redis_error": "closed"})
+    client = await make_client(settings)
+    assert (await ask(client)).status == 200  # anonymous requests do not need the deny list
+    for _ in range(2):
+        resp = await ask(client, "Bearer " + tokens.good(store))
+        assert resp.status == 503 and int(resp.headers["Retry-After"]) >= 1
+        assert (await resp.json())["errors"][0]["extensions"]["code"] == "AUTH_UNAVAILABLE"
 
 
 @pytest.fixture
