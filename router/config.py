@@ -72,6 +72,11 @@ class AuthSettings(_Section):
     jwks_url: HttpUrl | None = Field(None, description="Default: <authorization_server>/.well-known/jwks.json; "
                                                        "with neither, the local key file (GRAFT_KEYS_FILE).")
     jwks_refetch_floor: float = Field(30.0, ge=0, description="Seconds between JWKS refetches on an unknown kid.")
+    jwks_timeout: float = Field(2.0, gt=0, le=30, description="Seconds one JWKS fetch may take; a hung "
+                                "authorization server then costs one request this long, not minutes.")
+    jwks_retry_interval: float = Field(5.0, gt=0, description="After a failed JWKS fetch, seconds before the next "
+                                       "one; meanwhile the last good keys still verify, and a token signed with a "
+                                       "key not among them gets 503 AUTH_UNAVAILABLE at once.")
     revocation_on_redis_error: Literal["open", "closed"] = Field(
         "open", description="The deny list while Redis cannot answer: open lets verified tokens through (they "
                             "are short-lived; logged once per incident); closed refuses signed-in requests "

@@ -68,7 +68,8 @@ def key_resolver(auth: AuthSettings, http: aiohttp.ClientSession) -> KeyResolver
                             if auth.authorization_server else None)
     if url is None:
         return LocalKeys(KeyStore.open(default_keys_path()))
-    return RemoteJwks(str(url), http, floor=auth.jwks_refetch_floor)
+    return RemoteJwks(str(url), http, floor=auth.jwks_refetch_floor, timeout=auth.jwks_timeout,
+                      retry_interval=auth.jwks_retry_interval)
 
 
 def unauthenticated(reason: str) -> RequestError:
