@@ -100,6 +100,29 @@ class AuthSettings(_Section):
         return value
 
 
+# Codes whose errors clients may see as the subgraph sent them: the client's own mistakes and the
+# marketplace's domain answers (subgraphs/common/errors.py, catalog/inventory.py, payments/providers).
+DEFAULT_ALLOWED_ERROR_CODES = (
+    "BAD_USER_INPUT", "FORBIDDEN", "UNAUTHORIZED", "UNAUTHENTICATED", "NOT_FOUND", "CONFLICT",
+    "INSUFFICIENT_STOCK", "CARD_DECLINED", "PAYMENT_FAILED", "PAYMENT_INCOMPLETE", "PROVIDER_UNAVAILABLE",
+)
+
+
+class SubgraphErrorSettings(_Section):
+    """Apollo Router's `include_subgraph_errors`: what clients see of subgraph errors. Anything not
+    shown becomes "Internal server error" (INTERNAL_SERVER_ERROR) with a requestId; a subgraph that
+    cannot be reached, "Subgraph unavailable" (SUBREQUEST_HTTP_ERROR). The log keeps the original."""
+
+    all: bool = Field(False, description="Pass every subgraph error to clients as sent (message, extensions).")
+    subgraphs: dict[str, bool] = Field(default_factory=dict, description="Per subgraph name, over `all`.")
+    allowed_codes: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_ALLOWED_ERROR_CODES),
+        description="Errors with one of these extensions.code values pass with their message and extensions "
+                    "(debug ones such as stacktrace dropped), whatever `all` says.")
+    service_name: bool = Field(False, description="Add extensions.serviceName (the subgraph's name) to "
+                               "subgraph errors.")
+
+
 class RedisSettings(_Section):
     url: str | None = Field(None, description="redis://host:port/db; shared by all workers and instances. "
                                               "Unset: every cache, bucket and deny list is in process.")
@@ -224,11 +247,13 @@ class RouterSettings(BaseSettings):
     subgraph_defaults: SubgraphDefaults = Field(default_factory=SubgraphDefaults)
     operation_limits: OperationLimitSettings = Field(default_factory=OperationLimitSettings)
     persisted_queries: PersistedQuerySettings = Field(default_factory=PersistedQuerySettings)
+    include_subgraph_errors: SubgraphErrorSettings = Field(default_factory=SubgraphErrorSettings)
     trusted_proxy_hops: int = Field(0, ge=0, description="Proxies in front of the router whose "
                                     "X-Forwarded-For entries are believed when finding a client's address.")
     config_file: Path | None = Field(None, description="The router.yaml these settings were read from.")
     introspection: bool = True
-    dev_mode: bool = Field(False, description="Return the query plan in `extensions` on `graft-include-plan: 1`.")
+    dev_mode: bool = Field(False, description="Return the query plan in `extensions` on `graft-include-plan: 1`, "
+                                              "and subgraph errors whole, with their serviceName.")
 
     @classmethod
     def settings_customise_sources(
