@@ -88,7 +88,7 @@ class RemoteJwks:
         if self._failing_since is None:
             self._failing_since = time.monotonic()
             log.warning("JWKS %s cannot be fetched (%s: %s); known keys still verify, others get 503 for %g s",
-                        self.url, type(exc).__name__, exc or "timed out", self.retry_interval)
+                        self.url, type(exc).__name__, str(exc) or "timed out", self.retry_interval)
         self._next_fetch = time.monotonic() + self.retry_interval
 
 
