@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import math
 import time
 from typing import Any
 
 import aiohttp
+from jwt import PyJWTError
 from jwt.algorithms import ECAlgorithm
 
 from auth.keys import KeyStore
+from auth.tokens import VerificationUnavailable
+
+log = logging.getLogger("graft.auth")
 
 
 class LocalKeys:
@@ -32,34 +38,63 @@ class LocalKeys:
 
 
 class RemoteJwks:
-    """A JWKS endpoint, cached; refetched on an unknown kid, at most every `floor` seconds."""
+    """A JWKS endpoint, cached; refetched on an unknown kid, at most every `floor` seconds.
 
-    def __init__(self, url: str, http: aiohttp.ClientSession, floor: float = 30.0) -> None:
+    A fetch gets `timeout` seconds. After a failed one the last good keys still verify, and the
+    endpoint is left alone for `retry_interval` seconds: meanwhile a kid not among the keys is
+    VerificationUnavailable (the key may well exist), not an unknown key, and nobody waits."""
+
+    def __init__(self, url: str, http: aiohttp.ClientSession, floor: float = 30.0, *,
+                 timeout: float = 2.0, retry_interval: float = 5.0) -> None:
         self.url = url
         self.http = http
         self.floor = floor
+        self.timeout = timeout
+        self.retry_interval = retry_interval
         self._keys: dict[str, Any] = {}
-        self._fetched_at = float("-inf")
+        self._next_fetch = float("-inf")  # monotonic time before which the endpoint is not asked
+        self._failing_since: float | None = None
         self._lock = asyncio.Lock()
 
     async def __call__(self, kid: str | None) -> Any:
         if kid is None:
             return None
-        if kid not in self._keys and time.monotonic() - self._fetched_at > self.floor:
-            async with self._lock:
-                if kid not in self._keys and time.monotonic() - self._fetched_at > self.floor:
+        if kid not in self._keys and time.monotonic() >= self._next_fetch:
+            async with self._lock:  # one fetch at a time; those waiting then see its outcome
+                if kid not in self._keys and time.monotonic() >= self._next_fetch:
                     await self._fetch()
-        return self._keys.get(kid)
+        key = self._keys.get(kid)
+        if key is None and self._failing_since is not None:
+            retry_after = max(1, math.ceil(self._next_fetch - time.monotonic()))
+            raise VerificationUnavailable("the signing keys cannot be fetched", retry_after)
+        return key
 
     async def _fetch(self) -> None:
-        self._fetched_at = time.monotonic()
         try:
-            async with self.http.get(self.url) as resp:
+            async with self.http.get(self.url, timeout=aiohttp.ClientTimeout(total=self.timeout)) as resp:
                 resp.raise_for_status()
-                body = await resp.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError):
-            return  # keep what we had; the next unknown kid after the floor tries again
-        self._keys = {
-            jwk["kid"]: ECAlgorithm.from_jwk(json.dumps(jwk))
-            for jwk in body.get("keys", []) if jwk.get("kty") == "EC" and "kid" in jwk
-        }
+                keys = parse_jwks(await resp.json(content_type=None))
+        except (aiohttp.ClientError, TimeoutError, ValueError, PyJWTError) as exc:
+            self._failed(exc)
+            return
+        if self._failing_since is not None:
+            log.warning("JWKS %s answers again after %.1f s", self.url, time.monotonic() - self._failing_since)
+            self._failing_since = None
+        self._keys = keys
+        self._next_fetch = time.monotonic() + self.floor
+
+    def _failed(self, exc: Exception) -> None:
+        """Keep what we had; logged once per incident."""
+        if self._failing_since is None:
+            self._failing_since = time.monotonic()
+            log.warning("JWKS %s cannot be fetched (%s: %s); known keys still verify, others get 503 for %g s",
+                        self.url, type(exc).__name__, str(exc) or "timed out", self.retry_interval)
+        self._next_fetch = time.monotonic() + self.retry_interval
+
+
+def parse_jwks(body: Any) -> dict[str, Any]:
+    """kid → public key of each EC key in a JWKS document (ValueError when it is not one)."""
+    if not isinstance(body, dict) or not isinstance(body.get("keys"), list):
+        raise ValueError("not a JWKS document")
+    return {jwk["kid"]: ECAlgorithm.from_jwk(json.dumps(jwk))
+            for jwk in body["keys"] if isinstance(jwk, dict) and jwk.get("kty") == "EC" and "kid" in jwk}

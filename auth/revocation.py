@@ -5,11 +5,11 @@ workers and every subgraph; without Redis each process keeps its own."""
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any, Protocol
 
-log = logging.getLogger("graft.auth")
+from auth.redis_guard import RedisGuard
+from auth.tokens import VerificationUnavailable
 
 
 class Revocations(Protocol):
@@ -43,36 +43,27 @@ class MemoryRevocations:
 
 
 class RedisRevocations:
-    """`<prefix>revoked:<jti>` keys that expire with their token. If Redis cannot answer, the
-    token is let through (it is still verified and short-lived) and the outage logged once."""
+    """`<prefix>revoked:<jti>` keys that expire with their token, every call through a RedisGuard:
+    after a failure Redis is left alone for `backoff` s instead of costing each request its
+    timeout. While Redis cannot answer, a token is let through (`fail_open`: it is still verified
+    and short-lived) or refused as VerificationUnavailable; the guard logs once per incident."""
 
-    def __init__(self, redis: Any, prefix: str = "graft:") -> None:
+    def __init__(self, redis: Any, prefix: str = "graft:", *, fail_open: bool = True, backoff: float = 2.0) -> None:
         self.redis = redis
         self.prefix = prefix
-        self.failing = False
+        self.fail_open = fail_open
+        meanwhile = ("revoked tokens are not refused meanwhile" if fail_open
+                     else "signed-in requests are refused (503) meanwhile")
+        self.guard = RedisGuard("revocation list", backoff, meanwhile)
 
     async def is_revoked(self, jti: str) -> bool:
-        try:
-            found = bool(await self.redis.exists(revoked_key(self.prefix, jti)))
-        except Exception as exc:  # redis.exceptions.RedisError, OSError, timeouts
-            self._failed(exc)
+        found = await self.guard.call(lambda: self.redis.exists(revoked_key(self.prefix, jti)), None)
+        if found is not None:
+            return bool(found)
+        if self.fail_open:
             return False
-        self._recovered()
-        return found
+        raise VerificationUnavailable("the revocation list cannot be read right now", self.guard.retry_after())
 
     async def revoke(self, jti: str, expires_at: int) -> None:
         ttl = max(1, int(expires_at - time.time()))
-        try:
-            await self.redis.set(revoked_key(self.prefix, jti), "1", ex=ttl)
-        except Exception as exc:
-            self._failed(exc)
-
-    def _failed(self, exc: Exception) -> None:
-        if not self.failing:
-            log.warning("revocation list in Redis unreachable (%s); revoked tokens are not refused meanwhile", exc)
-            self.failing = True
-
-    def _recovered(self) -> None:
-        if self.failing:
-            log.warning("revocation list in Redis reachable again")
-            self.failing = False
+        await self.guard.call(lambda: self.redis.set(revoked_key(self.prefix, jti), "1", ex=ttl), None)

@@ -56,6 +56,16 @@ class TokenError(Exception):
     """Why a token was refused; safe to show the caller."""
 
 
+class VerificationUnavailable(TokenError):
+    """The token could not be checked right now (signing keys or deny list unreachable): not the
+    token's fault, so worth a retry after `retry_after` seconds. A TokenError, so that code that
+    knows only TokenError still refuses the token."""
+
+    def __init__(self, reason: str, retry_after: int) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
 def issue_access_token(
     keys: KeyStore,
     settings: TokenSettings,

@@ -72,6 +72,15 @@ class AuthSettings(_Section):
     jwks_url: HttpUrl | None = Field(None, description="Default: <authorization_server>/.well-known/jwks.json; "
                                                        "with neither, the local key file (GRAFT_KEYS_FILE).")
     jwks_refetch_floor: float = Field(30.0, ge=0, description="Seconds between JWKS refetches on an unknown kid.")
+    jwks_timeout: float = Field(2.0, gt=0, le=30, description="Seconds one JWKS fetch may take; a hung "
+                                "authorization server then costs one request this long, not minutes.")
+    jwks_retry_interval: float = Field(5.0, gt=0, description="After a failed JWKS fetch, seconds before the next "
+                                       "one; meanwhile the last good keys still verify, and a token signed with a "
+                                       "key not among them gets 503 AUTH_UNAVAILABLE at once.")
+    revocation_on_redis_error: Literal["open", "closed"] = Field(
+        "open", description="The deny list while Redis cannot answer: open lets verified tokens through (they "
+                            "are short-lived; logged once per incident); closed refuses signed-in requests "
+                            "(503 AUTH_UNAVAILABLE).")
     issuer: str = "graft"
     audience: str = "graft-api"
     algorithms: list[str] = Field(default_factory=lambda: ["ES256"], min_length=1,
@@ -89,6 +98,29 @@ class AuthSettings(_Section):
         if refused:
             raise ValueError(f"algorithms {refused} are not accepted; use asymmetric ones: {sorted(allowed)}")
         return value
+
+
+# Codes whose errors clients may see as the subgraph sent them: the client's own mistakes and the
+# marketplace's domain answers (subgraphs/common/errors.py, catalog/inventory.py, payments/providers).
+DEFAULT_ALLOWED_ERROR_CODES = (
+    "BAD_USER_INPUT", "FORBIDDEN", "UNAUTHORIZED", "UNAUTHENTICATED", "NOT_FOUND", "CONFLICT",
+    "INSUFFICIENT_STOCK", "CARD_DECLINED", "PAYMENT_FAILED", "PAYMENT_INCOMPLETE", "PROVIDER_UNAVAILABLE",
+)
+
+
+class SubgraphErrorSettings(_Section):
+    """Apollo Router's `include_subgraph_errors`: what clients see of subgraph errors. Anything not
+    shown becomes "Internal server error" (INTERNAL_SERVER_ERROR) with a requestId; a subgraph that
+    cannot be reached, "Subgraph unavailable" (SUBREQUEST_HTTP_ERROR). The log keeps the original."""
+
+    all: bool = Field(False, description="Pass every subgraph error to clients as sent (message, extensions).")
+    subgraphs: dict[str, bool] = Field(default_factory=dict, description="Per subgraph name, over `all`.")
+    allowed_codes: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_ALLOWED_ERROR_CODES),
+        description="Errors with one of these extensions.code values pass with their message and extensions "
+                    "(debug ones such as stacktrace dropped), whatever `all` says.")
+    service_name: bool = Field(False, description="Add extensions.serviceName (the subgraph's name) to "
+                               "subgraph errors.")
 
 
 class RedisSettings(_Section):
@@ -215,11 +247,13 @@ class RouterSettings(BaseSettings):
     subgraph_defaults: SubgraphDefaults = Field(default_factory=SubgraphDefaults)
     operation_limits: OperationLimitSettings = Field(default_factory=OperationLimitSettings)
     persisted_queries: PersistedQuerySettings = Field(default_factory=PersistedQuerySettings)
+    include_subgraph_errors: SubgraphErrorSettings = Field(default_factory=SubgraphErrorSettings)
     trusted_proxy_hops: int = Field(0, ge=0, description="Proxies in front of the router whose "
                                     "X-Forwarded-For entries are believed when finding a client's address.")
     config_file: Path | None = Field(None, description="The router.yaml these settings were read from.")
     introspection: bool = True
-    dev_mode: bool = Field(False, description="Return the query plan in `extensions` on `graft-include-plan: 1`.")
+    dev_mode: bool = Field(False, description="Return the query plan in `extensions` on `graft-include-plan: 1`, "
+                                              "and subgraph errors whole, with their serviceName.")
 
     @classmethod
     def settings_customise_sources(

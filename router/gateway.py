@@ -20,6 +20,7 @@ from graphql import (
 
 from router.config import RouterSettings
 from router.execution.client import SubgraphClient
+from router.execution.errors import SubgraphErrorPolicy, request_id
 from router.execution.executor import ExecutionState, execute_node
 from router.execution.shaping import Shaper
 from router.features.authorization import AuthorizationRules, Authorizer, Policy, authorize_stage, load_policies, prune
@@ -41,13 +42,16 @@ from router.supergraph import SupergraphModel, load_supergraph
 from router.supergraph.cost import CostDirectives
 
 FORWARDED_HEADERS = ("authorization",)
+REQUEST_ID_HEADER = "X-Request-Id"
 INTROSPECTION_ROOTS = ("__schema", "__type")
 
 
 class Gateway:
     def __init__(self, supergraph: SupergraphModel, client: SubgraphClient,
-                 policies: dict[str, Policy] | None = None, caches: Caches | None = None) -> None:
+                 policies: dict[str, Policy] | None = None, caches: Caches | None = None,
+                 error_policy: SubgraphErrorPolicy | None = None) -> None:
         self.supergraph = supergraph
+        self.error_policy = error_policy or SubgraphErrorPolicy()
         self.client = client
         self.planner = QueryPlanner(supergraph)
         self.caches = caches or Caches(PlanCache(), client)
@@ -68,9 +72,11 @@ class Gateway:
 
     @classmethod
     def from_sdl(cls, sdl: str, urls: Mapping[str, str] | None = None) -> Gateway:
-        """For tests and scripts: default settings; `urls` overrides subgraph URLs by name."""
+        """For tests and scripts: default settings in dev mode (subgraph errors shown whole);
+        `urls` overrides subgraph URLs by name."""
         supergraph = load_supergraph(sdl)
-        return cls(supergraph, SubgraphClient(subgraph_urls(supergraph, urls or {})))
+        return cls(supergraph, SubgraphClient(subgraph_urls(supergraph, urls or {})),
+                   error_policy=SubgraphErrorPolicy.everything())
 
     @classmethod
     def from_settings(cls, sdl: str, settings: RouterSettings) -> Gateway:
@@ -84,7 +90,8 @@ class Gateway:
             max_concurrency={name: settings.subgraph(name).max_concurrency or defaults.max_concurrency
                              for name in names},
             default_max_concurrency=defaults.max_concurrency, queue_timeout=defaults.queue_timeout)
-        return cls(supergraph, client, load_policies(settings.auth.policies), build_caches(settings, client))
+        return cls(supergraph, client, load_policies(settings.auth.policies), build_caches(settings, client),
+                   error_policy(settings))
 
     def stages(self) -> Sequence[Stage]:
         """authorize (only where the supergraph has requirements) → plan → execute → shape."""
@@ -104,7 +111,9 @@ class Gateway:
     async def execute_stage(self, request: RouterRequest) -> None:
         prepared, plan = request.prepared(), request.planned()
         state = ExecutionState(self.caches.subgraphs, request.graphql.variables, _forwarded(request.headers),
-                               conditions=prepared.variables)
+                               conditions=prepared.variables, error_policy=self.error_policy,
+                               request_id=request_id(_header(request.headers, REQUEST_ID_HEADER)))
+        request.response_headers[REQUEST_ID_HEADER] = state.request_id
         await execute_node(plan.node, state)
         if _asks_introspection(prepared.operation):
             _introspect(self.api_schema, prepared.document, prepared.name, request.graphql.variables, state)
@@ -164,6 +173,22 @@ def subgraph_urls(supergraph: SupergraphModel, overrides: Mapping[str, str]) -> 
     if unknown:
         raise ValueError(f"settings override URLs of subgraphs the supergraph does not have: {', '.join(unknown)}")
     return {**declared, **overrides}
+
+
+def error_policy(settings: RouterSettings) -> SubgraphErrorPolicy:
+    """include_subgraph_errors as the executor takes it; dev_mode shows everything."""
+    if settings.dev_mode:
+        return SubgraphErrorPolicy.everything()
+    errors = settings.include_subgraph_errors
+    return SubgraphErrorPolicy(errors.all, dict(errors.subgraphs), frozenset(errors.allowed_codes), errors.service_name)
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header by name in any case (aiohttp's headers are case-insensitive, a plain dict is not)."""
+    found = headers.get(name)
+    if found is None:
+        found = next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+    return found
 
 
 def _forwarded(headers: Mapping[str, str]) -> dict[str, str]:

@@ -11,8 +11,19 @@ import aiohttp
 import orjson
 
 
+UNAVAILABLE = "Subgraph unavailable"
+TIMED_OUT = "Subgraph timed out"
+BUSY = "Subgraph busy"
+INVALID_RESPONSE = "Subgraph sent an invalid response"
+
+
 class SubgraphError(Exception):
-    """A subgraph could not answer (unreachable, timed out, not GraphQL)."""
+    """A subgraph could not answer (unreachable, timed out, busy, not GraphQL). The message names
+    the subgraph, for the log; `public_message` says only which of these, for any client."""
+
+    def __init__(self, message: str, public_message: str = UNAVAILABLE) -> None:
+        super().__init__(message)
+        self.public_message = public_message
 
 
 @dataclass(frozen=True)
@@ -91,14 +102,15 @@ class SubgraphClient:
             async with asyncio.timeout(self.queue_timeout):
                 await gate.acquire()
         except TimeoutError:
-            raise SubgraphError(f"Subgraph '{service}' is busy") from None
+            raise SubgraphError(f"Subgraph '{service}' is busy", BUSY) from None
         try:
             async with self.session().post(url, data=body, headers=request_headers, timeout=timeout) as resp:
                 return resp.status, await resp.read(), resp.headers.get("Cache-Control")
         except TimeoutError as exc:
-            raise SubgraphError(f"Subgraph '{service}' timed out") from exc
+            raise SubgraphError(f"Subgraph '{service}' timed out", TIMED_OUT) from exc
         except aiohttp.ClientError as exc:
-            raise SubgraphError(f"Subgraph '{service}' is unreachable: {exc.__class__.__name__}") from exc
+            raise SubgraphError(f"Subgraph '{service}' is unreachable: {exc.__class__.__name__}",
+                                UNAVAILABLE) from exc
         finally:
             gate.release()
 
@@ -120,7 +132,9 @@ def _parse(service: str, status: int, raw: bytes, cache_control: str | None) -> 
     try:
         result = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        raise SubgraphError(f"Subgraph '{service}' answered HTTP {status} without a GraphQL response") from None
+        raise SubgraphError(f"Subgraph '{service}' answered HTTP {status} without a GraphQL response",
+                            INVALID_RESPONSE) from None
     if not isinstance(result, dict) or ("data" not in result and "errors" not in result):
-        raise SubgraphError(f"Subgraph '{service}' answered HTTP {status} without a GraphQL response")
+        raise SubgraphError(f"Subgraph '{service}' answered HTTP {status} without a GraphQL response",
+                            INVALID_RESPONSE)
     return SubgraphResponse(result, status, cache_control)

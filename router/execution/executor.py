@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from router.execution.client import EntityFields, SubgraphError, SubgraphRequest, Subgraphs
+from router.execution.errors import Path, SubgraphErrorPolicy, fetch_error, subgraph_error
 from router.planning.selections import RENAMED_MARK
 from router.planning.plan import (
     BatchFetchNode,
@@ -22,12 +23,12 @@ from router.planning.plan import (
     SequenceNode,
 )
 
-Path = list[str | int]
-
 
 @dataclass
 class ExecutionState:
-    """One plan's run: what it sends with every fetch, and the data and errors merged so far."""
+    """One plan's run: what it sends with every fetch, and the data and errors merged so far.
+    `error_policy` decides what clients see of subgraph errors; `request_id` ties what it
+    withholds to the router's log."""
 
     subgraphs: Subgraphs
     variables: dict[str, Any]  # as the client sent them: forwarded to the subgraphs
@@ -36,6 +37,8 @@ class ExecutionState:
     errors: list[dict[str, Any]] = field(default_factory=list)
     # coerced values (defaults applied) for Condition nodes
     conditions: dict[str, Any] = field(default_factory=dict)
+    error_policy: SubgraphErrorPolicy = field(default_factory=SubgraphErrorPolicy)
+    request_id: str = ""
 
 
 async def execute_node(node: PlanNode | None, state: ExecutionState) -> None:
@@ -67,12 +70,12 @@ async def _root_fetch(fetch: FetchNode, state: ExecutionState) -> None:
     try:
         result = (await state.subgraphs.send(request)).result
     except SubgraphError as exc:
-        state.errors.append(_fetch_error(exc, fetch))
+        state.errors.append(_fetch_error(exc, fetch, state))
         return
     if isinstance(result.get("data"), dict):
         merge(state.data, unrename(result["data"]) if fetch.renames else result["data"])
     for error in result.get("errors") or ():
-        state.errors.append(_subgraph_error(error, fetch, error.get("path")))
+        state.errors.append(_subgraph_error(error, fetch, error.get("path"), state))
 
 
 async def _entity_fetch(node: FlattenNode, state: ExecutionState) -> None:
@@ -157,7 +160,7 @@ async def _send(fetch: FetchNode | BatchFetchNode, variables: dict[str, Any], st
     try:
         return (await state.subgraphs.send(request)).result
     except SubgraphError as exc:
-        state.errors.append(_fetch_error(exc, fetch))  # about the whole fetch, not one of its objects
+        state.errors.append(_fetch_error(exc, fetch, state))  # about the whole fetch, not one of its objects
         return None
 
 
@@ -183,7 +186,7 @@ def _entity_errors(result: dict, targets: dict[str, Targets], fetch: FetchNode |
                    state: ExecutionState) -> None:
     """Subgraph errors at `<alias>.<index>...` re-pathed to the client's path of that entity."""
     for error in result.get("errors") or ():
-        state.errors.append(_subgraph_error(error, fetch, _entity_path(error.get("path"), targets)))
+        state.errors.append(_subgraph_error(error, fetch, _entity_path(error.get("path"), targets), state))
 
 
 def _entity_path(path: list | None, targets: dict[str, Targets]) -> Path | None:
@@ -290,19 +293,10 @@ def merge(target: dict, source: dict) -> None:
             target[key] = value
 
 
-def _subgraph_error(error: dict, fetch: FetchNode | BatchFetchNode, path: Path | None) -> dict:
-    out: dict[str, Any] = {"message": error.get("message", "Subgraph error")}
-    if path:
-        out["path"] = path
-    extensions = dict(error.get("extensions") or {})
-    extensions.setdefault("serviceName", fetch.service_name)
-    out["extensions"] = extensions
-    return out
+def _subgraph_error(error: dict, fetch: FetchNode | BatchFetchNode, path: Path | None,
+                    state: ExecutionState) -> dict:
+    return subgraph_error(error, fetch.service_name, path, state.error_policy, state.request_id)
 
 
-def _fetch_error(exc: SubgraphError, fetch: FetchNode | BatchFetchNode, path: Path | None = None) -> dict:
-    error: dict[str, Any] = {"message": str(exc),
-                             "extensions": {"code": "SUBREQUEST_HTTP_ERROR", "serviceName": fetch.service_name}}
-    if path:
-        error["path"] = path
-    return error
+def _fetch_error(exc: SubgraphError, fetch: FetchNode | BatchFetchNode, state: ExecutionState) -> dict:
+    return fetch_error(exc, fetch.service_name, None, state.error_policy, state.request_id)

@@ -1,8 +1,9 @@
-"""The identity stage: `Authorization: Bearer` → a verified Caller, or 401 before any other work.
+"""The identity stage: `Authorization: Bearer` → a verified Caller, or 401 before any other work
+(503 AUTH_UNAVAILABLE with Retry-After when the token cannot be checked right now).
 
 Keys come from the authorization server's JWKS (refetched on an unknown kid, at most every
-`jwks_refetch_floor` seconds) or the local key file; revoked jtis are refused through a deny
-list in Redis when configured, in process otherwise."""
+`jwks_refetch_floor` seconds, each fetch within `jwks_timeout`) or the local key file; revoked
+jtis are refused through a deny list in Redis when configured, in process otherwise."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import redis.asyncio as aioredis
 from auth.jwks import LocalKeys, RemoteJwks
 from auth.keys import KeyStore, default_keys_path
 from auth.revocation import MemoryRevocations, RedisRevocations, Revocations
-from auth.tokens import KeyResolver, TokenError, TokenSettings
+from auth.tokens import KeyResolver, TokenError, TokenSettings, VerificationUnavailable
 from auth.verifier import BearerVerifier
 from router.config import AuthSettings, RouterSettings
 from router.pipeline import Caller, RequestError, RouterRequest, Stage
@@ -33,8 +34,9 @@ class Authenticator:
     def from_settings(cls, settings: RouterSettings, http: aiohttp.ClientSession,
                       redis: aioredis.Redis | None = None) -> Authenticator:
         auth = settings.auth
-        revocations: Revocations = (RedisRevocations(redis, settings.redis.key_prefix) if redis is not None
-                                    else MemoryRevocations())
+        revocations: Revocations = (
+            RedisRevocations(redis, settings.redis.key_prefix, fail_open=auth.revocation_on_redis_error == "open")
+            if redis is not None else MemoryRevocations())
         token_settings = TokenSettings(issuer=auth.issuer, audience=auth.audience, leeway=auth.leeway,
                                        algorithms=tuple(auth.algorithms))
         verifier = BearerVerifier(key_resolver(auth, http), token_settings, revocations)
@@ -45,6 +47,8 @@ class Authenticator:
         address = client_address(remote, headers.get("X-Forwarded-For"), self.trusted_proxy_hops)
         try:
             verified = await self.verifier.verify(headers.get("Authorization"))
+        except VerificationUnavailable as exc:
+            raise auth_unavailable(exc) from exc
         except TokenError as exc:
             raise unauthenticated(str(exc)) from exc
         return Caller(verified[0] if verified else None, address)
@@ -64,13 +68,22 @@ def key_resolver(auth: AuthSettings, http: aiohttp.ClientSession) -> KeyResolver
                             if auth.authorization_server else None)
     if url is None:
         return LocalKeys(KeyStore.open(default_keys_path()))
-    return RemoteJwks(str(url), http, floor=auth.jwks_refetch_floor)
+    return RemoteJwks(str(url), http, floor=auth.jwks_refetch_floor, timeout=auth.jwks_timeout,
+                      retry_interval=auth.jwks_retry_interval)
 
 
 def unauthenticated(reason: str) -> RequestError:
     challenge = f'Bearer realm="graft", error="invalid_token", error_description="{reason}"'
     return RequestError(f"Invalid token: {reason}", status=401, headers={"WWW-Authenticate": challenge},
                         code="UNAUTHENTICATED")
+
+
+def auth_unavailable(exc: VerificationUnavailable) -> RequestError:
+    """503, not 401: the token may well be good, so the client should retry it, not drop it and
+    sign in again (which needs the same unreachable authorization server)."""
+    return RequestError(f"Token cannot be checked right now: {exc}; retry in {exc.retry_after} s", status=503,
+                        headers={"Retry-After": str(exc.retry_after)}, code="AUTH_UNAVAILABLE",
+                        extensions={"retryAfter": exc.retry_after})
 
 
 def client_address(peer: str | None, forwarded_for: str | None, trusted_hops: int) -> str:

@@ -3,6 +3,9 @@ GraphQL error before any other stage runs; no token means anonymous."""
 
 from __future__ import annotations
 
+import asyncio
+import statistics
+import time
 import uuid
 
 import pytest
@@ -13,6 +16,7 @@ from aiohttp.test_utils import TestServer
 from auth.keys import KeyStore, default_keys_path
 from router.config import load_settings
 from router.server.resources import RESOURCES
+from tests.auth.silent_server import SilentServer, silent_server
 from tests.support import tokens
 from tests.support.services import REDIS_URL, listening, unavailable
 
@@ -81,6 +85,88 @@ async def test_revoked_token_in_redis_is_refused_by_every_router(make_client, st
     finally:
         await redis.delete(f"{prefix}revoked:{claims.jti}")
         await redis.aclose()
+
+
+@pytest.fixture
+def silent() -> SilentServer:
+    """A users service or Redis that accepts connections and never answers."""
+    with silent_server() as server:
+        yield server
+
+
+async def timed(call) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = await call
+    return time.perf_counter() - started, result
+
+
+async def test_a_redis_that_never_answers_adds_no_time_after_the_first_request(make_client, store, silent):
+    """Issue 12 finding 6: the deny list backs off after a failure as the caches do, and fails
+    open (a verified, short-lived token passes while Redis is down)."""
+    client = await make_client(load_settings(redis={"url": f"redis://{silent.origin}/0"}))
+    token = "Bearer " + tokens.good(store)
+    timings = []
+    for _ in range(9):
+        took, resp = await timed(ask(client, token))
+        assert resp.status == 200
+        timings.append(took)
+    assert statistics.median(timings) < 0.1, timings
+
+
+async def test_a_deny_list_set_to_fail_closed_answers_503_while_redis_is_silent(make_client, store, silent):
+    settings = load_settings(redis={"url": f"redis://{silent.origin}/0"}, auth={"revocation_on_redis_error": "closed"})
+    client = await make_client(settings)
+    assert (await ask(client)).status == 200  # anonymous requests do not need the deny list
+    for _ in range(2):
+        resp = await ask(client, "Bearer " + tokens.good(store))
+        assert resp.status == 503 and int(resp.headers["Retry-After"]) >= 1
+        assert (await resp.json())["errors"][0]["extensions"]["code"] == "AUTH_UNAVAILABLE"
+
+
+async def test_a_hung_jwks_endpoint_is_a_quick_503_not_a_hang_or_a_401(make_client, store, silent):
+    """Issue 12 finding 5: the fetch times out (2 s by default), then nobody waits on the endpoint
+    for a while; the token is not called invalid, its check is unavailable (503, Retry-After)."""
+    client = await make_client(load_settings(auth={"jwks_url": f"http://{silent.origin}/.well-known/jwks.json"}))
+    token = "Bearer " + tokens.good(store)
+    first_took, first = await timed(asyncio.wait_for(ask(client, token), timeout=6))
+    second_took, second = await timed(ask(client, token))
+    assert first_took < 3 and second_took < 0.2, (first_took, second_took)
+    for resp in (first, second):
+        assert resp.status == 503 and int(resp.headers["Retry-After"]) >= 1
+        error = (await resp.json())["errors"][0]
+        assert error["extensions"]["code"] == "AUTH_UNAVAILABLE" and "signing keys" in error["message"]
+
+
+@pytest.fixture
+async def hanging_jwks(tmp_path):
+    """A JWKS endpoint that answers until `hang` is set, then never again."""
+    store = KeyStore.open(tmp_path / "issuer-keys.json")
+    hang = asyncio.Event()
+
+    async def jwks(request: web.Request) -> web.Response:
+        if hang.is_set():
+            await asyncio.sleep(3600)
+        return web.json_response(store.jwks())
+
+    app = web.Application()
+    app.router.add_get("/.well-known/jwks.json", jwks)
+    server = TestServer(app)
+    await server.start_server()
+    yield store, str(server.make_url("/.well-known/jwks.json")), hang
+    await server.close()
+
+
+async def test_known_keys_still_verify_while_the_jwks_endpoint_hangs(make_client, hanging_jwks):
+    store, url, hang = hanging_jwks
+    client = await make_client(load_settings(auth={"jwks_url": url, "jwks_refetch_floor": 0, "jwks_timeout": 0.3}))
+    old = "Bearer " + tokens.good(store)
+    assert (await ask(client, old)).status == 200
+    hang.set()
+    store.rotate()
+    took, resp = await timed(ask(client, "Bearer " + tokens.good(store)))  # a new kid: the keys are refetched
+    assert resp.status == 503 and took < 1.5
+    took, resp = await timed(ask(client, old))
+    assert resp.status == 200 and took < 0.2  # the last good keys are kept
 
 
 @pytest.fixture
