@@ -20,7 +20,7 @@ from graphql import (
 
 from router.config import RouterSettings
 from router.execution.client import SubgraphClient
-from router.execution.errors import SubgraphErrorPolicy, request_id
+from router.execution.errors import SubgraphErrorPolicy
 from router.execution.executor import ExecutionState, execute_node
 from router.execution.shaping import Shaper
 from router.features.authorization import AuthorizationRules, Authorizer, Policy, authorize_stage, load_policies, prune
@@ -42,7 +42,6 @@ from router.supergraph import SupergraphModel, load_supergraph
 from router.supergraph.cost import CostDirectives
 
 FORWARDED_HEADERS = ("authorization",)
-REQUEST_ID_HEADER = "X-Request-Id"
 INTROSPECTION_ROOTS = ("__schema", "__type")
 
 
@@ -112,8 +111,7 @@ class Gateway:
         prepared, plan = request.prepared(), request.planned()
         state = ExecutionState(self.caches.subgraphs, request.graphql.variables, _forwarded(request.headers),
                                conditions=prepared.variables, error_policy=self.error_policy,
-                               request_id=request_id(_header(request.headers, REQUEST_ID_HEADER)))
-        request.response_headers[REQUEST_ID_HEADER] = state.request_id
+                               request_id=request.request_id)
         await execute_node(plan.node, state)
         if _asks_introspection(prepared.operation):
             _introspect(self.api_schema, prepared.document, prepared.name, request.graphql.variables, state)
@@ -181,14 +179,6 @@ def error_policy(settings: RouterSettings) -> SubgraphErrorPolicy:
         return SubgraphErrorPolicy.everything()
     errors = settings.include_subgraph_errors
     return SubgraphErrorPolicy(errors.all, dict(errors.subgraphs), frozenset(errors.allowed_codes), errors.service_name)
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    """A header by name in any case (aiohttp's headers are case-insensitive, a plain dict is not)."""
-    found = headers.get(name)
-    if found is None:
-        found = next((v for k, v in headers.items() if k.lower() == name.lower()), None)
-    return found
 
 
 def _forwarded(headers: Mapping[str, str]) -> dict[str, str]:

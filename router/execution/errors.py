@@ -8,8 +8,6 @@ the original with the service and the request id the client's error carries."""
 from __future__ import annotations
 
 import logging
-import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +21,6 @@ MASKED_MESSAGE = "Internal server error"
 MASKED_CODE = "INTERNAL_SERVER_ERROR"
 FETCH_FAILED_CODE = "SUBREQUEST_HTTP_ERROR"
 DEBUG_EXTENSIONS = frozenset({"exception", "stacktrace", "serviceName"})  # never passed by the allow-list
-_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 
 
 @dataclass(frozen=True)
@@ -44,13 +41,6 @@ class SubgraphErrorPolicy:
 
     def includes(self, service: str) -> bool:
         return self.include.get(service, self.include_all)
-
-
-def request_id(given: str | None) -> str:
-    """A well-formed incoming X-Request-Id (so a proxy's id joins the logs up), else a new one."""
-    if given and _REQUEST_ID.fullmatch(given):
-        return given
-    return uuid.uuid4().hex
 
 
 def subgraph_error(error: Mapping[str, Any], service: str, path: Path | None, policy: SubgraphErrorPolicy,

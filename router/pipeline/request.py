@@ -3,6 +3,8 @@ response. Each stage reads the slots earlier stages filled and fills its own."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -16,6 +18,15 @@ from router.planning.plan import QueryPlan
 
 Method = Literal["GET", "POST"]
 T = TypeVar("T")
+REQUEST_ID_HEADER = "X-Request-Id"
+_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+
+
+def request_id(given: str | None = None) -> str:
+    """A well-formed incoming X-Request-Id (so a proxy's id joins the logs up), else a new one."""
+    if given and _REQUEST_ID.fullmatch(given):
+        return given
+    return uuid.uuid4().hex
 
 
 @dataclass(frozen=True)
@@ -123,6 +134,7 @@ class RouterRequest:
     headers: Mapping[str, str] = field(default_factory=dict)
     remote: str | None = None  # the socket peer's address
     include_plan: bool = False
+    request_id: str = field(default_factory=request_id)  # in held-back errors, logs and X-Request-Id
     caller: Caller = field(default_factory=lambda: Caller(None, "unknown"))
     apq_hash: str | None = None  # an APQ query to store once it proved valid and within limits
     operation: PreparedOperation | None = None

@@ -11,6 +11,7 @@ from aiohttp import web
 from router.config import RouterSettings
 from router.features.metrics import REQUESTS
 from router.pipeline import RequestError, RouterRequest, run_stages
+from router.pipeline.request import REQUEST_ID_HEADER, request_id
 from router.server.graphiql import graphiql_response
 from router.server.http import TEXT_HTML, error_response, graphql_response, negotiate, read_request, status_for
 from router.server.pipeline import Pipeline
@@ -39,22 +40,26 @@ async def _answer(request: web.Request, settings: RouterSettings, pipelines: Swa
     if media_type == TEXT_HTML:
         return graphiql_response()
     routed: RouterRequest | None = None
+    identity = request_id(request.headers.get(REQUEST_ID_HEADER))
     try:
         routed = RouterRequest(await read_request(request, settings.limits.max_body_bytes), request.headers,
-                               request.remote, include_plan=_include_plan(request, settings))
+                               request.remote, include_plan=_include_plan(request, settings), request_id=identity)
         async with pipelines.lease() as pipeline:
             await run_stages(pipeline.stages, routed)
     except RequestError as error:
         response = error_response(error, media_type)
     except Exception:  # a bug below us: say so as a GraphQL response, keep the details in the log
-        log.exception("request failed")
-        response = graphql_response({"errors": [{"message": "Internal server error."}]}, media_type, 500)
+        log.exception("request %s failed", identity)
+        failed = {"message": "Internal server error.", "extensions": {"code": "INTERNAL_SERVER_ERROR",
+                                                                       "requestId": identity}}
+        response = graphql_response({"errors": [failed]}, media_type, 500)
     else:
         assert routed.response is not None, "the last stage fills request.response"
         body = routed.response.formatted()
         response = graphql_response(body, media_type, status_for(body, media_type, request_error=False))
     if routed is not None:
         response.headers.update(routed.response_headers)
+    response.headers[REQUEST_ID_HEADER] = identity
     return response
 
 

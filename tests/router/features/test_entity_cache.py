@@ -34,7 +34,7 @@ async def stack(request):
 
     def make(**cache) -> Gateway:
         settings = load_settings(redis={"url": redis_url, "key_prefix": prefix},
-                                 cache={"entity": True, **cache})
+                                 cache={"entity": True, **cache}, include_subgraph_errors={"all": True})
         gateways.append(Gateway.from_settings(sdl, settings))
         return gateways[-1]
 

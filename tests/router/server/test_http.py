@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import orjson
 import pytest
 
@@ -244,5 +246,17 @@ async def test_a_failing_gateway_is_a_500_graphql_error(make_client, caplog):
     client = await make_client(gateway=gateway)
     resp = await post(client, {"query": "{ version }"})
     assert resp.status == 500
-    assert await resp.json(content_type=None) == {"errors": [{"message": "Internal server error."}]}
+    request_id = resp.headers["X-Request-Id"]
+    assert await resp.json(content_type=None) == {"errors": [{
+        "message": "Internal server error.", "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}}]}
+    assert f"request {request_id} failed" in caplog.text
     assert "executor bug" in caplog.text
+
+
+async def test_every_answer_carries_a_request_id_and_keeps_a_well_formed_one(client):
+    refused = await post(client, {"query": "{ nope }"})
+    kept = await client.post("/graphql", json={"query": "{ version }"}, headers={"X-Request-Id": "edge-42.a"})
+    replaced = await client.post("/graphql", json={"query": "{ version }"}, headers={"X-Request-Id": "bad id\u00e9"})
+    assert re.fullmatch(r"[0-9a-f]{32}", refused.headers["X-Request-Id"])
+    assert kept.headers["X-Request-Id"] == "edge-42.a"
+    assert re.fullmatch(r"[0-9a-f]{32}", replaced.headers["X-Request-Id"])
