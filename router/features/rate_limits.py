@@ -8,20 +8,15 @@ with extensions.code RATE_LIMITED."""
 
 from __future__ import annotations
 
-import logging
 import math
-import time
 from dataclasses import dataclass
-
-from redis.exceptions import RedisError
 
 from router.config import RateLimitSettings, RedisSettings, TierLimit
 from router.features.buckets import LocalBuckets, RedisBuckets
 from router.features.metrics import RATE_LIMITED
+from router.features.redis_guard import RedisGuard
 from router.pipeline import Caller, RequestError, RouterRequest, Stage
 from router.pipeline.caller import PARTNER_TIER
-
-log = logging.getLogger("graft.rate_limits")
 
 
 @dataclass(frozen=True)
@@ -63,8 +58,9 @@ class Decision:
 
 
 class RateLimiter:
-    """Takes one token per request. With Redis unreachable it answers open or closed as set, logs
-    once per incident (and once on recovery), and asks Redis again only every retry interval."""
+    """Takes one token per request. With Redis unreachable it answers open or closed as set,
+    through the one RedisGuard: logged once per incident and on recovery, asked again only
+    every retry interval, one request probing."""
 
     def __init__(self, settings: RateLimitSettings, redis: RedisSettings) -> None:
         self.settings = settings
@@ -72,8 +68,8 @@ class RateLimiter:
         self.store: LocalBuckets | RedisBuckets = (
             RedisBuckets(redis.url, settings.redis_timeout) if redis.url else LocalBuckets(settings.max_local_buckets))
         self.policies = {name: _policy(name, limit) for name, limit in settings.tiers.items()}
-        self.redis_down = False
-        self.retry_at = 0.0
+        meanwhile = "letting requests through" if settings.on_redis_error == "open" else "refusing requests"
+        self.guard = RedisGuard("rate limits", backoff=settings.redis_retry_interval, meanwhile=meanwhile)
 
     def policy(self, tier: str) -> Policy:
         """A tier not configured (a partner's own tier claim) gets the partner tier's limits."""
@@ -81,32 +77,11 @@ class RateLimiter:
 
     async def check(self, caller: Caller) -> Decision:
         policy = self.policy(caller.tier)
-        if self.redis_down and time.monotonic() < self.retry_at:
-            return self._unavailable(policy)
-        self.retry_at = time.monotonic() + self.settings.redis_retry_interval  # one probe at a time
-        try:
-            take = await self.store.take(f"{self.prefix}{policy.name}:{caller.key}", policy.capacity,
-                                         policy.refill_per_second)
-        except (RedisError, OSError, TimeoutError) as exc:
-            self._failed(exc)
-            return self._unavailable(policy)
-        self._recovered()
+        key = f"{self.prefix}{policy.name}:{caller.key}"
+        take = await self.guard.call(lambda: self.store.take(key, policy.capacity, policy.refill_per_second), None)
+        if take is None:
+            return Decision(self.settings.on_redis_error == "open", policy, None)
         return Decision(take.allowed, policy, take.tokens)
-
-    def _unavailable(self, policy: Policy) -> Decision:
-        return Decision(self.settings.on_redis_error == "open", policy, None)
-
-    def _failed(self, exc: Exception) -> None:
-        if not self.redis_down:
-            mode = "letting requests through" if self.settings.on_redis_error == "open" else "refusing requests"
-            log.error("rate limits: Redis is unreachable (%s: %s); %s until it answers again",
-                      type(exc).__name__, exc, mode)
-        self.redis_down = True
-
-    def _recovered(self) -> None:
-        if self.redis_down:
-            log.warning("rate limits: Redis answers again; limiting resumed")
-        self.redis_down = False
 
     async def close(self) -> None:
         await self.store.close()
