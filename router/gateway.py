@@ -12,8 +12,12 @@ from graphql import (
     ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLSchema,
+    InlineFragmentNode,
     OperationDefinitionNode,
+    SelectionNode,
+    SelectionSetNode,
     execute,
     print_ast,
 )
@@ -113,8 +117,9 @@ class Gateway:
                                conditions=prepared.variables, error_policy=self.error_policy,
                                request_id=request.request_id)
         await execute_node(plan.node, state)
-        if _asks_introspection(prepared.operation):
-            _introspect(self.api_schema, prepared.document, prepared.name, request.graphql.variables, state)
+        part = introspection_part(prepared.document, prepared.operation)
+        if part is not None:
+            _introspect(self.api_schema, part, request.graphql.variables, state)
         request.execution = state
 
     async def shape_stage(self, request: RouterRequest) -> None:
@@ -185,16 +190,48 @@ def _forwarded(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in headers.items() if k.lower() in FORWARDED_HEADERS}
 
 
-def _asks_introspection(definition: OperationDefinitionNode) -> bool:
-    return any(isinstance(s, FieldNode) and s.name.value in INTROSPECTION_ROOTS
-               for s in definition.selection_set.selections)
+def introspection_part(document: DocumentNode, operation: OperationDefinitionNode) -> DocumentNode | None:
+    """The operation cut down to its root introspection fields (`__schema`, `__type`), wherever
+    they stand at the root: beside data, in inline fragments or in named ones. None without any.
+    The router answers these from the API schema itself, never from a subgraph."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    selections = _introspection_selections(operation.selection_set, fragments, frozenset())
+    if not selections:
+        return None
+    root = OperationDefinitionNode(operation=operation.operation, name=operation.name,
+                                   variable_definitions=operation.variable_definitions,
+                                   directives=operation.directives, selection_set=SelectionSetNode(selections=selections))
+    return DocumentNode(definitions=(root, *fragments.values()))
 
 
-def _introspect(schema: GraphQLSchema, document: DocumentNode, name: str | None,
-                variables: dict | None, state: ExecutionState) -> None:
-    """__schema and __type come from the API schema itself, never from a subgraph."""
-    result = execute(schema, document, operation_name=name, variable_values=variables)
+def _introspection_selections(selection_set: SelectionSetNode, fragments: Mapping[str, FragmentDefinitionNode],
+                              spreads: frozenset[str]) -> tuple[SelectionNode, ...]:
+    """Root fragments become inline fragments of their introspection fields, keeping their type
+    conditions and directives, so @skip/@include still apply."""
+    kept: list[SelectionNode] = []
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            if selection.name.value in INTROSPECTION_ROOTS:
+                kept.append(selection)
+            continue
+        if isinstance(selection, InlineFragmentNode):
+            condition, inner = selection.type_condition, selection.selection_set
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments \
+                and selection.name.value not in spreads:
+            fragment = fragments[selection.name.value]
+            condition, inner = fragment.type_condition, fragment.selection_set
+            spreads = spreads | {selection.name.value}
+        else:
+            continue
+        found = _introspection_selections(inner, fragments, spreads)
+        if found:
+            kept.append(InlineFragmentNode(type_condition=condition, directives=selection.directives,
+                                           selection_set=SelectionSetNode(selections=found)))
+    return tuple(kept)
+
+
+def _introspect(schema: GraphQLSchema, part: DocumentNode, variables: dict | None, state: ExecutionState) -> None:
+    result = execute(schema, part, variable_values=variables)
     assert isinstance(result, ExecutionResult), "the API schema has no async resolvers"
-    for key, value in (result.data or {}).items():
-        if value is not None and key not in state.data:
-            state.data[key] = value
+    state.data.update(result.data or {})
+    state.errors.extend(dict(error.formatted) for error in result.errors or ())

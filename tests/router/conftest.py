@@ -49,3 +49,11 @@ def fixture_server(tmp_path_factory):
     service = start_module("fixtures", "tests.router.planning.fixture_server", tmp_path_factory.mktemp("fixtures"))
     yield service
     service.stop()
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory):
+    """The tiny subgraph (tests/router/server/tiny_subgraph.py) as a real process."""
+    service = start_module("tiny", "tests.router.server.tiny_subgraph", tmp_path_factory.mktemp("tiny"))
+    yield service
+    service.stop()

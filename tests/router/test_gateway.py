@@ -33,3 +33,27 @@ async def test_the_stage_list_ends_with_the_core_stages():
         assert [stage.name for stage in gateway.stages()] == ["plan", "execute", "shape"]
     finally:
         await gateway.close()
+
+
+INTROSPECTION_BESIDE_DATA = {
+    "before data": '{ __schema { queryType { name } } hello(name: "a") }',
+    "after data": '{ hello(name: "a") __type(name: "Query") { name } }',
+    "inline fragment": '{ ... on Query { __schema { queryType { name } } } hello(name: "a") }',
+    "bare inline fragment": '{ ... { __type(name: "Query") { name } } }',
+    "named fragment": 'query { ...F hello(name: "a") } fragment F on Query { __schema { queryType { name } } }',
+}
+
+
+@pytest.mark.parametrize("query", INTROSPECTION_BESIDE_DATA.values(), ids=INTROSPECTION_BESIDE_DATA.keys())
+async def test_introspection_beside_data_or_in_root_fragments_is_answered(tiny, query):
+    gateway = Gateway.from_sdl(supergraph(tiny.graphql_url))
+    try:
+        result = await gateway.execute_query(query)
+    finally:
+        await gateway.close()
+    assert "errors" not in result, result
+    data = result["data"]
+    assert data.get("__schema", {"queryType": {"name": "Query"}}) == {"queryType": {"name": "Query"}}
+    assert data.get("__type", {"name": "Query"}) == {"name": "Query"}
+    assert "__schema" in data or "__type" in data
+    assert data.get("hello", "hello a") == "hello a"

@@ -25,14 +25,8 @@ APOLLO_WRONG: dict[str, str] = {
     "introspection_directives": _DIRECTIVE_DEFINITION,
 }
 
-_ITEM_2 = "issue 13 item 2: router/gateway.py answers introspection beside data or in a root fragment with null"
 _ITEM_6 = "issue 13 item 6: router/pipeline/document.py gives parse, validation and variable errors no extensions.code"
 GRAFT_BUGS: dict[str, str] = {
-    "introspection_before_data": _ITEM_2,
-    "introspection_type_before_data": _ITEM_2,
-    "introspection_in_root_fragment": _ITEM_2,
-    "introspection_in_bare_inline_fragment": _ITEM_2,
-    "introspection_in_named_fragment": _ITEM_2,
     "syntax_error": _ITEM_6,
     "unknown_field": _ITEM_6,
     "inaccessible_field": _ITEM_6,

@@ -21,16 +21,8 @@ from tests.support.processes import (
     ROOT,
     RunningService,
     free_port,
-    start_module,
     wait_healthy,
 )
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> RunningService:
-    service = start_module("tiny", "tests.router.server.tiny_subgraph", tmp_path_factory.mktemp("tiny"))
-    yield service
-    service.stop()
 
 
 def query(url: str, text: str, timeout: float = 10.0) -> tuple[int, dict]:
