@@ -217,8 +217,13 @@ class Shaper:
         return conditional is type_ or (is_abstract_type(conditional) and self.schema.is_sub_type(conditional, type_))
 
     def _null_error(self, linked: LinkedPath, where: str) -> None:
+        """Unless an error already explains the null: one at this path, above it or below it, or
+        one inside the same object below the root (a subgraph that reports an error inside an
+        entity nulls the entity, so its other fields come back missing)."""
         path = tuple(_listed(linked))
-        if not any(path[: len(p)] == p or p[: len(path)] == path for p in self.error_paths):
+        parent = path[:-1]
+        if not any(path[: len(p)] == p or p[: len(path)] == path or (parent and p[: len(parent)] == parent)
+                   for p in self.error_paths):
             self._error(list(path), f"Cannot return null for non-nullable field {where}.")
 
     def _invalid(self, linked: LinkedPath, where: str, expected: str) -> None:

@@ -223,6 +223,9 @@ ERRORS = _ops(
     error_deep_in_list='{ me { orders(first: 2) { edges { node { number payments { id } items { product { stock } } } } } } }',
     error_beside_jump='{ order(id: "10") { number buyer { name email } items { product { name stock } } } }',
     error_two_roots='{ mine: order(id: "10") { id } theirs: order(id: "2") { id } payment(id: "2") { id } me { name } }',
+) + _ops(
+    "admin",
+    error_inside_entities='{ order(id: "50") { items { product { name category { products(first: 0) { totalCount } } } } } }',
 )
 
 QUERIES = ROOT_FIELDS + ENTITY_JUMPS + ALIASES + FRAGMENTS + VARIABLES + CONDITIONS + TYPENAME + INTROSPECTION + ERRORS
