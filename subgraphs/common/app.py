@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -28,6 +30,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Seeder = Callable[[Database], Awaitable[Any]]
 
 MAX_BODY = 1024 * 1024
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 def create_app(
@@ -67,11 +70,22 @@ async def _health(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     try:
         await request.app[DATABASE].ping()
-    except Exception as exc:  # the point of a health check is to report, not raise
-        return web.json_response({"status": "down", "subgraph": settings.name, "error": str(exc)}, status=503)
+    except Exception:  # the point of a health check is to report, not raise; the cause is logged, not shown
+        log.exception("%s health check: the database does not answer", settings.name)
+        return web.json_response({"status": "down", "subgraph": settings.name, "error": "database unavailable"},
+                                 status=503)
     # statements: SQL run so far, read by the bench for statements per request
     statements = request.app[DATABASE].statement_count
     return web.json_response({"status": "ok", "subgraph": settings.name, "statements": statements})
+
+
+def request_id(request: web.Request) -> str:
+    """The id an unexpected error's answer and log line share: the caller's X-Request-Id when it
+    looks like one (the router's), else a new one; the same for the whole request."""
+    if "request_id" not in request:
+        given = request.headers.get("X-Request-Id", "")
+        request["request_id"] = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    return str(request["request_id"])
 
 
 async def request_identity(request: web.Request) -> Identity:

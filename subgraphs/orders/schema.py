@@ -13,7 +13,7 @@ from strawberry.federation.schema_directives import Cost
 
 from auth import scopes
 from subgraphs.common.db import as_utc
-from subgraphs.common.errors import NOT_FOUND, UNAUTHENTICATED, graphql_error, parse_id
+from subgraphs.common.errors import NOT_FOUND, UNAUTHENTICATED, at_most, graphql_error, parse_id
 from subgraphs.common.identity import require_owner
 from subgraphs.common.relay import page_args
 from subgraphs.common.seeddata import shipping_for_weight
@@ -170,6 +170,7 @@ class Mutation:
         identity = info.context.identity
         if identity.user_id is None:
             raise graphql_error("Sign in to place an order", UNAUTHENTICATED)
+        at_most(items, placing.MAX_LINES, "order lines")
         lines = placing.order_lines([(parse_id(i.product_id, "Product"), i.quantity) for i in items])
         row = await placing.place_order(info.context.db, info.context.catalog(), identity.user_id, lines)
         return order_from_row(row)

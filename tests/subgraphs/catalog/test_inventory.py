@@ -68,3 +68,13 @@ async def test_concurrent_reservations_never_oversell(catalog):
     ))
     assert sum("errors" not in r for r in results) == 1
     assert (await _stock(catalog, 5))["5"] == 0
+
+
+async def test_a_reservation_has_a_bounded_number_of_lines(catalog):
+    """Issue 12, finding 9: list arguments are bounded before any line is looked at."""
+    before = await _stock(catalog, 1)
+    items = [{"productId": "1", "quantity": 1}] * 2000
+    body = await catalog.execute(RESERVE, {"id": "order-many", "items": items}, bearer())
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+    assert "At most 100 reservation lines" in body["errors"][0]["message"]
+    assert await _stock(catalog, 1) == before
