@@ -273,11 +273,12 @@ class Mutation:
         await _changed(info, [row])
         return product_from_row(row)
 
-    @strawberry.federation.mutation(inaccessible=True, description="Orders holds stock for a new order.")
+    @strawberry.federation.mutation(inaccessible=True, requires_scopes=[[scopes.INVENTORY_RESERVE]],
+                                    description="The orders service holds stock for a new order.")
     async def reserve_stock(
         self, info: Info, reservation_id: strawberry.ID, items: list[StockItemInput]
     ) -> list[ReservedItem]:
-        require_scope(info.context.identity, scopes.ORDERS_WRITE)
+        require_scope(info.context.identity, scopes.INVENTORY_RESERVE)
         at_most(items, inventory.MAX_LINES, "reservation lines")
         wanted = [(parse_id(item.product_id, "Product"), item.quantity) for item in items]
         lines = await inventory.reserve(info.context.db, str(reservation_id), wanted)
@@ -291,9 +292,10 @@ class Mutation:
             for line in lines
         ]
 
-    @strawberry.federation.mutation(inaccessible=True, description="Returns an order's held stock, once.")
+    @strawberry.federation.mutation(inaccessible=True, requires_scopes=[[scopes.INVENTORY_RESERVE]],
+                                    description="The orders service returns an order's held stock, once.")
     async def release_stock(self, info: Info, reservation_id: strawberry.ID) -> bool:
-        require_scope(info.context.identity, scopes.ORDERS_WRITE)
+        require_scope(info.context.identity, scopes.INVENTORY_RESERVE)
         products = await _reserved_products(info, str(reservation_id)) if info.context.cache else []
         released = await inventory.release(info.context.db, str(reservation_id))
         if released:

@@ -14,9 +14,10 @@ import redis.asyncio as aioredis
 from aiohttp import web
 
 from auth.tokens import TokenError
+from subgraphs.common.credentials import SERVICE_SCOPES, ServiceClient, ServiceToken
 from subgraphs.common.db import Database
 from subgraphs.common.identity import Identity, IdentityVerifier, unauthenticated
-from subgraphs.common.settings import ServiceSettings
+from subgraphs.common.settings import ServiceSettings, token_url
 
 log = logging.getLogger("graft.subgraph")
 
@@ -25,6 +26,7 @@ SETTINGS = web.AppKey("settings", ServiceSettings)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 VERIFIER = web.AppKey("verifier", IdentityVerifier)
 REDIS = web.AppKey[aioredis.Redis | None]("redis")  # the subgraph's one Redis client (REDIS_URL), or None
+SERVICE_TOKEN = web.AppKey[ServiceToken | None]("service_token")  # for subgraphs that call another
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Seeder = Callable[[Database], Awaitable[Any]]
@@ -55,6 +57,8 @@ def create_app(
         redis = app[REDIS] = (aioredis.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=0.5)
                               if settings.redis_url else None)
         app[VERIFIER] = IdentityVerifier.from_env(app[HTTP], redis)
+        app[SERVICE_TOKEN] = (ServiceToken(app[HTTP], token_url(), ServiceClient.from_env(settings.name))
+                              if settings.name in SERVICE_SCOPES else None)
         log.info("%s subgraph ready on http://%s:%d/graphql", settings.name, settings.host, settings.port)
         yield
         await app[HTTP].close()

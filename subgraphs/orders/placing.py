@@ -32,7 +32,7 @@ RELEASE = "mutation Release($id: ID!) { releaseStock(reservationId: $id) }"
 
 @dataclass(frozen=True)
 class Catalog:
-    """The catalog subgraph, called on the buyer's behalf."""
+    """The catalog subgraph, called as the orders service (inventory:reserve)."""
 
     peer: Peer
 

@@ -14,7 +14,7 @@ from strawberry.federation.schema_directives import Cost
 from auth import scopes
 from subgraphs.common.db import as_utc
 from subgraphs.common.errors import NOT_FOUND, UNAUTHENTICATED, at_most, graphql_error, parse_id
-from subgraphs.common.identity import require_owner
+from subgraphs.common.identity import require_owner, require_scope
 from subgraphs.common.relay import page_args
 from subgraphs.common.seeddata import shipping_for_weight
 from subgraphs.common.strawberry_types import PAGE, Connection, Money, connection
@@ -160,6 +160,13 @@ class Query:
             return None
         require_owner(info.context.identity, row.buyer_id, "orders")
         return order_from_row(row)
+
+    @strawberry.federation.field(inaccessible=True, requires_scopes=[[scopes.ORDERS_PAY]],
+                                 description="Any order, for the payments service, which checks its caller owns it.")
+    async def order_for_payment(self, info: Info, id: strawberry.ID) -> Order | None:
+        require_scope(info.context.identity, scopes.ORDERS_PAY)
+        row = await info.context.loaders.order_by_id.load(parse_id(id, "Order"))
+        return order_from_row(row) if row is not None else None
 
 
 @strawberry.type

@@ -16,6 +16,7 @@ from auth.tokens import TokenSettings
 from subgraphs.common.app import DATABASE, VERIFIER
 from subgraphs.users import oauth
 from subgraphs.users.oauth import Issuer, OAuthError, TokenRequest
+from subgraphs.users.seed import register_service_clients
 
 log = logging.getLogger("graft.oauth")
 
@@ -37,6 +38,7 @@ def setup(app: web.Application) -> None:
 
     async def lifecycle(app: web.Application):
         app[ISSUER] = Issuer(KeyStore.open(default_keys_path()), TokenSettings.from_env())
+        await register_service_clients(app[DATABASE])
         yield
 
     app.cleanup_ctx.append(lifecycle)
