@@ -12,7 +12,7 @@ from graphql import GraphQLError, GraphQLResolveInfo
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from auth.passwords import hash_password
+from auth.passwords import hash_password_off_loop
 from subgraphs.common.context import RequestContext
 from subgraphs.common.db import as_utc
 from subgraphs.common.errors import BAD_USER_INPUT, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, at_most, graphql_error, parse_id
@@ -114,7 +114,7 @@ async def resolve_register(_: None, info: GraphQLResolveInfo, input: dict) -> Us
     async with _ctx(info).db.session() as session:
         if await session.scalar(select(func.count()).select_from(User).where(User.email == email)):
             raise bad_input("An account with this email already exists.", "email")
-        user = User(name=name, email=email, password_hash=hash_password(password), admin=False,
+        user = User(name=name, email=email, password_hash=await hash_password_off_loop(password), admin=False,
                     created_at=datetime.now(timezone.utc))
         session.add(user)
         try:
