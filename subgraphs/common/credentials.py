@@ -11,6 +11,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import aiohttp
 
@@ -80,10 +81,11 @@ class ServiceToken:
 
     async def _fetch(self) -> None:
         form = {"grant_type": "client_credentials", "scope": " ".join(self.client.scopes)}
-        auth = aiohttp.BasicAuth(self.client.client_id, self.client.secret)
+        # RFC 6749 §2.3.1: id and secret form-urlencoded, then HTTP Basic
+        auth = aiohttp.encode_basic_auth(quote(self.client.client_id, safe=""), quote(self.client.secret, safe=""))
         started = self.clock()
         try:
-            async with self.http.post(self.token_url, data=form, auth=auth) as resp:
+            async with self.http.post(self.token_url, data=form, headers={"Authorization": auth}) as resp:
                 body = await resp.json(content_type=None)
                 status = resp.status
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
