@@ -33,6 +33,7 @@ Seeder = Callable[[Database], Awaitable[Any]]
 
 MAX_BODY = 1024 * 1024
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+REQUEST_ID_KEY = web.RequestKey("request_id", str)
 
 
 def create_app(
@@ -86,10 +87,10 @@ async def _health(request: web.Request) -> web.Response:
 def request_id(request: web.Request) -> str:
     """The id an unexpected error's answer and log line share: the caller's X-Request-Id when it
     looks like one (the router's), else a new one; the same for the whole request."""
-    if "request_id" not in request:
+    if REQUEST_ID_KEY not in request:
         given = request.headers.get("X-Request-Id", "")
-        request["request_id"] = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
-    return str(request["request_id"])
+        request[REQUEST_ID_KEY] = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    return request[REQUEST_ID_KEY]
 
 
 async def request_identity(request: web.Request) -> Identity:
