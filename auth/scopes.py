@@ -4,12 +4,18 @@ server that grants them, the router that prunes by them and every subgraph that 
 ADMIN = "admin"
 PROFILE = "profile"
 ORDERS_READ = "orders:read"
-ORDERS_WRITE = "orders:write"  # place orders; the orders service holds stock in the catalog with it
+ORDERS_WRITE = "orders:write"  # place and cancel one's orders
 PAYMENTS_WRITE = "payments:write"
 PAYMENTS_ADMIN = "payments:admin"
 CATALOG_READ = "catalog:read"
 CATALOG_WRITE = "catalog:write"
 INVENTORY_READ = "inventory:read"
+# Service-only: granted to the services' own clients (client_credentials), never to a shopper
+# or an admin, and not implied by `admin`.
+INVENTORY_RESERVE = "inventory:reserve"  # the orders service holds and releases stock in the catalog
+ORDERS_PAY = "orders:pay"  # the payments service reads any order to charge it
 
 SHOPPER = (PROFILE, ORDERS_READ, ORDERS_WRITE, PAYMENTS_WRITE)
 ADMIN_SCOPES = (*SHOPPER, ADMIN, CATALOG_READ, CATALOG_WRITE, INVENTORY_READ, PAYMENTS_ADMIN)
+SERVICE = (INVENTORY_RESERVE, ORDERS_PAY)
+ALL = (*ADMIN_SCOPES, *SERVICE)

@@ -15,6 +15,7 @@ from subgraphs.common.quantities import quantities_per_product
 
 INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
 MAX_QUANTITY = 1000
+MAX_LINES = 100  # an order has at most 50; more is no order's reservation
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from subgraphs.catalog import inventory, models
 from subgraphs.catalog.cache import ProductCache
 from subgraphs.catalog.loaders import Loaders
 from subgraphs.common.cache_control import CacheControl, CachePolicy
-from subgraphs.common.errors import CONFLICT, NOT_FOUND, graphql_error, parse_id
+from subgraphs.common.errors import CONFLICT, GRAPHQL_INT_MAX, NOT_FOUND, at_most, graphql_error, parse_id
 from subgraphs.common.identity import require_scope
 from subgraphs.common.relay import page_args
 from subgraphs.common.strawberry_types import PAGE, Connection, Money, connection
@@ -28,6 +28,8 @@ class Context(StrawberryContext[Loaders]):
     cache: ProductCache | None = None
     cache_policy: CachePolicy | None = None
 
+
+MAX_SEARCH = 200  # characters; a longer LIKE pattern is work (or an error) no shopper needs
 
 # Fields whose answer depends on who asks (or that only some callers may see): never shared.
 CALLER_DEPENDENT = frozenset({"Product.costPrice", "Product.stock"})
@@ -145,6 +147,18 @@ def category_from_row(row: models.Category) -> Category:
     return Category(id=strawberry.ID(str(row.id)), name=row.name, slug=row.slug)
 
 
+def search_text(search: str | None) -> str | None:
+    """The client's search, bounded, before it becomes a LIKE pattern: NUL is refused
+    (PostgreSQL cannot store it in text) and so is anything longer than MAX_SEARCH."""
+    if search is None:
+        return None
+    if len(search) > MAX_SEARCH:
+        raise graphql_error(f"search must be at most {MAX_SEARCH} characters, got {len(search)}")
+    if "\x00" in search:
+        raise graphql_error("search must not contain the NUL character")
+    return search
+
+
 def _filtered(query: Select, category_id: int | None, search: str | None) -> Select:
     if category_id is not None:
         query = query.where(models.Product.category_id == category_id)
@@ -172,6 +186,7 @@ class Query:
     ) -> Connection[Product]:
         size, after_id = page_args("product", first, after, start=0)
         category = parse_id(category_id, "Category") if category_id is not None else None
+        search = search_text(search)
         async with info.context.db.session() as session:
             total = await session.scalar(_filtered(select(func.count(models.Product.id)), category, search))
             page = _filtered(select(models.Product), category, search).where(models.Product.id > after_id)
@@ -252,15 +267,19 @@ class Mutation:
             if row.stock + delta < 0:
                 raise graphql_error(f"Stock of {row.sku} cannot go below zero ({row.stock} {delta:+d})",
                                     inventory.INSUFFICIENT_STOCK)
+            if row.stock + delta > GRAPHQL_INT_MAX:  # stock is an Int field: it must stay answerable
+                raise graphql_error(f"Stock of {row.sku} cannot exceed {GRAPHQL_INT_MAX} ({row.stock} {delta:+d})")
             row.stock += delta
         await _changed(info, [row])
         return product_from_row(row)
 
-    @strawberry.federation.mutation(inaccessible=True, description="Orders holds stock for a new order.")
+    @strawberry.federation.mutation(inaccessible=True, requires_scopes=[[scopes.INVENTORY_RESERVE]],
+                                    description="The orders service holds stock for a new order.")
     async def reserve_stock(
         self, info: Info, reservation_id: strawberry.ID, items: list[StockItemInput]
     ) -> list[ReservedItem]:
-        require_scope(info.context.identity, scopes.ORDERS_WRITE)
+        require_scope(info.context.identity, scopes.INVENTORY_RESERVE)
+        at_most(items, inventory.MAX_LINES, "reservation lines")
         wanted = [(parse_id(item.product_id, "Product"), item.quantity) for item in items]
         lines = await inventory.reserve(info.context.db, str(reservation_id), wanted)
         await _changed(info, [line.product for line in lines])
@@ -273,9 +292,10 @@ class Mutation:
             for line in lines
         ]
 
-    @strawberry.federation.mutation(inaccessible=True, description="Returns an order's held stock, once.")
+    @strawberry.federation.mutation(inaccessible=True, requires_scopes=[[scopes.INVENTORY_RESERVE]],
+                                    description="The orders service returns an order's held stock, once.")
     async def release_stock(self, info: Info, reservation_id: strawberry.ID) -> bool:
-        require_scope(info.context.identity, scopes.ORDERS_WRITE)
+        require_scope(info.context.identity, scopes.INVENTORY_RESERVE)
         products = await _reserved_products(info, str(reservation_id)) if info.context.cache else []
         released = await inventory.release(info.context.db, str(reservation_id))
         if released:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -12,9 +14,10 @@ import redis.asyncio as aioredis
 from aiohttp import web
 
 from auth.tokens import TokenError
+from subgraphs.common.credentials import SERVICE_SCOPES, ServiceClient, ServiceToken
 from subgraphs.common.db import Database
 from subgraphs.common.identity import Identity, IdentityVerifier, unauthenticated
-from subgraphs.common.settings import ServiceSettings
+from subgraphs.common.settings import ServiceSettings, token_url
 
 log = logging.getLogger("graft.subgraph")
 
@@ -23,11 +26,14 @@ SETTINGS = web.AppKey("settings", ServiceSettings)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 VERIFIER = web.AppKey("verifier", IdentityVerifier)
 REDIS = web.AppKey[aioredis.Redis | None]("redis")  # the subgraph's one Redis client (REDIS_URL), or None
+SERVICE_TOKEN = web.AppKey[ServiceToken | None]("service_token")  # for subgraphs that call another
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Seeder = Callable[[Database], Awaitable[Any]]
 
 MAX_BODY = 1024 * 1024
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+REQUEST_ID_KEY = web.RequestKey("request_id", str)
 
 
 def create_app(
@@ -52,6 +58,8 @@ def create_app(
         redis = app[REDIS] = (aioredis.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=0.5)
                               if settings.redis_url else None)
         app[VERIFIER] = IdentityVerifier.from_env(app[HTTP], redis)
+        app[SERVICE_TOKEN] = (ServiceToken(app[HTTP], token_url(), ServiceClient.from_env(settings.name))
+                              if settings.name in SERVICE_SCOPES else None)
         log.info("%s subgraph ready on http://%s:%d/graphql", settings.name, settings.host, settings.port)
         yield
         await app[HTTP].close()
@@ -67,11 +75,22 @@ async def _health(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     try:
         await request.app[DATABASE].ping()
-    except Exception as exc:  # the point of a health check is to report, not raise
-        return web.json_response({"status": "down", "subgraph": settings.name, "error": str(exc)}, status=503)
+    except Exception:  # the point of a health check is to report, not raise; the cause is logged, not shown
+        log.exception("%s health check: the database does not answer", settings.name)
+        return web.json_response({"status": "down", "subgraph": settings.name, "error": "database unavailable"},
+                                 status=503)
     # statements: SQL run so far, read by the bench for statements per request
     statements = request.app[DATABASE].statement_count
     return web.json_response({"status": "ok", "subgraph": settings.name, "statements": statements})
+
+
+def request_id(request: web.Request) -> str:
+    """The id an unexpected error's answer and log line share: the caller's X-Request-Id when it
+    looks like one (the router's), else a new one; the same for the whole request."""
+    if REQUEST_ID_KEY not in request:
+        given = request.headers.get("X-Request-Id", "")
+        request[REQUEST_ID_KEY] = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    return request[REQUEST_ID_KEY]
 
 
 async def request_identity(request: web.Request) -> Identity:

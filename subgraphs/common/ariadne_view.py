@@ -11,8 +11,9 @@ from aiohttp import web
 from ariadne import graphql
 from graphql import GraphQLError, GraphQLSchema, OperationType, get_operation_ast, graphql_sync, parse
 
-from subgraphs.common.app import DATABASE, Handler, mutation_over_get, request_identity
+from subgraphs.common.app import DATABASE, Handler, mutation_over_get, request_id, request_identity
 from subgraphs.common.db import Database
+from subgraphs.common.errors import format_error
 from subgraphs.common.identity import Identity
 
 ContextFactory = Callable[[web.Request, Database, Identity], Any]
@@ -20,18 +21,15 @@ ContextFactory = Callable[[web.Request, Database, Identity], Any]
 errors_log = logging.getLogger("graft.subgraph.errors")
 
 
-class _UnexpectedOnly(logging.Filter):
-    """ariadne logs every GraphQL error; keep only the unexpected ones (no `code`, with a cause),
-    so expected refusals don't flood the log with tracebacks."""
+class _LoggedByFormatError(logging.Filter):
+    """ariadne logs every GraphQL error; format_error already logs the unexpected ones with the
+    request id, and expected refusals are answers, not log lines."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        error = record.msg
-        if not isinstance(error, GraphQLError):
-            return True
-        return not (error.extensions or {}).get("code") and error.original_error is not None
+        return not isinstance(record.msg, GraphQLError)
 
 
-errors_log.addFilter(_UnexpectedOnly())
+errors_log.addFilter(_LoggedByFormatError())
 
 
 def _bad_request(message: str) -> web.Response:
@@ -77,8 +75,10 @@ def ariadne_handler(schema: GraphQLSchema, make_context: ContextFactory) -> Hand
             _refuse_mutation_over_get(data)
         identity = await request_identity(request)
         context = make_context(request, request.app[DATABASE], identity)
+        rid = request_id(request)
         _, result = await graphql(
             schema, data, context_value=context, require_query=request.method == "GET", logger=errors_log,
+            error_formatter=lambda error, _debug: format_error(error, rid),
         )
         return web.Response(body=orjson.dumps(result), status=_status(result), content_type="application/json")
 

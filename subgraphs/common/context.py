@@ -24,5 +24,5 @@ class RequestContext(Generic[LoadersT]):
     identity: Identity
 
     def peer(self, name: str) -> Peer:
-        """Another subgraph, called on this caller's behalf."""
-        return Peer.of(name, self.request, self.identity)
+        """Another subgraph, called as this service: what the caller may do is checked here."""
+        return Peer.of(name, self.request)

@@ -45,18 +45,16 @@ class Identity:
         return scopes.ADMIN in self.scopes
 
     def has_scope(self, scope: str) -> bool:
-        return scope in self.scopes or self.is_admin
-
-    def forward_headers(self) -> dict[str, str]:
-        """Headers for a call to a peer subgraph on this caller's behalf."""
-        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        """`admin` implies every scope but the service-only ones, which only services hold."""
+        return scope in self.scopes or (self.is_admin and scope not in scopes.SERVICE)
 
 
 ANONYMOUS = Identity()
 
 
 def require_scope(identity: Identity, scope: str) -> None:
-    """For writes and fields only some callers may use: a signed-in caller with `scope` (or admin)."""
+    """For writes and fields only some callers may use: a signed-in caller with `scope` (or admin,
+    unless `scope` is service-only)."""
     if identity.anonymous:
         raise graphql_error("Sign in first", UNAUTHENTICATED)
     if not identity.has_scope(scope):

@@ -28,6 +28,15 @@ def peer_url(name: str) -> str:
     return os.environ.get(f"{name.upper()}_URL", f"http://127.0.0.1:{SUBGRAPH_PORTS[name]}/graphql")
 
 
+def token_url() -> str:
+    """The users service's OAuth2 token endpoint, where a service gets its own token:
+    `GRAFT_TOKEN_URL`, else beside the users subgraph's /graphql (USERS_URL or its port)."""
+    if url := os.environ.get("GRAFT_TOKEN_URL"):
+        return url
+    base = peer_url("users")
+    return base.removesuffix("/graphql") + "/oauth/token"
+
+
 @dataclass(frozen=True)
 class ServiceSettings:
     name: str

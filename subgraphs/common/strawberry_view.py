@@ -11,11 +11,13 @@ import strawberry.federation
 from aiohttp import web
 from strawberry.aiohttp.views import GraphQLView
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from subgraphs.common.app import DATABASE, mutation_over_get, request_identity
+from subgraphs.common.app import DATABASE, mutation_over_get, request_id, request_identity
 from subgraphs.common.context import LoadersT, RequestContext
 from subgraphs.common.db import Database
+from subgraphs.common.errors import format_error
 from subgraphs.common.identity import Identity
 
 ContextFactory = Callable[[web.Request, web.StreamResponse, Database, Identity], Any]
@@ -50,10 +52,18 @@ class SubgraphView(GraphQLView):
                 raise mutation_over_get(refused.operation_type.value) from None
             raise
 
+    async def process_result(self, request: web.Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        """Errors as format_error answers them: an unexpected one masked, logged with the request id."""
+        response = await super().process_result(request, result)
+        if result.errors:
+            rid = request_id(request)
+            response["errors"] = [format_error(error, rid) for error in result.errors]
+        return response
+
 
 class FederatedSchema(strawberry.federation.Schema):
-    """Logs only unexpected errors: a GraphQLError with a code is an answer to the client."""
+    """Logs nothing itself: the view's format_error logs the unexpected errors with the request
+    id, and an expected one is an answer to the client."""
 
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
-        unexpected = [e for e in errors if not (getattr(e, "extensions", None) or {}).get("code")]
-        super().process_errors(unexpected, execution_context)
+        return None

@@ -11,7 +11,7 @@ from graphql import GraphQLError
 from sqlalchemy import update
 
 from subgraphs.common.db import Database, rows_matched
-from subgraphs.common.errors import CONFLICT, graphql_error
+from subgraphs.common.errors import CONFLICT, GRAPHQL_INT_MAX, graphql_error
 from subgraphs.common.peers import Peer
 from subgraphs.common.quantities import quantities_per_product
 from subgraphs.common.seeddata import shipping_for_weight
@@ -32,7 +32,7 @@ RELEASE = "mutation Release($id: ID!) { releaseStock(reservationId: $id) }"
 
 @dataclass(frozen=True)
 class Catalog:
-    """The catalog subgraph, called on the buyer's behalf."""
+    """The catalog subgraph, called as the orders service (inventory:reserve)."""
 
     peer: Peer
 
@@ -47,8 +47,6 @@ class Catalog:
 
 def order_lines(items: list[tuple[int, int]]) -> dict[int, int]:
     """Quantity per product, checked before any other service is called."""
-    if len(items) > MAX_LINES:
-        raise graphql_error(f"An order has at most {MAX_LINES} lines")
     lines = quantities_per_product(items, MAX_LINE_QUANTITY, "An order")
     if any(q > MAX_LINE_QUANTITY for q in lines.values()):
         raise graphql_error(f"At most {MAX_LINE_QUANTITY} of one product per order")
@@ -71,6 +69,8 @@ async def _write_order(db: Database, buyer_id: int, reservation_id: str, reserve
         raise graphql_error(f"An order is paid in one currency; these items use {sorted(currencies)}")
     subtotal = sum(line["unitPrice"]["amount"] * line["quantity"] for line in reserved)
     weight = sum(line["weight"] * line["quantity"] for line in reserved)
+    if subtotal + shipping_for_weight(weight) > GRAPHQL_INT_MAX:  # Money.amount is an Int field
+        raise graphql_error(f"An order's total must not exceed {GRAPHQL_INT_MAX} minor units")
     order = Order(
         number=reservation_id, buyer_id=buyer_id, status="PLACED", subtotal=subtotal,
         shipping=shipping_for_weight(weight), currency=currencies.pop(), reservation_id=reservation_id,

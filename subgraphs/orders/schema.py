@@ -13,8 +13,8 @@ from strawberry.federation.schema_directives import Cost
 
 from auth import scopes
 from subgraphs.common.db import as_utc
-from subgraphs.common.errors import NOT_FOUND, UNAUTHENTICATED, graphql_error, parse_id
-from subgraphs.common.identity import require_owner
+from subgraphs.common.errors import NOT_FOUND, UNAUTHENTICATED, at_most, graphql_error, parse_id
+from subgraphs.common.identity import require_owner, require_scope
 from subgraphs.common.relay import page_args
 from subgraphs.common.seeddata import shipping_for_weight
 from subgraphs.common.strawberry_types import PAGE, Connection, Money, connection
@@ -161,6 +161,13 @@ class Query:
         require_owner(info.context.identity, row.buyer_id, "orders")
         return order_from_row(row)
 
+    @strawberry.federation.field(inaccessible=True, requires_scopes=[[scopes.ORDERS_PAY]],
+                                 description="Any order, for the payments service, which checks its caller owns it.")
+    async def order_for_payment(self, info: Info, id: strawberry.ID) -> Order | None:
+        require_scope(info.context.identity, scopes.ORDERS_PAY)
+        row = await info.context.loaders.order_by_id.load(parse_id(id, "Order"))
+        return order_from_row(row) if row is not None else None
+
 
 @strawberry.type
 class Mutation:
@@ -170,6 +177,7 @@ class Mutation:
         identity = info.context.identity
         if identity.user_id is None:
             raise graphql_error("Sign in to place an order", UNAUTHENTICATED)
+        at_most(items, placing.MAX_LINES, "order lines")
         lines = placing.order_lines([(parse_id(i.product_id, "Product"), i.quantity) for i in items])
         row = await placing.place_order(info.context.db, info.context.catalog(), identity.user_id, lines)
         return order_from_row(row)

@@ -10,28 +10,35 @@ from sqlalchemy.exc import IntegrityError
 
 from subgraphs.common.db import Database, rows_matched
 from subgraphs.common.errors import BAD_USER_INPUT, CONFLICT, NOT_FOUND, graphql_error
+from subgraphs.common.identity import Identity, require_owner
 from subgraphs.common.peers import Peer
 from subgraphs.payments.models import Payment, Refund
 from subgraphs.payments.providers import PaymentProvider, ProviderError
 
-ORDER = "query Order($id: ID!) { order(id: $id) { id status buyer { id } total { amount currency } } }"
+ORDER = """query Order($id: ID!) {
+  orderForPayment(id: $id) { id status buyer { id } total { amount currency } }
+}"""
 
 
 @dataclass(frozen=True)
 class Orders:
-    """The orders subgraph, asked on the caller's behalf (it checks ownership itself)."""
+    """The orders subgraph, asked as the payments service (orders:pay): it answers for any
+    order, so whether the caller may pay it is checked here."""
 
     peer: Peer
 
     async def order(self, order_id: int) -> dict:
         data = await self.peer.execute(ORDER, {"id": str(order_id)})
-        if data.get("order") is None:
+        if data.get("orderForPayment") is None:
             raise graphql_error(f"Unknown order {order_id}", NOT_FOUND)
-        return data["order"]
+        return data["orderForPayment"]
 
 
-async def pay_order(db: Database, provider: PaymentProvider, orders: Orders, order_id: int, method: str) -> Payment:
+async def pay_order(db: Database, provider: PaymentProvider, orders: Orders, payer: Identity, order_id: int,
+                    method: str) -> Payment:
+    """Only the order's buyer (or an admin) pays it."""
     order = await orders.order(order_id)
+    require_owner(payer, int(order["buyer"]["id"]), "orders")
     if order["status"] == "CANCELLED":
         raise graphql_error(f"Order {order_id} is cancelled", CONFLICT)
     payment = await _live_payment(db, order_id) or await _new_payment(db, provider, order_id, order)

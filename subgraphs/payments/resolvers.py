@@ -118,7 +118,8 @@ async def resolve_pay_order(_: Any, info: GraphQLResolveInfo, orderId: str, paym
         raise graphql_error("Sign in to pay", UNAUTHENTICATED)
     if not paymentMethod.strip():
         raise graphql_error("paymentMethod must not be empty")
-    return await paying.pay_order(ctx.db, ctx.provider, ctx.orders(), parse_id(orderId, "Order"), paymentMethod.strip())
+    return await paying.pay_order(ctx.db, ctx.provider, ctx.orders(), ctx.identity, parse_id(orderId, "Order"),
+                                  paymentMethod.strip())
 
 
 @mutation.field("refundPayment")

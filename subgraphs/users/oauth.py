@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth import scopes
 from auth.jwks import LocalKeys
 from auth.keys import KeyStore
-from auth.passwords import hash_password, verify_password
+from auth.passwords import hash_password, verify_password_off_loop
 from auth.tokens import TokenError, TokenSettings, issue_access_token, verify_access_token
 from subgraphs.common.db import as_utc, rows_matched
 from subgraphs.users.models import OAuthClient, RefreshToken, RevokedAccessToken, User
@@ -95,7 +95,7 @@ async def authenticate_client(session: AsyncSession, req: TokenRequest) -> OAuth
     if client is None:
         raise OAuthError("invalid_client", "unknown client", 401, req.basic)
     if client.secret_hash is not None:
-        if not req.client_secret or not verify_password(client.secret_hash, req.client_secret):
+        if not req.client_secret or not await _check_secret(session, client.secret_hash, req.client_secret):
             raise OAuthError("invalid_client", "client authentication failed", 401, req.basic)
     elif req.client_secret:
         raise OAuthError("invalid_client", "this public client has no secret", 401, req.basic)
@@ -127,8 +127,8 @@ async def _password(session: AsyncSession, issuer: Issuer, client: OAuthClient, 
     password = _required(req.password, "password")
     user = await session.scalar(select(User).where(User.email == email))
     # Verify against a dummy hash for unknown emails so timing does not reveal who has an account.
-    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
-    if not verify_password(stored, password) or user is None or not user.password_hash:
+    stored = user.password_hash if user is not None and user.password_hash else dummy_hash()
+    if not await _check_secret(session, stored, password) or user is None or not user.password_hash:
         raise OAuthError("invalid_grant", "wrong email or password")
     granted = narrow(user_scopes(user), req.scope)
     refresh = _new_refresh(session, user.id, client.client_id, granted, uuid.uuid4().hex)
@@ -168,8 +168,18 @@ def _client_credentials(issuer: Issuer, client: OAuthClient, req: TokenRequest) 
     return TokenResponse(access, issuer.settings.access_ttl, " ".join(sorted(granted)))
 
 
+async def _check_secret(session: AsyncSession, stored_hash: str, given: str) -> bool:
+    """Argon2 in the password threads, with the session's connection back in the pool meanwhile,
+    so sign-ins queued behind the threads never starve other queries of connections. The rows
+    read stay readable; the session begins afresh on its next use."""
+    await session.close()
+    return await verify_password_off_loop(stored_hash, given)
+
+
 @functools.cache
-def _dummy_hash() -> str:
+def dummy_hash() -> str:
+    """What an unknown email's password is checked against: the same Argon2 work as a real one.
+    Made at start (oauth_routes), so the first unknown email is not slower than the rest."""
     return hash_password(secrets.token_urlsafe(16))
 
 

@@ -13,13 +13,16 @@ from aiohttp import web
 from auth import scopes
 from auth.keys import KeyStore, default_keys_path
 from auth.tokens import TokenSettings
-from subgraphs.common.app import DATABASE, VERIFIER
+from subgraphs.common.app import DATABASE, REDIS, VERIFIER
 from subgraphs.users import oauth
 from subgraphs.users.oauth import Issuer, OAuthError, TokenRequest
+from subgraphs.users.seed import register_service_clients
+from subgraphs.users.signin_limits import Attempt, MemoryCounters, RedisCounters, SignInGuard, SignInLimits
 
 log = logging.getLogger("graft.oauth")
 
 ISSUER = web.AppKey("oauth_issuer", Issuer)
+SIGNIN_GUARD = web.AppKey("signin_guard", SignInGuard)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 FORM = "application/x-www-form-urlencoded"
 
@@ -35,8 +38,15 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/.well-known/jwks.json", jwks_endpoint)
     app.router.add_get("/.well-known/oauth-authorization-server", metadata_endpoint)
 
+    limits = SignInLimits.from_env()  # read before serving: a bad setting stops the start
+
     async def lifecycle(app: web.Application):
         app[ISSUER] = Issuer(KeyStore.open(default_keys_path()), TokenSettings.from_env())
+        await register_service_clients(app[DATABASE])
+        redis = app[REDIS]  # the common lifecycle, which ran before this one, made it
+        counters = RedisCounters(redis, limits.key_prefix, MemoryCounters()) if redis is not None else MemoryCounters()
+        app[SIGNIN_GUARD] = SignInGuard(limits, counters)
+        oauth.dummy_hash()
         yield
 
     app.cleanup_ctx.append(lifecycle)
@@ -82,16 +92,36 @@ async def _form(request: web.Request) -> TokenRequest:
     )
 
 
+def _too_many(wait: int) -> web.Response:
+    """429 with Retry-After and an RFC 6749 §5.2 body; `slow_down` is the registered OAuth
+    error for a client that must wait (RFC 8628 §3.5)."""
+    body = {"error": "slow_down", "error_description": f"too many attempts; try again in {wait} seconds"}
+    return web.json_response(body, status=429, headers={**NO_STORE, "Retry-After": str(wait)})
+
+
+def _account(req: TokenRequest) -> str | None:
+    """Whose secret a request tries: the user's for the password grant, else a client's."""
+    if req.grant_type == "password" and req.username:
+        return f"user:{req.username.strip().lower()}"
+    return f"client:{req.client_id}" if req.client_id and req.client_secret else None
+
+
 async def token_endpoint(request: web.Request) -> web.Response:
+    guard = request.app[SIGNIN_GUARD]
+    attempt: Attempt | None = None
     try:
         req = await _form(request)
         if not req.grant_type:
             raise OAuthError("invalid_request", "grant_type is required")
+        attempt = guard.attempt_of(request, _account(req))
+        if wait := await guard.admit(attempt):
+            return _too_many(wait)
         async with request.app[DATABASE].session() as session:
             response = await oauth.token(session, request.app[ISSUER], req)
             await session.commit()
     except OAuthError as exc:
         return _error(exc)
+    await guard.succeeded(attempt)
     return web.json_response(response.body(), headers=NO_STORE)
 
 

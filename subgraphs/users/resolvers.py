@@ -12,16 +12,17 @@ from graphql import GraphQLError, GraphQLResolveInfo
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from auth.passwords import hash_password
+from auth.passwords import hash_password_off_loop
 from subgraphs.common.context import RequestContext
 from subgraphs.common.db import as_utc
-from subgraphs.common.errors import BAD_USER_INPUT, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, graphql_error, parse_id
+from subgraphs.common.errors import BAD_USER_INPUT, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, at_most, graphql_error, parse_id
 from subgraphs.users.loaders import Loaders
 from subgraphs.users.models import Address, User
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 MIN_PASSWORD = 10
+MAX_ADDRESSES = 10
 
 
 Context = RequestContext[Loaders]
@@ -57,17 +58,9 @@ def _require_user(info: GraphQLResolveInfo) -> int:
     return user_id
 
 
-def _user_key(value: Any) -> int | None:
-    """An id that is not one of ours matches no user: null, not an error."""
-    try:
-        return parse_id(value, "User")
-    except GraphQLError:
-        return None
-
-
 async def _load_user(info: GraphQLResolveInfo, value: Any) -> User | None:
-    key = _user_key(value)
-    return await _ctx(info).loaders.user_by_id.load(key) if key is not None else None
+    """A well-formed id of no user is null; a malformed one is the client's mistake."""
+    return await _ctx(info).loaders.user_by_id.load(parse_id(value, "User"))
 
 
 @query.field("me")
@@ -121,7 +114,7 @@ async def resolve_register(_: None, info: GraphQLResolveInfo, input: dict) -> Us
     async with _ctx(info).db.session() as session:
         if await session.scalar(select(func.count()).select_from(User).where(User.email == email)):
             raise bad_input("An account with this email already exists.", "email")
-        user = User(name=name, email=email, password_hash=hash_password(password), admin=False,
+        user = User(name=name, email=email, password_hash=await hash_password_off_loop(password), admin=False,
                     created_at=datetime.now(timezone.utc))
         session.add(user)
         try:
@@ -151,6 +144,7 @@ async def resolve_update_profile(_: None, info: GraphQLResolveInfo, input: dict)
     if name is not None and not name.strip():
         raise bad_input("Name must not be empty.", "name")
     addresses = input.get("addresses")
+    at_most(addresses, MAX_ADDRESSES, "addresses")
     cleaned = [_clean_address(a, i) for i, a in enumerate(addresses)] if addresses is not None else None
     async with _ctx(info).db.session() as session, session.begin():
         user = await session.get(User, user_id)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import scopes
-from auth.passwords import hash_password
+from auth.passwords import hash_password, verify_password
 from subgraphs.common import seeddata
+from subgraphs.common.credentials import ServiceClient, service_clients
 from subgraphs.common.db import Database
 from subgraphs.users.models import OAuthClient, User
 
@@ -33,3 +36,25 @@ async def seed(db: Database) -> None:
                             grant_types="client_credentials", scopes=PARTNER_SCOPES, tier=PARTNER_TIER),
             ])
     await db.reset_sequences(["users"])
+
+
+async def register_service_clients(db: Database) -> None:
+    """The services' own OAuth2 clients (orders-service, payments-service) with the secrets and
+    scopes this process was given: added when missing, updated when the settings changed. Runs
+    at every start, seeding or not, since their secrets come from settings, not from the seed."""
+    for client in service_clients():
+        try:
+            async with db.session() as session, session.begin():
+                await _register(session, client)
+        except IntegrityError:  # another users process registered it a moment ago
+            pass
+
+
+async def _register(session: AsyncSession, client: ServiceClient) -> None:
+    row = await session.get(OAuthClient, client.client_id)
+    wanted = " ".join(client.scopes)
+    if row is None:
+        session.add(OAuthClient(client_id=client.client_id, secret_hash=hash_password(client.secret),
+                                grant_types="client_credentials", scopes=wanted))
+    elif row.scopes != wanted or not row.secret_hash or not verify_password(row.secret_hash, client.secret):
+        row.secret_hash, row.scopes, row.grant_types = hash_password(client.secret), wanted, "client_credentials"

@@ -33,6 +33,14 @@ def bearer(user_id: int | str = 1, granted: Iterable[str] = scopes.SHOPPER) -> d
     return {"Authorization": f"Bearer {token(user_id, granted)}"}
 
 
+def service_bearer(name: str, granted: Iterable[str]) -> dict[str, str]:
+    """What the service `name` (orders, payments) sends: its client_credentials token."""
+    signed = issue_access_token(KeyStore.open(default_keys_path()), TokenSettings.from_env(),
+                                subject=f"{name}-service", kind="client", scopes=granted,
+                                client_id=f"{name}-service")
+    return {"Authorization": f"Bearer {signed}"}
+
+
 ADMIN = scopes.ADMIN_SCOPES
 
 
@@ -98,8 +106,9 @@ async def subgraph_on(request: pytest.FixtureRequest, name: str) -> AsyncIterato
             yield client
 
 
-def peer_process(name: str, tmp_path_factory: pytest.TempPathFactory) -> RunningService:
-    """A real, seeded subgraph process another subgraph calls, with a key file tests share."""
+def peer_process(name: str, tmp_path_factory: pytest.TempPathFactory, keys_file: str | None = None) -> RunningService:
+    """A real, seeded subgraph process another subgraph calls, with a key file tests share (its
+    own, or `keys_file`: the users service issuing service tokens signs with the peer's keys)."""
     base = tmp_path_factory.mktemp(name)
-    env = {"GRAFT_DATA_DIR": str(base), "GRAFT_KEYS_FILE": str(base / "keys.json")}
+    env = {"GRAFT_DATA_DIR": str(base), "GRAFT_KEYS_FILE": keys_file or str(base / "keys.json")}
     return start_graft(name, ["subgraph", name], env, base)

@@ -91,3 +91,16 @@ async def test_get_refuses_a_mutation_and_changes_no_stock(catalog, params):
     headers, _ = await catalog.get(params, bearer(2, ADMIN), status=405)
     assert headers["Allow"] == "POST"
     assert (await catalog.execute(stock, headers=bearer(2, ADMIN)))["data"]["product"]["stock"] == before
+
+
+async def test_stock_stays_within_the_graphql_int(catalog):
+    """Issue 12, finding 9: a delta that would take stock past 2**31 - 1 is refused, so the
+    product's stock field can still be answered."""
+    stock = (await catalog.execute('{ product(id: "3") { stock } }', headers=bearer(2, ADMIN)))["data"]["product"]["stock"]
+    body = await catalog.execute(ADJUST, {"id": "3", "d": 2147483647}, bearer(2, ADMIN))
+    assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+    assert "2147483647" in body["errors"][0]["message"]
+    after = await catalog.execute('{ product(id: "3") { stock } }', headers=bearer(2, ADMIN))
+    assert "errors" not in after and after["data"]["product"]["stock"] == stock
+    body = await catalog.execute(ADJUST, {"id": "3", "d": 2147483647 - stock}, bearer(2, ADMIN))
+    assert body["data"]["adjustStock"]["stock"] == 2147483647

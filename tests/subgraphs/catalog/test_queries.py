@@ -1,3 +1,5 @@
+import pytest
+
 from auth import scopes
 from subgraphs.common import seeddata
 from tests.support.apps import bearer
@@ -87,3 +89,24 @@ async def test_search_wildcards_are_literal_text(catalog):
     for text in ("%", "_", "lamp%"):
         body = await catalog.execute(PRODUCTS, {"first": 5, "search": text})
         assert body["data"]["products"]["totalCount"] == 0, text
+
+
+@pytest.mark.parametrize("search", ["a" * 50_000, "lamp" * 100, "a\u0000b"], ids=["50000", "400", "nul"])
+async def test_a_search_too_long_or_with_nul_is_the_clients_mistake_and_shows_no_sql(catalog, search):
+    body = await catalog.execute(PRODUCTS, {"first": 5, "search": search})
+    assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+    message = body["errors"][0]["message"]
+    assert "search" in message and "SELECT" not in message and "sqlite" not in message.lower()
+    assert len(message) < 200
+
+
+async def test_a_search_at_the_limit_runs(catalog):
+    body = await catalog.execute(PRODUCTS, {"first": 5, "search": "x" * 200})
+    assert body["data"]["products"]["totalCount"] == 0
+
+
+@pytest.mark.parametrize("id", ["²", "١", "99999999999999999999", "2147483648"])
+async def test_malformed_ids_are_bad_user_input(catalog, id):
+    body = await catalog.execute('query($id: ID) { product(id: $id) { id } }', {"id": id})
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+    assert "is not a valid id" in body["errors"][0]["message"]

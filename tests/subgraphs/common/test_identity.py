@@ -19,11 +19,24 @@ async def test_no_header_is_anonymous(store):
     assert identity.anonymous and identity.user_id is None and not identity.is_admin
 
 
-async def test_bearer_token_gives_claims_and_forwards(store):
+async def test_bearer_token_gives_claims(store):
     token = issue_access_token(store, TokenSettings(), subject="7", kind="user", scopes=["profile", "admin"])
     identity = await IdentityVerifier(LocalKeys(store), TokenSettings()).identify(f"Bearer {token}")
     assert identity.user_id == 7 and identity.is_admin and identity.has_scope("payments:admin")
-    assert identity.forward_headers() == {"Authorization": f"Bearer {token}"}
+    assert identity.token == token
+
+
+def test_admin_does_not_imply_the_service_only_scopes():
+    """Issue 12, finding 8: only a service's own client holds inventory:reserve or orders:pay."""
+    admin = Identity(Claims("2", "user", frozenset(scopes.ADMIN_SCOPES), "storefront", "j", 0, 0))
+    assert admin.has_scope(scopes.CATALOG_WRITE)
+    for scope in scopes.SERVICE:
+        assert not admin.has_scope(scope)
+        with pytest.raises(GraphQLError) as caught:
+            require_scope(admin, scope)
+        assert caught.value.extensions == {"code": "FORBIDDEN"}
+    service = Identity(Claims("orders-service", "client", frozenset([scopes.INVENTORY_RESERVE]), "orders-service", "j", 0, 0))
+    require_scope(service, scopes.INVENTORY_RESERVE)
 
 
 @pytest.mark.parametrize("header", ["Basic abc", "Bearer", "Bearer not.a.token"])

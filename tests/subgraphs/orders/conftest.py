@@ -11,10 +11,19 @@ def catalog_process(tmp_path_factory):
     service.stop()
 
 
+@pytest.fixture(scope="module")
+def users_process(tmp_path_factory, catalog_process):
+    """The real users service: orders gets its service token (inventory:reserve) from it."""
+    service = peer_process("users", tmp_path_factory, catalog_process.env["GRAFT_KEYS_FILE"])
+    yield service
+    service.stop()
+
+
 @pytest.fixture(autouse=True)
-def _share_keys_and_catalog(catalog_process, monkeypatch):
+def _share_keys_and_catalog(catalog_process, users_process, monkeypatch):
     monkeypatch.setenv("GRAFT_KEYS_FILE", catalog_process.env["GRAFT_KEYS_FILE"])
     monkeypatch.setenv("CATALOG_URL", catalog_process.graphql_url)
+    monkeypatch.setenv("USERS_URL", users_process.graphql_url)
 
 
 @pytest.fixture(params=DATABASES)

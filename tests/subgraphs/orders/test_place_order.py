@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 
 from tests.support.apps import ADMIN, bearer, mutation_over_get
@@ -96,3 +98,22 @@ async def test_get_refuses_a_mutation_and_cancels_nothing(orders, params):
     headers, _ = await orders.get(params, bearer(1), status=405)
     assert headers["Allow"] == "POST"
     assert (await orders.execute(status, headers=bearer(1)))["data"]["order"]["status"] == "PLACED"
+
+
+async def test_an_order_whose_total_passes_the_graphql_int_is_refused_and_holds_nothing(orders, catalog_process):
+    """Issue 12, finding 9: a total the Int field could not answer is never written."""
+    create = """mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }"""
+    product = _catalog(catalog_process, create, {"input": {
+        "sku": f"SKU-DEAR-{uuid.uuid4().hex[:8]}", "name": "Gilded Orrery", "categoryId": "1", "weight": 100, "stock": 5,
+        "price": {"amount": 2_000_000_000, "currency": "USD"}}})["createProduct"]
+    before_orders = await _order_count(orders)
+    body = await orders.execute(PLACE, {"items": [{"productId": product["id"], "quantity": 2}]}, bearer(1))
+    assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+    assert "2147483647" in body["errors"][0]["message"]
+    assert await _order_count(orders) == before_orders
+    assert _product(catalog_process, int(product["id"]))["stock"] == 5
+
+
+async def test_an_order_has_a_bounded_number_of_lines(orders):
+    body = await orders.execute(PLACE, {"items": [{"productId": "x", "quantity": 1}] * 10_000}, bearer(1))
+    assert body["errors"][0]["message"] == "At most 50 order lines, got 10000"

@@ -89,3 +89,17 @@ async def test_statements_constant_for_100_orders_with_items(orders):
     body = await orders.execute(query, {"r": reps}, bearer(2, ADMIN))
     assert all(body["data"]["_entities"]) and "errors" not in body
     assert orders.db.statement_count - before <= 3
+
+
+async def test_order_for_payment_is_for_the_payments_service_only(orders):
+    """Issue 12, finding 8: payments reads any order with orders:pay; a shopper or an admin
+    calling orders directly cannot use that door."""
+    from auth import scopes
+    from tests.support.apps import ADMIN, bearer, service_bearer
+
+    query = '{ orderForPayment(id: "10") { id buyer { id } total { amount } } }'
+    for headers, code in (({}, "UNAUTHENTICATED"), (bearer(1), "FORBIDDEN"), (bearer(2, ADMIN), "FORBIDDEN")):
+        body = await orders.execute(query, headers=headers)
+        assert body["data"]["orderForPayment"] is None and body["errors"][0]["extensions"]["code"] == code
+    body = await orders.execute(query, headers=service_bearer("payments", [scopes.ORDERS_PAY]))
+    assert body["data"]["orderForPayment"]["id"] == "10"

@@ -12,10 +12,19 @@ def orders_process(tmp_path_factory):
     service.stop()
 
 
+@pytest.fixture(scope="module")
+def users_process(tmp_path_factory, orders_process):
+    """The real users service: payments gets its service token (orders:pay) from it."""
+    service = peer_process("users", tmp_path_factory, orders_process.env["GRAFT_KEYS_FILE"])
+    yield service
+    service.stop()
+
+
 @pytest.fixture(autouse=True)
-def _share_keys_and_orders(orders_process, monkeypatch):
+def _share_keys_and_orders(orders_process, users_process, monkeypatch):
     monkeypatch.setenv("GRAFT_KEYS_FILE", orders_process.env["GRAFT_KEYS_FILE"])
     monkeypatch.setenv("ORDERS_URL", orders_process.graphql_url)
+    monkeypatch.setenv("USERS_URL", users_process.graphql_url)
 
 
 @pytest.fixture(params=DATABASES)

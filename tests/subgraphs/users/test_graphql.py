@@ -54,8 +54,8 @@ async def test_admin_sees_email(client):
 
 
 async def test_anonymous_user_lookup_and_unknown_id(client):
-    body = await gql(client, '{ a: user(id: "1") { name } b: user(id: "999") { name } c: user(id: "x") { name } }')
-    assert body["data"] == {"a": {"name": "Ada Lovelace"}, "b": None, "c": None}
+    body = await gql(client, '{ a: user(id: "1") { name } b: user(id: "999") { name } }')
+    assert body["data"] == {"a": {"name": "Ada Lovelace"}, "b": None}
 
 
 async def test_register_stores_a_hash_not_the_password(any_client):
@@ -167,3 +167,22 @@ async def test_get_refuses_a_mutation_however_the_text_starts(client, params):
 async def test_get_runs_a_query(client):
     resp = await client.get("/graphql", params={"query": '# note\n{ user(id: "1") { name } }'})
     assert resp.status == 200 and (await resp.json())["data"] == {"user": {"name": "Ada Lovelace"}}
+
+
+@pytest.mark.parametrize("id", ["²", "x", "١٢", "99999999999999999999"])
+async def test_a_malformed_user_id_is_bad_user_input(client, id):
+    """Issue 12, finding 9: the same id check as every subgraph (subgraphs/common/errors.py)."""
+    body = await gql(client, 'query($id: ID!) { user(id: $id) { name } }', {"id": id})
+    assert codes(body) == ["BAD_USER_INPUT"] and "is not a valid id" in body["errors"][0]["message"]
+    assert "invalid literal" not in body["errors"][0]["message"]
+
+
+async def test_update_profile_takes_a_bounded_list_of_addresses(client):
+    """Issue 12, finding 9: 10,000 addresses are refused before any is checked or stored."""
+    address = {"line1": "1 Main St", "city": "Leeds", "postalCode": "LS1", "country": "GB"}
+    body = await gql(client, UPDATE, {"input": {"addresses": [address] * 10_000}}, token=token_for(1))
+    assert codes(body) == ["BAD_USER_INPUT"] and "At most 10 addresses" in body["errors"][0]["message"]
+    async with db_of(client).session() as session:
+        assert not (await session.scalars(select(Address).where(Address.user_id == 1))).all()
+    body = await gql(client, UPDATE, {"input": {"addresses": [address] * 10}}, token=token_for(1))
+    assert len(body["data"]["updateProfile"]["addresses"]) == 10

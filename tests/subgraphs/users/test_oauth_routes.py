@@ -217,3 +217,38 @@ async def test_concurrent_refresh_rotates_once(any_client):
     data = {"grant_type": "refresh_token", "client_id": "storefront", "refresh_token": first["refresh_token"]}
     results = await asyncio.gather(*(post(any_client, data) for _ in range(2)))
     assert sorted(resp.status for resp, _ in results) == [200, 400]
+
+
+async def test_service_clients_get_their_service_only_scope_and_shoppers_never_do(client, monkeypatch):
+    """Issue 12, finding 8: orders-service and payments-service are registered at start; no
+    password grant can ask for their scopes."""
+    resp, body = await post(client, {"grant_type": "client_credentials"},
+                            headers=basic("orders-service", "orders-service-dev-secret"))
+    assert resp.status == 200 and body["scope"] == scopes.INVENTORY_RESERVE, body
+    claims = await claims_of(body["access_token"])
+    assert claims.kind == "client" and claims.subject == "orders-service"
+    resp, body = await post(client, {"grant_type": "client_credentials"},
+                            headers=basic("payments-service", "orders-service-dev-secret"))
+    assert resp.status == 401
+    for email, password in (("ada@example.com", "lovelace-1815"), ("admin@example.com", "babbage-1822")):
+        for scope in scopes.SERVICE:
+            resp, body = await post(client, {**ADA, "username": email, "password": password, "scope": scope})
+            assert resp.status == 400 and body["error"] == "invalid_scope", body
+        resp, body = await post(client, {**ADA, "username": email, "password": password})
+        assert not set(body["scope"].split()) & set(scopes.SERVICE)
+
+
+async def test_a_changed_service_secret_is_taken_at_the_next_start(tmp_path, monkeypatch):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'users.db'}"
+    async for first in _client(settings_for(url)):
+        resp, _ = await post(first, {"grant_type": "client_credentials"},
+                             headers=basic("payments-service", "payments-service-dev-secret"))
+        assert resp.status == 200
+    monkeypatch.setenv("PAYMENTS_SERVICE_SECRET", "rotated-secret")
+    async for second in _client(settings_for(url)):
+        resp, _ = await post(second, {"grant_type": "client_credentials"},
+                             headers=basic("payments-service", "payments-service-dev-secret"))
+        assert resp.status == 401
+        resp, body = await post(second, {"grant_type": "client_credentials"},
+                                headers=basic("payments-service", "rotated-secret"))
+        assert resp.status == 200 and body["scope"] == scopes.ORDERS_PAY
