@@ -48,7 +48,20 @@ class SubgraphDefaults(_Section):
 
 
 class LimitSettings(_Section):
+    """HTTP and document ceilings, the same for every caller (the per-tier ones are operation_limits)."""
+
     max_body_bytes: int = Field(2_000_000, gt=0, description="Larger request bodies get 413.")
+    max_document_bytes: int = Field(100_000, gt=0, description="Bytes of GraphQL document text (UTF-8), "
+                                    "checked before it is lexed; the body may be larger (variables).")
+    max_document_tokens: int = Field(15_000, gt=0, description="Lexer tokens, counted before parsing (the "
+                                     "lexer stops there); a ceiling over every tier's operation_limits.max_tokens.")
+    max_document_fields: int = Field(5_000, gt=0, description="Fields with every fragment expanded where it is "
+                                     "spread, counted before validation.")
+    max_field_merges: int = Field(1_000, ge=0, description="Pairs of fields under one response name that "
+                                  "validation would compare (Field Selection Merging), counted before it runs.")
+    document_cache_size: int = Field(1_000, ge=1, description="Validated documents kept per supergraph (LRU).")
+    document_cache_bytes: int = Field(32_000_000, ge=1, description="Estimated memory those documents may hold "
+                                      "(text plus parsed form).")
 
 
 class CorsSettings(_Section):
@@ -220,6 +233,17 @@ class RouterSettings(BaseSettings):
     config_file: Path | None = Field(None, description="The router.yaml these settings were read from.")
     introspection: bool = True
     dev_mode: bool = Field(False, description="Return the query plan in `extensions` on `graft-include-plan: 1`.")
+
+    @model_validator(mode="after")
+    def _tiers_under_document_ceiling(self) -> RouterSettings:
+        ceiling = self.limits.max_document_tokens
+        tiers = {"default": self.operation_limits.max_tokens,
+                 **{name: tier.max_tokens for name, tier in self.operation_limits.tiers.items() if tier.max_tokens}}
+        over = {name: value for name, value in tiers.items() if value is not None and value > ceiling}
+        if over:
+            raise ValueError(f"operation_limits max_tokens {over} can never be reached: "
+                             f"limits.max_document_tokens ({ceiling}) refuses larger documents first")
+        return self
 
     @classmethod
     def settings_customise_sources(
