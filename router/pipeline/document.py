@@ -66,9 +66,23 @@ def validated_document(schema: GraphQLSchema, query: str, *, introspection: bool
                        limits: DocumentLimits = DocumentLimits()) -> tuple[DocumentNode, int]:
     """(document, tokens): each step only after the ceilings that bound it held, so no document
     costs more than the largest allowed one. Over a ceiling: DocumentLimitError."""
+    tokens = lexed(query, limits)
+    return parsed_and_validated(schema, query, limits, introspection=introspection), tokens
+
+
+def lexed(query: str, limits: DocumentLimits) -> int:
+    """The size and token ceilings; the token count."""
     check_size(query.encode(), limits)
     try:
-        tokens = check_tokens(query, limits)
+        return check_tokens(query, limits)
+    except GraphQLError as error:
+        raise DocumentError([error]) from error
+
+
+def parsed_and_validated(schema: GraphQLSchema, query: str, limits: DocumentLimits, *,
+                         introspection: bool = True) -> DocumentNode:
+    """Parse (within the token ceiling), bound validation's work, validate."""
+    try:
         document = parse(query, max_tokens=limits.max_tokens)
     except GraphQLError as error:
         raise DocumentError([error]) from error
@@ -79,7 +93,7 @@ def validated_document(schema: GraphQLSchema, query: str, *, introspection: bool
     errors = validate(schema, document, rules)
     if errors:
         raise DocumentError(list(errors))
-    return document, tokens
+    return document
 
 
 def coerce_variables(schema: GraphQLSchema, prepared: PreparedOperation,
@@ -100,7 +114,8 @@ class _Entry:
     weight: int
 
 
-AST_BYTES_PER_TOKEN = 500  # measured with tracemalloc on graphql-core 3.2 ASTs: about 400-600
+AST_BYTES_PER_TOKEN = 500  # measured with tracemalloc on graphql-core 3.2 ASTs: about 330-600
+ERROR_BYTES = 1000
 
 
 class DocumentCache:
@@ -138,14 +153,22 @@ class DocumentCache:
         return PreparedOperation(document, select_operation(document, operation_name), tokens=tokens)
 
     def _validate(self, query: str, size: int) -> _Entry:
+        """The entry to cache; a ceiling's refusal is raised instead."""
         try:
-            document, tokens = validated_document(self.schema, query, introspection=self.introspection,
-                                                  limits=self.limits)
+            tokens = lexed(query, self.limits)
+        except DocumentLimitError:
+            raise
+        except DocumentError as error:  # a lexical error holds the source, no tokens
+            return _Entry(error, size + ERROR_BYTES)
+        # Every token stays linked from the AST's locations, comments included ('#' counts each at most once).
+        held = size + (tokens + query.count("#")) * AST_BYTES_PER_TOKEN
+        try:
+            document = parsed_and_validated(self.schema, query, self.limits, introspection=self.introspection)
         except DocumentLimitError:
             raise
         except DocumentError as error:
-            return _Entry(error, size + 1000)
-        return _Entry((document, tokens), size + tokens * AST_BYTES_PER_TOKEN)
+            return _Entry(error, held)
+        return _Entry((document, tokens), held)
 
     def _store(self, key: bytes, entry: _Entry) -> None:
         if entry.weight > self.limits.cache_bytes:
