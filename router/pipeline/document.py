@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from threading import Lock
 from typing import Any
@@ -26,6 +27,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from router.pipeline.document_limits import (
     DocumentLimitError,
     DocumentLimits,
+    TierTokens,
     check_field_merges,
     check_size,
     check_tokens,
@@ -70,11 +72,11 @@ def validated_document(schema: GraphQLSchema, query: str, *, introspection: bool
     return parsed_and_validated(schema, query, limits, introspection=introspection), tokens
 
 
-def lexed(query: str, limits: DocumentLimits) -> int:
-    """The size and token ceilings; the token count."""
+def lexed(query: str, limits: DocumentLimits, tier: TierTokens | None = None) -> int:
+    """The size and token ceilings (and the tier's token maximum); the token count."""
     check_size(query.encode(), limits)
     try:
-        return check_tokens(query, limits)
+        return check_tokens(query, limits, tier)
     except GraphQLError as error:
         raise DocumentError([error]) from error
 
@@ -136,7 +138,8 @@ class DocumentCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def prepare(self, query: str, operation_name: str | None) -> PreparedOperation:
+    def prepare(self, query: str, operation_name: str | None, tier: TierTokens | None = None) -> PreparedOperation:
+        """`tier`: refuse a document over the caller's own token maximum before parsing it."""
         encoded = query.encode()
         check_size(encoded, self.limits)
         key = hashlib.sha256(encoded).digest()
@@ -145,17 +148,17 @@ class DocumentCache:
             if entry is not None:
                 self._entries.move_to_end(key)
         if entry is None:
-            entry = self._validate(query, len(encoded))
+            entry = self._validate(query, len(encoded), tier)
             self._store(key, entry)
         if isinstance(entry.result, DocumentError):
             raise DocumentError(entry.result.graphql_errors)  # a fresh exception: no traceback grows across hits
         document, tokens = entry.result
         return PreparedOperation(document, select_operation(document, operation_name), tokens=tokens)
 
-    def _validate(self, query: str, size: int) -> _Entry:
+    def _validate(self, query: str, size: int, tier: TierTokens | None) -> _Entry:
         """The entry to cache; a ceiling's refusal is raised instead."""
         try:
-            tokens = lexed(query, self.limits)
+            tokens = lexed(query, self.limits, tier)
         except DocumentLimitError:
             raise
         except DocumentError as error:  # a lexical error holds the source, no tokens
@@ -182,13 +185,15 @@ class DocumentCache:
                 self.weight -= self._entries.popitem(last=False)[1].weight
 
 
-def document_stage(documents: DocumentCache) -> Stage:
+def document_stage(documents: DocumentCache, tier_tokens: Callable[[str], int] | None = None) -> Stage:
     """Parse, validate and choose the operation (cached), coerce its variables; GET may not run a
-    mutation (405, Allow: POST)."""
+    mutation (405, Allow: POST). `tier_tokens`: the caller tier's token maximum, checked on the
+    lexer pass's count too, so no caller's document over its own limit is ever parsed."""
 
     async def document(request: RouterRequest) -> None:
         graphql = request.graphql
-        prepared = documents.prepare(graphql.query, graphql.operation_name)
+        tier = TierTokens(tier_tokens(request.caller.tier), request.caller.tier) if tier_tokens else None
+        prepared = documents.prepare(graphql.query, graphql.operation_name, tier)
         if graphql.method == "GET" and prepared.operation_type is not OperationType.QUERY:
             kind = prepared.operation_type.value
             raise RequestError(f"A {kind} cannot be sent with GET; use POST.", status=405, headers={"Allow": "POST"})

@@ -41,9 +41,12 @@ class DocumentLimits:
 class DocumentLimitError(DocumentError):
     """The document is over a hard ceiling: refused before the expensive step, never cached."""
 
-    def __init__(self, limit: str, words: str, measured: int, maximum: int, *, at_least: bool = False) -> None:
+    @classmethod
+    def ceiling(cls, limit: str, words: str, measured: int, maximum: int, *,
+                at_least: bool = False) -> DocumentLimitError:
+        """`at_least`: counting stopped at the ceiling, so the real count is unknown."""
         amount = f"more than {maximum}" if at_least else str(measured)
-        super().__init__([GraphQLError(
+        return cls([GraphQLError(
             f"The document has {amount} {words}; the maximum is {maximum} ({limit}).",
             extensions={"code": DOCUMENT_LIMIT_CODE, "limit": limit, "maximum": maximum,
                         **({} if at_least else {"measured": measured})})])
@@ -64,14 +67,34 @@ def count_tokens(source: str, stop_after: int | None = None) -> int:
 
 def check_size(encoded: bytes, limits: DocumentLimits) -> None:
     if len(encoded) > limits.max_bytes:
-        raise DocumentLimitError("max_document_bytes", "bytes", len(encoded), limits.max_bytes)
+        raise DocumentLimitError.ceiling("max_document_bytes", "bytes", len(encoded), limits.max_bytes)
 
 
-def check_tokens(query: str, limits: DocumentLimits) -> int:
-    """The token count, or DocumentLimitError once it passes the ceiling (the lexer stops there)."""
+@dataclass(frozen=True)
+class TierTokens:
+    """The caller's tier maximum (operation_limits.max_tokens), checked on the lexer's count so a
+    document over it is never parsed; the limits stage checks it again on cached documents."""
+
+    maximum: int
+    tier: str
+
+
+def tier_tokens_error(tier: TierTokens, measured: int) -> DocumentLimitError:
+    """Worded and coded as router/features/limits.py words its refusals."""
+    return DocumentLimitError([GraphQLError(
+        f"Operation tokens {measured} exceeds the maximum of {tier.maximum} (max_tokens, tier {tier.tier!r}).",
+        extensions={"code": "OPERATION_LIMIT_EXCEEDED", "limit": "max_tokens", "measured": measured,
+                    "maximum": tier.maximum})])
+
+
+def check_tokens(query: str, limits: DocumentLimits, tier: TierTokens | None = None) -> int:
+    """The token count (the lexer stops just past the ceiling), or DocumentLimitError when it
+    passes the ceiling or the caller tier's maximum."""
     tokens = count_tokens(query, stop_after=limits.max_tokens)
     if tokens > limits.max_tokens:
-        raise DocumentLimitError("max_document_tokens", "tokens", tokens, limits.max_tokens, at_least=True)
+        raise DocumentLimitError.ceiling("max_document_tokens", "tokens", tokens, limits.max_tokens, at_least=True)
+    if tier is not None and tokens > tier.maximum:
+        raise tier_tokens_error(tier, tokens)
     return tokens
 
 
@@ -84,13 +107,13 @@ class _Budget:
     def field(self) -> None:
         self.fields += 1
         if self.fields > self.limits.max_fields:
-            raise DocumentLimitError("max_document_fields", "fields with its fragments expanded",
+            raise DocumentLimitError.ceiling("max_document_fields", "fields with its fragments expanded",
                                      self.fields, self.limits.max_fields, at_least=True)
 
     def merge(self, same_name: int) -> None:
         self.merges += same_name * (same_name - 1) // 2
         if self.merges > self.limits.max_field_merges:
-            raise DocumentLimitError("max_field_merges", "pairs of fields under one response name to merge",
+            raise DocumentLimitError.ceiling("max_field_merges", "pairs of fields under one response name to merge",
                                      self.merges, self.limits.max_field_merges, at_least=True)
 
 

@@ -43,7 +43,9 @@ def build_pipeline(settings: RouterSettings, resources: Resources, service: Supe
     stages.append(persisted_stage(resources.persisted))
     documents = DocumentCache(service.api_schema, introspection=settings.introspection,
                               limits=document_limits(settings))
-    stages.append(document_stage(documents))
+    operation_limits = settings.operation_limits
+    tier_tokens = (lambda tier: operation_limits.for_tier(tier)["max_tokens"]) if operation_limits.enabled else None
+    stages.append(document_stage(documents, tier_tokens))
     if settings.operation_limits.enabled:
         stages.append(limits_stage(settings.operation_limits, service.api_schema, service.costs))
     stages.append(register_stage(resources.persisted))

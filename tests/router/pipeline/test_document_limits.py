@@ -10,7 +10,7 @@ from graphql import build_schema, parse
 import router.pipeline.document as document_module
 from router.features.limits import _Fragments, _walk, measure
 from router.pipeline.document import DocumentCache, select_operation
-from router.pipeline.document_limits import DOCUMENT_LIMIT_CODE, DocumentLimits, count_tokens
+from router.pipeline.document_limits import DOCUMENT_LIMIT_CODE, DocumentLimits, TierTokens, count_tokens
 from router.pipeline.request import DocumentError
 from router.supergraph.cost import CostDirectives
 
@@ -145,3 +145,14 @@ def test_limits_measure_fragment_fan_out_without_walking_every_path():
     measured = measure(SCHEMA, CostDirectives(), "", small.definitions[0],
                        {d.name.value: d for d in small.definitions[1:]}, {}, tokens=7)
     assert (measured.depth, measured.aliases, measured.root_fields, measured.tokens) == (5, 7, 1, 7)
+
+
+def test_a_document_over_the_callers_tier_maximum_is_refused_before_the_parser(no_parse):
+    cache = DocumentCache(SCHEMA)
+    with pytest.raises(DocumentError) as raised:
+        cache.prepare(many_operations(2000), None, TierTokens(5000, "anonymous"))
+    [error] = raised.value.graphql_errors
+    assert error.message == "Operation tokens 10000 exceeds the maximum of 5000 (max_tokens, tier 'anonymous')."
+    assert error.extensions == {"code": "OPERATION_LIMIT_EXCEEDED", "limit": "max_tokens", "measured": 10000,
+                                "maximum": 5000}
+    assert len(cache) == 0

@@ -54,3 +54,11 @@ def test_a_tier_token_limit_above_the_document_ceiling_is_a_config_error():
     with pytest.raises(ConfigError, match="max_document_tokens"):
         load_settings(limits={"max_document_tokens": 1000},
                       operation_limits={"tiers": {"partner": {"max_tokens": 2000}}})
+
+
+async def test_an_anonymous_callers_document_over_its_tier_maximum_is_not_parsed(make_client):
+    client = await make_client(load_settings(operation_limits={"tiers": {"anonymous": {"max_tokens": 50}}}))
+    resp = await client.post("/graphql", json={"query": many_operations(20)}, headers=GQL)
+    [error] = (await resp.json(content_type=None))["errors"]
+    assert resp.status == 400 and error["extensions"]["code"] == "OPERATION_LIMIT_EXCEEDED"
+    assert "tier 'anonymous'" in error["message"] and len(documents(client)) == 0
