@@ -1,6 +1,7 @@
 """Hard ceilings on a document, the same for every caller, checked before the work they bound:
 bytes before the lexer, tokens (one lexer pass) before the parser, expanded fields and field
-merges (one walk of the AST) before validation. The per-tier operation limits come later, in
+merges (one walk of the AST) before validation. Of the per-tier operation limits, only the
+token count is checked here (it is known before parsing); the rest come later, in
 router/features/limits.py, on a document that is already known to be cheap."""
 
 from __future__ import annotations
@@ -108,13 +109,13 @@ class _Budget:
         self.fields += 1
         if self.fields > self.limits.max_fields:
             raise DocumentLimitError.ceiling("max_document_fields", "fields with its fragments expanded",
-                                     self.fields, self.limits.max_fields, at_least=True)
+                                             self.fields, self.limits.max_fields, at_least=True)
 
     def merge(self, same_name: int) -> None:
         self.merges += same_name * (same_name - 1) // 2
         if self.merges > self.limits.max_field_merges:
             raise DocumentLimitError.ceiling("max_field_merges", "pairs of fields under one response name to merge",
-                                     self.merges, self.limits.max_field_merges, at_least=True)
+                                             self.merges, self.limits.max_field_merges, at_least=True)
 
 
 def check_field_merges(document: DocumentNode, limits: DocumentLimits) -> None:
