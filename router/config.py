@@ -7,6 +7,7 @@ Environment names use `__` between levels: `GRAFT_LISTEN__PORT=4001`,
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -48,7 +49,69 @@ class SubgraphDefaults(_Section):
 
 
 class LimitSettings(_Section):
+    """HTTP and document ceilings, the same for every caller (the per-tier ones are operation_limits)."""
+
     max_body_bytes: int = Field(2_000_000, gt=0, description="Larger request bodies get 413.")
+    max_header_bytes: int = Field(8190, ge=1024, le=1_000_000, description="Longest request line or header "
+                                  "field; longer gets 431 (a JSON GraphQL error).")
+    max_document_bytes: int = Field(100_000, gt=0, description="Bytes of GraphQL document text (UTF-8), "
+                                    "checked before it is lexed; the body may be larger (variables).")
+    max_document_tokens: int = Field(15_000, gt=0, description="Lexer tokens, counted before parsing (the "
+                                     "lexer stops there); a ceiling over every tier's operation_limits.max_tokens.")
+    max_document_fields: int = Field(5_000, gt=0, description="Fields with every fragment expanded where it is "
+                                     "spread, counted before validation.")
+    max_field_merges: int = Field(1_000, ge=0, description="Pairs of fields under one response name that "
+                                  "validation would compare (Field Selection Merging), counted before it runs.")
+    document_cache_size: int = Field(1_000, ge=1, description="Validated documents kept per supergraph (LRU).")
+    document_cache_bytes: int = Field(32_000_000, ge=1, description="Estimated memory those documents may hold "
+                                      "(text plus parsed form).")
+
+
+class MetricsSettings(_Section):
+    """Where GET /metrics is served, and who may read it. Default: the main port, open to anyone
+    (fine for `make run`); in production give it its own address, a token, or both."""
+
+    listen: str | None = Field(None, description='"host:port": /metrics served only there, not on the main '
+                                                 "port.")
+    token_file: Path | None = Field(None, description="File holding the bearer token /metrics requires.")
+    token_env: str | None = Field(None, description="Environment variable holding that token.")
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is not None:
+            host, _, port = value.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f'listen must be "host:port", not {value!r}')
+        return value
+
+    @model_validator(mode="after")
+    def _one_token_source(self) -> MetricsSettings:
+        if self.token_file is not None and self.token_env is not None:
+            raise ValueError("give token_file or token_env, not both")
+        return self
+
+    def address(self) -> tuple[str, int] | None:
+        if self.listen is None:
+            return None
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+    def read_token(self) -> str | None:
+        """The bearer token, read at start; ConfigError when its file or variable is missing or empty."""
+        if self.token_file is not None:
+            try:
+                token = self.token_file.read_text().strip()
+            except OSError as exc:
+                raise ConfigError(f"metrics.token_file {self.token_file}: {exc.strerror}") from exc
+            where = f"metrics.token_file {self.token_file}"
+        elif self.token_env is not None:
+            token, where = os.environ.get(self.token_env, "").strip(), f"metrics.token_env {self.token_env}"
+        else:
+            return None
+        if not token:
+            raise ConfigError(f"{where} holds no token")
+        return token
 
 
 class CorsSettings(_Section):
@@ -239,6 +302,7 @@ class RouterSettings(BaseSettings):
     subgraphs: dict[str, SubgraphSettings] = Field(default_factory=dict)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     cors: CorsSettings = Field(default_factory=CorsSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     graphiql: GraphiQLSettings = Field(default_factory=GraphiQLSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
@@ -254,6 +318,17 @@ class RouterSettings(BaseSettings):
     introspection: bool = True
     dev_mode: bool = Field(False, description="Return the query plan in `extensions` on `graft-include-plan: 1`, "
                                               "and subgraph errors whole, with their serviceName.")
+
+    @model_validator(mode="after")
+    def _tiers_under_document_ceiling(self) -> RouterSettings:
+        ceiling = self.limits.max_document_tokens
+        tiers = {"default": self.operation_limits.max_tokens,
+                 **{name: tier.max_tokens for name, tier in self.operation_limits.tiers.items() if tier.max_tokens}}
+        over = {name: value for name, value in tiers.items() if value is not None and value > ceiling}
+        if over:
+            raise ValueError(f"operation_limits max_tokens {over} can never be reached: "
+                             f"limits.max_document_tokens ({ceiling}) refuses larger documents first")
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -3,11 +3,11 @@ validation and checked against the caller's tier before anything is planned or f
 
 from __future__ import annotations
 
+import hashlib
 import weakref
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -20,15 +20,13 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    Source,
-    TokenKind,
 )
-from graphql.language.lexer import Lexer
 
 from router.config import OperationLimitSettings
 from router.features.cost import SlicingArgumentError, estimate_cost
 from router.features.metrics import OPERATION_LIMITED
 from router.pipeline import PreparedOperation, RouterRequest, Stage
+from router.pipeline.document_limits import count_tokens
 from router.pipeline.request import DocumentError
 from router.supergraph.cost import CostDirectives
 
@@ -52,78 +50,100 @@ class OperationLimitError(DocumentError):
     """The operation is over a limit: a GraphQL request error (400), nothing planned or fetched."""
 
 
-@lru_cache(maxsize=1024)
-def count_tokens(source: str) -> int:
-    """Lexer tokens of the document, punctuation included, comments not (as graphql-js counts)."""
-    lexer = Lexer(Source(source))
-    count = 0
-    while lexer.advance().kind is not TokenKind.EOF:
-        count += 1
-    return count
+class _Fragments:
+    """Each fragment's (relative depth, aliases) and root fields, computed once per document
+    however often it is spread: a fragment spread twice in a fragment spread twice... is 2^n
+    fields, never 2^n steps. A spread inside its own fragment (validation refuses it) counts nothing."""
+
+    def __init__(self, definitions: Mapping[str, FragmentDefinitionNode]) -> None:
+        self.definitions = definitions
+        self._walked: dict[str, tuple[int, int]] = {}
+        self._roots: dict[str, int] = {}
+        self._open: set[str] = set()
+
+    def walked(self, name: str) -> tuple[int, int] | None:
+        """(deepest field depth with the fragment's fields at depth 1, aliases)."""
+        if name not in self._walked:
+            if name in self._open or name not in self.definitions:
+                return None
+            self._open.add(name)
+            self._walked[name] = _walk(self.definitions[name].selection_set, self, 1)
+            self._open.discard(name)
+        return self._walked[name]
+
+    def root_fields(self, name: str) -> int:
+        if name not in self._roots:
+            if name in self._open or name not in self.definitions:
+                return 0
+            self._open.add(name)
+            self._roots[name] = _root_fields(self.definitions[name].selection_set, self)
+            self._open.discard(name)
+        return self._roots[name]
 
 
-def _walk(selection_set: SelectionSetNode, fragments: Mapping[str, FragmentDefinitionNode],
-          spreads: tuple[str, ...], depth: int) -> tuple[int, int]:
-    """(deepest field depth, aliases) below this selection set, fragments followed once per path."""
+def _walk(selection_set: SelectionSetNode, fragments: _Fragments, depth: int) -> tuple[int, int]:
+    """(deepest field depth, aliases) below this selection set, fragments included."""
     deepest, aliases = depth - 1, 0
     for selection in selection_set.selections:
         inner: tuple[int, int] = (depth, 0)
         if isinstance(selection, FieldNode):
             aliases += 1 if selection.alias else 0
             if selection.selection_set is not None:
-                inner = _walk(selection.selection_set, fragments, spreads, depth + 1)
+                inner = _walk(selection.selection_set, fragments, depth + 1)
                 if selection.name.value in INTROSPECTION_ROOTS:  # the router answers these itself;
                     inner = (depth, inner[1])  # GraphiQL's own query is 15 deep, the tokens bound it
         elif isinstance(selection, InlineFragmentNode):
-            inner = _walk(selection.selection_set, fragments, spreads, depth)
+            inner = _walk(selection.selection_set, fragments, depth)
         elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            if name in spreads or name not in fragments:  # a cycle: validation rejects it, we never loop
+            walked = fragments.walked(selection.name.value)
+            if walked is None:
                 continue
-            inner = _walk(fragments[name].selection_set, fragments, (*spreads, name), depth)
+            inner = (walked[0] + depth - 1, walked[1])
         deepest, aliases = max(deepest, inner[0]), aliases + inner[1]
     return deepest, aliases
 
 
-def _root_fields(selection_set: SelectionSetNode, fragments: Mapping[str, FragmentDefinitionNode],
-                 spreads: tuple[str, ...] = ()) -> int:
+def _root_fields(selection_set: SelectionSetNode, fragments: _Fragments) -> int:
     count = 0
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode):
             count += 1
         elif isinstance(selection, InlineFragmentNode):
-            count += _root_fields(selection.selection_set, fragments, spreads)
-        elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments \
-                and selection.name.value not in spreads:
-            name = selection.name.value
-            count += _root_fields(fragments[name].selection_set, fragments, (*spreads, name))
+            count += _root_fields(selection.selection_set, fragments)
+        elif isinstance(selection, FragmentSpreadNode):
+            count += fragments.root_fields(selection.name.value)
     return count
 
 
 def measure(schema: GraphQLSchema, costs: CostDirectives, source: str, operation: OperationDefinitionNode,
             fragments: Mapping[str, FragmentDefinitionNode], variables: Mapping[str, Any] | None,
-            default_list_size: int = 10) -> Measurements:
-    depth, aliases = _walk(operation.selection_set, fragments, (), 1)
+            default_list_size: int = 10, tokens: int | None = None) -> Measurements:
+    """`tokens` when the document stage counted them already; otherwise the source is lexed."""
+    walks = _Fragments(fragments)
+    depth, aliases = _walk(operation.selection_set, walks, 1)
     cost = estimate_cost(schema, costs, operation, fragments, variables, default_list_size)
-    return Measurements(depth, aliases, _root_fields(operation.selection_set, fragments), count_tokens(source), cost)
+    tokens = tokens if tokens is not None else count_tokens(source)
+    return Measurements(depth, aliases, _root_fields(operation.selection_set, walks), tokens, cost)
 
 
-_MEASURED: weakref.WeakKeyDictionary[GraphQLSchema, OrderedDict[tuple, Measurements]] = weakref.WeakKeyDictionary()
+_MEASURED: weakref.WeakKeyDictionary[GraphQLSchema, OrderedDict[tuple[bytes, str | None, int, bytes], Measurements]] = weakref.WeakKeyDictionary()
 
 
 def _measured(schema: GraphQLSchema, costs: CostDirectives, source: str, operation: OperationDefinitionNode,
               fragments: Mapping[str, FragmentDefinitionNode], variables: Mapping[str, Any] | None,
-              default_list_size: int) -> Measurements:
+              default_list_size: int, tokens: int | None) -> Measurements:
     """measure(), remembered per schema for the same document, operation and variables: clients
-    send the same few operations over and over."""
-    key = (source, operation.name.value if operation.name else None, default_list_size,
-           orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS, default=repr))
+    send the same few operations over and over. The key holds digests, never the texts."""
+    variables_json = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS, default=repr)
+    key = (hashlib.sha256(source.encode()).digest(), operation.name.value if operation.name else None,
+           default_list_size, hashlib.sha256(variables_json).digest())
     cache = _MEASURED.setdefault(schema, OrderedDict())
     found = cache.get(key)
     if found is not None:
         cache.move_to_end(key)
     else:
-        found = cache[key] = measure(schema, costs, source, operation, fragments, variables, default_list_size)
+        found = cache[key] = measure(schema, costs, source, operation, fragments, variables, default_list_size,
+                                     tokens)
         if len(cache) > 1024:
             cache.popitem(last=False)
     return found
@@ -160,7 +180,7 @@ def check_operation_limits(settings: OperationLimitSettings, schema: GraphQLSche
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     try:
         measured = _measured(schema, costs, source, prepared.operation, fragments, prepared.variables,
-                             settings.default_list_size)
+                             settings.default_list_size, prepared.tokens)
     except SlicingArgumentError as slicing:
         OPERATION_LIMITED.labels("slicing_arguments").inc()
         raise OperationLimitError([slicing]) from None

@@ -4,6 +4,10 @@ Each worker process reports its own counts (Prometheus sums them by instance lab
 
 from __future__ import annotations
 
+import hmac
+from collections.abc import Awaitable, Callable
+
+import orjson
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, generate_latest
 
@@ -19,6 +23,17 @@ def cache_lookup(cache: str, hit: bool) -> None:
     CACHE_LOOKUPS.labels(cache, "hit" if hit else "miss").inc()
 
 
-async def metrics_handler(request: web.Request) -> web.Response:
-    body = generate_latest(REGISTRY)
-    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+def metrics_handler(token: str | None = None) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """GET /metrics; with `token`, only for `Authorization: Bearer <token>` (else 401)."""
+    expected = f"Bearer {token}".encode() if token else None
+
+    async def metrics(request: web.Request) -> web.Response:
+        given = request.headers.get("Authorization", "").encode()
+        if expected is not None and not hmac.compare_digest(given, expected):
+            return web.Response(status=401, body=orjson.dumps({"errors": [{
+                "message": "/metrics needs the scrape token: Authorization: Bearer <token>.",
+                "extensions": {"code": "UNAUTHENTICATED"}}]}), content_type="application/json",
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+        return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    return metrics

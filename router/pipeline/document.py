@@ -1,10 +1,13 @@
 """The document stage: query text → parsed, validated operation against the API schema (cached
-per schema, so a repeated query costs one dictionary look-up), then its variables coerced."""
+per schema, so a repeated query costs one hash and one dictionary look-up), then its variables
+coerced. The hard ceilings of router/pipeline/document_limits.py hold before each costly step."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from threading import Lock
 from typing import Any
 
@@ -21,8 +24,19 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
+from router.pipeline.document_limits import (
+    DocumentLimitError,
+    DocumentLimits,
+    TierTokens,
+    check_field_merges,
+    check_size,
+    check_tokens,
+)
 from router.pipeline.request import DocumentError, PreparedOperation, RequestError, RouterRequest
 from router.pipeline.stage import Stage
+
+
+NAMED_OPERATIONS = 10  # an error names this many of a document's operations, never all of them
 
 
 def select_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode:
@@ -31,7 +45,8 @@ def select_operation(document: DocumentNode, operation_name: str | None) -> Oper
     if operation_name is None:
         if len(operations) == 1:
             return operations[0]
-        names = ", ".join(o.name.value if o.name else "(anonymous)" for o in operations)
+        names = ", ".join(o.name.value if o.name else "(anonymous)" for o in operations[:NAMED_OPERATIONS])
+        names += ", …" if len(operations) > NAMED_OPERATIONS else ""
         raise DocumentError([GraphQLError(
             f"The document holds {len(operations)} operations ({names}); send 'operationName' to choose one."
         )])
@@ -42,19 +57,45 @@ def select_operation(document: DocumentNode, operation_name: str | None) -> Oper
 
 
 def prepare_operation(schema: GraphQLSchema, query: str, operation_name: str | None,
-                      *, introspection: bool = True) -> PreparedOperation:
-    """Parse, validate (all spec rules; introspection refused when off), choose the operation."""
+                      *, introspection: bool = True, limits: DocumentLimits = DocumentLimits()) -> PreparedOperation:
+    """Check the ceilings, parse, validate (all spec rules; introspection refused when off),
+    choose the operation."""
+    document, tokens = validated_document(schema, query, introspection=introspection, limits=limits)
+    return PreparedOperation(document, select_operation(document, operation_name), tokens=tokens)
+
+
+def validated_document(schema: GraphQLSchema, query: str, *, introspection: bool = True,
+                       limits: DocumentLimits = DocumentLimits()) -> tuple[DocumentNode, int]:
+    """(document, tokens): each step only after the ceilings that bound it held, so no document
+    costs more than the largest allowed one. Over a ceiling: DocumentLimitError."""
+    tokens = lexed(query, limits)
+    return parsed_and_validated(schema, query, limits, introspection=introspection), tokens
+
+
+def lexed(query: str, limits: DocumentLimits, tier: TierTokens | None = None) -> int:
+    """The size and token ceilings (and the tier's token maximum); the token count."""
+    check_size(query.encode(), limits)
     try:
-        document = parse(query)
+        return check_tokens(query, limits, tier)
     except GraphQLError as error:
         raise DocumentError([error]) from error
+
+
+def parsed_and_validated(schema: GraphQLSchema, query: str, limits: DocumentLimits, *,
+                         introspection: bool = True) -> DocumentNode:
+    """Parse (within the token ceiling), bound validation's work, validate."""
+    try:
+        document = parse(query, max_tokens=limits.max_tokens)
+    except GraphQLError as error:
+        raise DocumentError([error]) from error
+    check_field_merges(document, limits)
     rules = list(specified_rules)
     if not introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     errors = validate(schema, document, rules)
     if errors:
         raise DocumentError(list(errors))
-    return PreparedOperation(document, select_operation(document, operation_name))
+    return document
 
 
 def coerce_variables(schema: GraphQLSchema, prepared: PreparedOperation,
@@ -67,43 +108,92 @@ def coerce_variables(schema: GraphQLSchema, prepared: PreparedOperation,
     return replace(prepared, variable_values=coerced)
 
 
-class DocumentCache:
-    """A bounded LRU of prepared operations (and of document errors) for one schema."""
+@dataclass(frozen=True)
+class _Entry:
+    """A validated document, or why it is not one; `weight` estimates the memory it holds."""
 
-    def __init__(self, schema: GraphQLSchema, *, introspection: bool = True, size: int = 1000) -> None:
+    result: tuple[DocumentNode, int] | DocumentError
+    weight: int
+
+
+AST_BYTES_PER_TOKEN = 500  # measured with tracemalloc on graphql-core 3.2 ASTs: about 330-600
+ERROR_BYTES = 1000
+
+
+class DocumentCache:
+    """Validated documents (and document errors) for one schema, keyed by a SHA-256 of the text
+    (the key never holds the text), bounded in entries and in the memory they hold: the text
+    (each AST keeps its source) plus its parsed form. Refusals for a ceiling are never cached."""
+
+    def __init__(self, schema: GraphQLSchema, *, introspection: bool = True, size: int | None = None,
+                 limits: DocumentLimits = DocumentLimits()) -> None:
         self.schema = schema
         self.introspection = introspection
-        self.size = size
-        self._entries: OrderedDict[tuple[str, str | None], PreparedOperation | DocumentError] = OrderedDict()
+        self.limits = limits
+        self.size = size if size is not None else limits.cache_entries
+        self.weight = 0
+        self._entries: OrderedDict[bytes, _Entry] = OrderedDict()
         self._lock = Lock()
 
-    def prepare(self, query: str, operation_name: str | None) -> PreparedOperation:
-        key = (query, operation_name)
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def prepare(self, query: str, operation_name: str | None, tier: TierTokens | None = None) -> PreparedOperation:
+        """`tier`: refuse a document over the caller's own token maximum before parsing it."""
+        encoded = query.encode()
+        check_size(encoded, self.limits)
+        key = hashlib.sha256(encoded).digest()
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
         if entry is None:
-            try:
-                entry = prepare_operation(self.schema, query, operation_name, introspection=self.introspection)
-            except DocumentError as error:
-                entry = error
-            with self._lock:
-                self._entries[key] = entry
-                while len(self._entries) > self.size:
-                    self._entries.popitem(last=False)
-        if isinstance(entry, DocumentError):
-            raise DocumentError(entry.graphql_errors)  # a fresh exception: no traceback grows across hits
-        return entry
+            entry = self._validate(query, len(encoded), tier)
+            self._store(key, entry)
+        if isinstance(entry.result, DocumentError):
+            raise DocumentError(entry.result.graphql_errors)  # a fresh exception: no traceback grows across hits
+        document, tokens = entry.result
+        return PreparedOperation(document, select_operation(document, operation_name), tokens=tokens)
+
+    def _validate(self, query: str, size: int, tier: TierTokens | None) -> _Entry:
+        """The entry to cache; a ceiling's refusal is raised instead."""
+        try:
+            tokens = lexed(query, self.limits, tier)
+        except DocumentLimitError:
+            raise
+        except DocumentError as error:  # a lexical error holds the source, no tokens
+            return _Entry(error, size + ERROR_BYTES)
+        # Every token stays linked from the AST's locations, comments included ('#' counts each at most once).
+        held = size + (tokens + query.count("#")) * AST_BYTES_PER_TOKEN
+        try:
+            document = parsed_and_validated(self.schema, query, self.limits, introspection=self.introspection)
+        except DocumentLimitError:
+            raise
+        except DocumentError as error:
+            return _Entry(error, held)
+        return _Entry((document, tokens), held)
+
+    def _store(self, key: bytes, entry: _Entry) -> None:
+        if entry.weight > self.limits.cache_bytes:
+            return
+        with self._lock:
+            previous = self._entries.pop(key, None)
+            self.weight -= previous.weight if previous is not None else 0
+            self._entries[key] = entry
+            self.weight += entry.weight
+            while len(self._entries) > self.size or self.weight > self.limits.cache_bytes:
+                self.weight -= self._entries.popitem(last=False)[1].weight
 
 
-def document_stage(documents: DocumentCache) -> Stage:
+def document_stage(documents: DocumentCache, tier_tokens: Callable[[str], int] | None = None) -> Stage:
     """Parse, validate and choose the operation (cached), coerce its variables; GET may not run a
-    mutation (405, Allow: POST)."""
+    mutation (405, Allow: POST). `tier_tokens`: the caller tier's token maximum, checked on the
+    lexer pass's count too, so no caller's document over its own limit is ever parsed."""
 
     async def document(request: RouterRequest) -> None:
         graphql = request.graphql
-        prepared = documents.prepare(graphql.query, graphql.operation_name)
+        tier = TierTokens(tier_tokens(request.caller.tier), request.caller.tier) if tier_tokens else None
+        prepared = documents.prepare(graphql.query, graphql.operation_name, tier)
         if graphql.method == "GET" and prepared.operation_type is not OperationType.QUERY:
             kind = prepared.operation_type.value
             raise RequestError(f"A {kind} cannot be sent with GET; use POST.", status=405, headers={"Allow": "POST"})

@@ -81,6 +81,7 @@ class PreparedOperation:
     document: DocumentNode
     operation: OperationDefinitionNode
     variable_values: VariableValues = VariableValues({}, {})
+    tokens: int | None = None  # lexer tokens of the whole document, when the document stage counted them
 
     @property
     def variables(self) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from router.server.handler import graphql_handler
 from router.server.pipeline import Pipeline
 from router.server.reload import Swappable
 from router.server.resources import RESOURCES, Resources
+from router.server.runner import handler_args
 
 PIPELINES = web.AppKey("pipelines", Swappable[Pipeline])
 SETTINGS = web.AppKey("settings", RouterSettings)
@@ -26,6 +27,13 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "pid": os.getpid(), "supergraph_sha": service.supergraph_sha})
 
 
+def create_metrics_app(settings: RouterSettings) -> web.Application:
+    """GET /metrics alone, for metrics.listen."""
+    app = web.Application()
+    app.router.add_get("/metrics", metrics_handler(settings.metrics.read_token()))
+    return app
+
+
 def create_app(settings: RouterSettings, pipelines: Swappable[Pipeline], resources: Resources) -> web.Application:
     """The app owns `resources` from here on: they close with it."""
     # The body limit is enforced while reading in router.server.http (413 with a GraphQL error);
@@ -33,6 +41,7 @@ def create_app(settings: RouterSettings, pipelines: Swappable[Pipeline], resourc
     app = web.Application(
         middlewares=[cors_middleware(settings.cors)],
         client_max_size=settings.limits.max_body_bytes + 1,
+        handler_args=handler_args(settings.limits.max_header_bytes),
     )
     app[SETTINGS] = settings
     app[PIPELINES] = pipelines
@@ -45,7 +54,8 @@ def create_app(settings: RouterSettings, pipelines: Swappable[Pipeline], resourc
     app.router.add_route("*", "/graphql", graphql_handler(settings, pipelines))  # other methods get 405 there
     app.router.add_get("/", root_handler(settings.graphiql.enabled))  # browsers go on to GraphiQL
     app.router.add_get("/health", health)
-    app.router.add_get("/metrics", metrics_handler)
+    if settings.metrics.listen is None:
+        app.router.add_get("/metrics", metrics_handler(settings.metrics.read_token()))
     app.router.add_get(ASSET_PREFIX + "{name}", asset_handler())
     if settings.auth.authorization_server:
         oauth_proxy.add_routes(app, oauth_proxy.OAuthProxy(str(settings.auth.authorization_server)))

@@ -12,6 +12,7 @@ from router.features.persisted import persisted_stage, register_stage
 from router.features.rate_limits import rate_limit_stage
 from router.pipeline import Stage, SupergraphService
 from router.pipeline.document import DocumentCache, document_stage
+from router.pipeline.document_limits import DocumentLimits
 from router.server.resources import Resources
 
 
@@ -26,6 +27,13 @@ class Pipeline:
         await self.service.close()
 
 
+def document_limits(settings: RouterSettings) -> DocumentLimits:
+    limits = settings.limits
+    return DocumentLimits(max_bytes=limits.max_document_bytes, max_tokens=limits.max_document_tokens,
+                          max_fields=limits.max_document_fields, max_field_merges=limits.max_field_merges,
+                          cache_entries=limits.document_cache_size, cache_bytes=limits.document_cache_bytes)
+
+
 def build_pipeline(settings: RouterSettings, resources: Resources, service: SupergraphService) -> Pipeline:
     """identity → rate limit → persisted → document → limits → (APQ register) → the service's own
     stages (authorize → plan → execute → shape)."""
@@ -33,7 +41,11 @@ def build_pipeline(settings: RouterSettings, resources: Resources, service: Supe
     if resources.rate_limiter is not None:
         stages.append(rate_limit_stage(resources.rate_limiter))
     stages.append(persisted_stage(resources.persisted))
-    stages.append(document_stage(DocumentCache(service.api_schema, introspection=settings.introspection)))
+    documents = DocumentCache(service.api_schema, introspection=settings.introspection,
+                              limits=document_limits(settings))
+    operation_limits = settings.operation_limits
+    tier_tokens = (lambda tier: operation_limits.for_tier(tier)["max_tokens"]) if operation_limits.enabled else None
+    stages.append(document_stage(documents, tier_tokens))
     if settings.operation_limits.enabled:
         stages.append(limits_stage(settings.operation_limits, service.api_schema, service.costs))
     stages.append(register_stage(resources.persisted))

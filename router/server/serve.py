@@ -12,13 +12,14 @@ from pathlib import Path
 from aiohttp import web
 
 from router.composition import CompositionFailed, read_supergraph
-from router.config import RouterSettings
+from router.config import ConfigError, RouterSettings
 from router.features.authorization import PolicyError
 from router.gateway import Gateway
-from router.server.app import create_app
+from router.server.app import create_app, create_metrics_app
 from router.server.pipeline import Pipeline, build_pipeline
 from router.server.reload import FileState, Swappable, file_state, watch_file
 from router.server.resources import Resources
+from router.server.runner import RouterRunner
 
 log = logging.getLogger("graft.serve")
 
@@ -67,21 +68,49 @@ async def _watch_parent(parent_pid: int, stop: asyncio.Event) -> None:
     stop.set()
 
 
+async def _listen(runner: web.BaseRunner, host: str, port: int, reuse_port: bool) -> None:
+    site = web.TCPSite(runner, host, port, reuse_port=reuse_port)
+    try:
+        await site.start()
+    except OSError as exc:
+        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+
+
+async def _metrics_runner(settings: RouterSettings, reuse_port: bool) -> web.AppRunner | None:
+    """/metrics on metrics.listen, apart from the clients' port; None when it shares the main port."""
+    address = settings.metrics.address()
+    if address is None:
+        return None
+    runner = RouterRunner(create_metrics_app(settings), access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        await _listen(runner, *address, reuse_port)
+    except StartupError:
+        await runner.cleanup()
+        raise
+    log.info("metrics on http://%s:%d/metrics", *address)
+    return runner
+
+
 async def run_server(settings: RouterSettings, *, reuse_port: bool = False, stop: asyncio.Event | None = None) -> None:
     gateway, state = load_gateway(settings)
     resources = Resources.open(settings)
     pipelines: Swappable[Pipeline] = Swappable(build_pipeline(settings, resources, gateway))
-    runner = web.AppRunner(create_app(settings, pipelines, resources), access_log=None, handle_signals=False)
+    try:
+        app = create_app(settings, pipelines, resources)
+    except ConfigError as exc:
+        await resources.close()
+        await pipelines.aclose()
+        raise StartupError(str(exc)) from exc
+    runner = RouterRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
     tasks: list[asyncio.Task[None]] = []
+    metrics: web.AppRunner | None = None
     try:
-        site = web.TCPSite(runner, settings.listen.host, settings.listen.port, reuse_port=reuse_port)
-        try:
-            await site.start()
-        except OSError as exc:
-            raise StartupError(f"cannot listen on {settings.listen.host}:{settings.listen.port}: {exc.strerror}") from exc
+        await _listen(runner, settings.listen.host, settings.listen.port, reuse_port)
+        metrics = await _metrics_runner(settings, reuse_port)
         log.info("router listening on http://%s:%d/graphql (pid %d, %s loop, supergraph %s)",
                  settings.listen.host, settings.listen.port, os.getpid(),
                  type(asyncio.get_running_loop()).__module__.split(".")[0], gateway.supergraph_sha[:12])
@@ -99,6 +128,8 @@ async def run_server(settings: RouterSettings, *, reuse_port: bool = False, stop
     finally:
         for task in tasks:
             task.cancel()
+        if metrics is not None:
+            await metrics.cleanup()
         await runner.cleanup()  # stops listening, lets in-flight requests finish, closes resources
         await pipelines.aclose()
 

@@ -136,3 +136,28 @@ async def test_the_router_app_routes_root_to_graphiql(client):
     assert resp.status == 302 and resp.headers["Location"] == "/graphql"
     page = await client.get("/", headers={"Accept": BROWSER})
     assert page.status == 200 and "defaultQuery" in await page.text()
+
+
+async def test_graphiql_page_and_files_carry_security_headers(client):
+    import base64
+    import hashlib
+    import re
+
+    if missing_assets():
+        import pytest
+
+        pytest.skip("GraphiQL assets not installed")
+    resp = await client.get("/graphql", headers={"Accept": BROWSER})
+    page = await resp.text()
+    policy = dict(part.strip().split(" ", 1) for part in resp.headers["Content-Security-Policy"].split(";"))
+    [inline] = re.findall(r"<script>(.*?)</script>", page, re.S)
+    digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
+    assert policy["script-src"] == f"'self' 'sha256-{digest}'"
+    assert policy["default-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
+    assert policy["connect-src"] == "'self'" and "'unsafe-inline'" not in policy["script-src"]
+    assert resp.headers["X-Frame-Options"] == "DENY"
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.headers["Referrer-Policy"] == "no-referrer"
+    for name in ASSET_FILES:
+        asset = await client.get(f"/graphiql/{name}")
+        assert asset.headers["X-Content-Type-Options"] == "nosniff", name

@@ -26,9 +26,15 @@ def _assets_installed():
         services.unavailable("GraphiQL assets (run `make install` / `graft graphiql-assets`)")
 
 
+# Collects Content-Security-Policy violations from the first script on: the page must cause none.
+WATCH_CSP = ("window.__violations = []; document.addEventListener('securitypolicyviolation', "
+             "e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));")
+
+
 async def test_graphiql_runs_a_typed_query(client, tmp_path):
     url = str(client.make_url("/graphql"))
     async with chromium_page(tmp_path / "profile") as page:
+        await page.send("Page.addScriptToEvaluateOnNewDocument", source=WATCH_CSP)
         await page.send("Page.navigate", url=url)
         await page.wait_for(f"!!document.querySelector({json.dumps(EDITOR)})")
         # Empty the editor, then type the query as keyboard input.
@@ -44,6 +50,8 @@ async def test_graphiql_runs_a_typed_query(client, tmp_path):
         )
         assert json.loads(result) == {"data": {"hello": "hello chromium", "version": "v1"}}
         loaded = await page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+        violations = await page.evaluate("window.__violations")
+    assert violations == [], violations
     origin = str(client.make_url("/"))
     assert any(name.endswith("/graphiql/graphiql.min.js") for name in loaded)
     assert all(name.startswith(origin) for name in loaded), loaded
