@@ -37,6 +37,12 @@ from router.pipeline.stage import Stage
 
 
 NAMED_OPERATIONS = 10  # an error names this many of a document's operations, never all of them
+# the codes Apollo's routers give these request errors, so clients moving over keep branching on them
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+UNKNOWN_OPERATION_NAME = "GRAPHQL_UNKNOWN_OPERATION_NAME"  # Apollo Router's
+NO_OPERATION_CHOSEN = "INVALID_GRAPHQL"  # Apollo Gateway's, for several operations and no operationName
+BAD_USER_INPUT = "BAD_USER_INPUT"
 
 
 def select_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode:
@@ -49,11 +55,12 @@ def select_operation(document: DocumentNode, operation_name: str | None) -> Oper
         names += ", …" if len(operations) > NAMED_OPERATIONS else ""
         raise DocumentError([GraphQLError(
             f"The document holds {len(operations)} operations ({names}); send 'operationName' to choose one."
-        )])
+        )], NO_OPERATION_CHOSEN)
     for operation in operations:
         if operation.name and operation.name.value == operation_name:
             return operation
-    raise DocumentError([GraphQLError(f"The document has no operation named '{operation_name}'.")])
+    raise DocumentError([GraphQLError(f"The document has no operation named '{operation_name}'.")],
+                        UNKNOWN_OPERATION_NAME)
 
 
 def prepare_operation(schema: GraphQLSchema, query: str, operation_name: str | None,
@@ -77,8 +84,8 @@ def lexed(query: str, limits: DocumentLimits, tier: TierTokens | None = None) ->
     check_size(query.encode(), limits)
     try:
         return check_tokens(query, limits, tier)
-    except GraphQLError as error:
-        raise DocumentError([error]) from error
+    except GraphQLError as error:  # the lexer's own syntax errors
+        raise DocumentError([error], PARSE_FAILED) from error
 
 
 def parsed_and_validated(schema: GraphQLSchema, query: str, limits: DocumentLimits, *,
@@ -87,14 +94,14 @@ def parsed_and_validated(schema: GraphQLSchema, query: str, limits: DocumentLimi
     try:
         document = parse(query, max_tokens=limits.max_tokens)
     except GraphQLError as error:
-        raise DocumentError([error]) from error
+        raise DocumentError([error], PARSE_FAILED) from error
     check_field_merges(document, limits)
     rules = list(specified_rules)
     if not introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     errors = validate(schema, document, rules)
     if errors:
-        raise DocumentError(list(errors))
+        raise DocumentError(list(errors), VALIDATION_FAILED)
     return document
 
 
@@ -104,7 +111,7 @@ def coerce_variables(schema: GraphQLSchema, prepared: PreparedOperation,
     The coerced values (defaults applied) travel with the operation, so nothing coerces twice."""
     coerced = get_variable_values(schema, prepared.operation.variable_definitions or [], variables)
     if isinstance(coerced, list):
-        raise DocumentError(coerced)
+        raise DocumentError(coerced, BAD_USER_INPUT)
     return replace(prepared, variable_values=coerced)
 
 

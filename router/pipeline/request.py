@@ -65,12 +65,20 @@ class RequestError(Exception):
 
 class DocumentError(RequestError):
     """The document does not parse, is invalid, or names no single operation: GraphQL request
-    errors, answered before any execution."""
+    errors, answered before any execution. `code` goes into each error without one."""
 
-    def __init__(self, errors: list[GraphQLError]) -> None:
-        super().__init__("; ".join(e.message for e in errors), status=None,
-                         errors=[dict(e.formatted) for e in errors])
-        self.graphql_errors = errors
+    def __init__(self, errors: list[GraphQLError], code: str | None = None) -> None:
+        coded = [_with_code(error, code) for error in errors] if code else errors
+        super().__init__("; ".join(e.message for e in coded), status=None,
+                         errors=[dict(e.formatted) for e in coded])
+        self.graphql_errors = coded
+
+
+def _with_code(error: GraphQLError, code: str) -> GraphQLError:
+    if error.extensions and "code" in error.extensions:
+        return error
+    return GraphQLError(error.message, error.nodes, error.source, error.positions, error.path,
+                        error.original_error, {**(error.extensions or {}), "code": code})
 
 
 @dataclass(frozen=True)

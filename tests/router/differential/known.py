@@ -25,17 +25,7 @@ APOLLO_WRONG: dict[str, str] = {
     "introspection_directives": _DIRECTIVE_DEFINITION,
 }
 
-_ITEM_6 = "issue 13 item 6: router/pipeline/document.py gives parse, validation and variable errors no extensions.code"
-GRAFT_BUGS: dict[str, str] = {
-    "syntax_error": _ITEM_6,
-    "unknown_field": _ITEM_6,
-    "inaccessible_field": _ITEM_6,
-    "missing_selection": _ITEM_6,
-    "unknown_argument": _ITEM_6,
-    "variables_missing_required": _ITEM_6,
-    "variables_wrong_type": _ITEM_6,
-    "operation_name": _ITEM_6,
-}
+GRAFT_BUGS: dict[str, str] = {}  # none known
 
 # Full introspection: where the two differ by path in the result, and why. The API schema itself
 # (every type and directive clients use) must be equal; these are the two GraphQL libraries'
