@@ -18,7 +18,7 @@ import aiohttp
 from aiohttp import web
 
 from auth.tokens import TokenError, verify_access_token
-from router.features.identity import Authenticator
+from router.features.identity import Authenticator, client_address
 from router.server.resources import RESOURCES
 
 log = logging.getLogger("graft.oauth")
@@ -32,7 +32,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "/.well-known/oauth-authorization-server": ("GET", "HEAD"),
 }
 FORWARDED_REQUEST = ("Content-Type", "Authorization", "Accept")
-FORWARDED_RESPONSE = ("Content-Type", "Cache-Control", "Pragma", "WWW-Authenticate")
+FORWARDED_RESPONSE = ("Content-Type", "Cache-Control", "Pragma", "WWW-Authenticate", "Retry-After")
 
 
 class OAuthProxy:
@@ -55,7 +55,9 @@ class OAuthProxy:
         http, authenticator = resources.http, resources.authenticator
         body = await request.read()
         headers = {name: request.headers[name] for name in FORWARDED_REQUEST if name in request.headers}
-        headers["X-Forwarded-For"] = request.remote or ""
+        # the client's address as the router resolved it (trusted proxies included): sign-in limits count it
+        headers["X-Forwarded-For"] = client_address(request.remote, request.headers.get("X-Forwarded-For"),
+                                                    authenticator.trusted_proxy_hops)
         url = f"{self.origin}{path}"
         try:
             async with http.request(request.method, url, data=body, headers=headers,

@@ -104,3 +104,21 @@ def test_an_endpoint_answers_only_its_method(router):
 ])
 def test_normalized_path(raw, path):
     assert normalized_path(raw) == path
+
+
+def test_a_locked_sign_in_keeps_its_retry_after_through_the_router(router: RunningService) -> None:
+    """The users service's 429 tells the client when to try again; the router must not drop it."""
+    form = urlencode({"grant_type": "password", "client_id": "storefront", "username": "lockout@example.com",
+                      "password": "wrong"}).encode()
+    answers = []
+    for _ in range(6):
+        connection = http.client.HTTPConnection("127.0.0.1", router.port, timeout=10)
+        try:
+            connection.request("POST", "/oauth/token", form, {"Content-Type": "application/x-www-form-urlencoded"})
+            response = connection.getresponse()
+            answers.append((response.status, response.getheader("Retry-After"), json.loads(response.read())))
+        finally:
+            connection.close()
+    assert [status for status, _, _ in answers] == [400] * 5 + [429]
+    status, retry_after, body = answers[-1]
+    assert retry_after is not None and int(retry_after) > 0 and body["error"] == "slow_down"
