@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint schema clean bench
+.PHONY: install run test lint schema clean bench fuzz
 
 GRAPHIQL := router/server/graphiql_assets/graphiql.min.js
 
@@ -27,6 +27,11 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fuzz test long: FUZZ_EXAMPLES generated requests (random seed) against a real router.
+FUZZ_EXAMPLES ?= 3000
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/router/fuzz -m fuzz -s -p no:cacheprovider --timeout=0 $(PYTEST_ARGS)
 
 # Types (mypy, configured in pyproject.toml) over router/, auth/, subgraphs/ and bench/.
 lint: install
