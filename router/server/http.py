@@ -98,8 +98,8 @@ def parse_params(params: Mapping[str, Any], method: Method) -> GraphQLRequest:
     document_id = _optional_str(params, "documentId")
     from_url = method == "GET"
     extensions = _optional_map(params, "extensions", from_query_string=from_url)
-    if query is None and document_id is None and "persistedQuery" not in extensions:
-        raise RequestError("The request has no 'query' parameter.")
+    if not query and document_id is None and "persistedQuery" not in extensions:
+        raise RequestError("The request has no 'query' parameter." if query is None else "The request's 'query' is empty.")
     if query is not None and not isinstance(query, str):
         raise RequestError(f"'query' must be a string, not {_json_type(query)}.")
     if query is not None and document_id is not None:

@@ -4,25 +4,12 @@ fails once the bug is fixed, so its entry here is removed with it."""
 
 from __future__ import annotations
 
-import json
-
 from tests.router.fuzz.strategies import Case
 
-# name → where it is to be fixed and what happens
-KNOWN = {
-    "empty query": "router/features/persisted.py PersistedDocuments.resolve (or router/server/http.py parse_params): "
-                   '{"query": ""} passes parse_params, then resolve asserts a persisted-query hash -> 500',
-}
+# name → where it is to be fixed and what happens (none known now)
+KNOWN: dict[str, str] = {}
 
 
 def known_bug(case: Case) -> str | None:
     """The KNOWN bug this request runs into, if any."""
-    try:
-        payload = json.loads(case.body)
-    except ValueError:
-        return None
-    if isinstance(payload, dict) and payload.get("query") == "" and "documentId" not in payload:
-        extensions = payload.get("extensions")
-        if not (isinstance(extensions, dict) and "persistedQuery" in extensions):
-            return "empty query"
     return None

@@ -260,3 +260,10 @@ async def test_every_answer_carries_a_request_id_and_keeps_a_well_formed_one(cli
     assert re.fullmatch(r"[0-9a-f]{32}", refused.headers["X-Request-Id"])
     assert kept.headers["X-Request-Id"] == "edge-42.a"
     assert re.fullmatch(r"[0-9a-f]{32}", replaced.headers["X-Request-Id"])
+
+
+@pytest.mark.parametrize("body", [{"query": ""}, {"query": "", "variables": {}}], ids=["empty", "empty with variables"])
+async def test_an_empty_query_is_a_request_error(client, body):
+    resp = await post(client, body)
+    assert resp.status == 400
+    assert (await resp.json())["errors"][0]["message"] == "The request's 'query' is empty."
