@@ -74,3 +74,12 @@ def _stack(base: Path, env: dict[str, str]) -> Iterator[dict[str, RunningService
     finally:
         for service in running.values():
             service.stop()
+
+
+@pytest.fixture
+def silent():
+    """A server (a users service, a Redis) that accepts connections and never answers."""
+    from tests.support.silent_server import silent_server
+
+    with silent_server() as server:
+        yield server

@@ -19,7 +19,6 @@ from aiohttp.test_utils import TestServer
 from auth.jwks import RemoteJwks
 from auth.keys import KeyStore
 from auth.tokens import VerificationUnavailable
-from tests.auth.silent_server import SilentServer, silent_server
 
 
 @dataclass
@@ -51,11 +50,6 @@ async def issuer(tmp_path: Path) -> AsyncIterator[Issuer]:
     yield found
     await server.close()
 
-
-@pytest.fixture
-def silent() -> SilentServer:
-    with silent_server() as server:
-        yield server
 
 
 @pytest.fixture

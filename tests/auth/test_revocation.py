@@ -13,20 +13,10 @@ import pytest
 from auth.redis_guard import RedisGuard, redis_client
 from auth.revocation import RedisRevocations
 from auth.tokens import VerificationUnavailable
-from tests.auth.silent_server import SilentServer, silent_server
+from tests.support.silent_server import timed
 from tests.support.services import REDIS_URL, listening, unavailable
 
 
-@pytest.fixture
-def silent() -> SilentServer:
-    with silent_server() as server:
-        yield server
-
-
-async def timed(call) -> tuple[float, object]:
-    started = time.perf_counter()
-    result = await call
-    return time.perf_counter() - started, result
 
 
 async def test_fail_open_lets_tokens_through_and_backs_off_after_one_timeout(silent, caplog):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import time
 import uuid
 
 import pytest
@@ -16,7 +15,7 @@ from aiohttp.test_utils import TestServer
 from auth.keys import KeyStore, default_keys_path
 from router.config import load_settings
 from router.server.resources import RESOURCES
-from tests.auth.silent_server import SilentServer, silent_server
+from tests.support.silent_server import timed
 from tests.support import tokens
 from tests.support.services import REDIS_URL, listening, unavailable
 
@@ -87,17 +86,6 @@ async def test_revoked_token_in_redis_is_refused_by_every_router(make_client, st
         await redis.aclose()
 
 
-@pytest.fixture
-def silent() -> SilentServer:
-    """A users service or Redis that accepts connections and never answers."""
-    with silent_server() as server:
-        yield server
-
-
-async def timed(call) -> tuple[float, object]:
-    started = time.perf_counter()
-    result = await call
-    return time.perf_counter() - started, result
 
 
 async def test_a_redis_that_never_answers_adds_no_time_after_the_first_request(make_client, store, silent):

@@ -3,6 +3,8 @@ client sees it (connect succeeds, then nothing), on a free port of its own."""
 
 from __future__ import annotations
 
+import time
+
 import socket
 import threading
 from collections.abc import Iterator
@@ -51,3 +53,10 @@ def silent_server() -> Iterator[SilentServer]:
         for conn in server.accepted:
             conn.close()
         sock.close()
+
+
+async def timed(call) -> tuple[float, object]:
+    """(seconds, result) of awaiting `call`."""
+    started = time.perf_counter()
+    result = await call
+    return time.perf_counter() - started, result
