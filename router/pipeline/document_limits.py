@@ -80,22 +80,23 @@ class TierTokens:
     tier: str
 
 
-def tier_tokens_error(tier: TierTokens, measured: int) -> DocumentLimitError:
-    """Worded and coded as router/features/limits.py words its refusals."""
+def tier_tokens_error(tier: TierTokens) -> DocumentLimitError:
+    """Coded as router/features/limits.py codes its refusals; the lexer stopped just past the
+    tier's maximum, so the real count is unknown (and not worth lexing the rest for)."""
     return DocumentLimitError([GraphQLError(
-        f"Operation tokens {measured} exceeds the maximum of {tier.maximum} (max_tokens, tier {tier.tier!r}).",
-        extensions={"code": "OPERATION_LIMIT_EXCEEDED", "limit": "max_tokens", "measured": measured,
-                    "maximum": tier.maximum})])
+        f"Operation tokens exceed the maximum of {tier.maximum} (max_tokens, tier {tier.tier!r}).",
+        extensions={"code": "OPERATION_LIMIT_EXCEEDED", "limit": "max_tokens", "maximum": tier.maximum})])
 
 
 def check_tokens(query: str, limits: DocumentLimits, tier: TierTokens | None = None) -> int:
-    """The token count (the lexer stops just past the ceiling), or DocumentLimitError when it
-    passes the ceiling or the caller tier's maximum."""
-    tokens = count_tokens(query, stop_after=limits.max_tokens)
+    """The token count (the lexer stops just past the ceiling or the caller tier's maximum,
+    whichever is lower), or DocumentLimitError when it passes either."""
+    stop_after = min(limits.max_tokens, tier.maximum) if tier is not None else limits.max_tokens
+    tokens = count_tokens(query, stop_after=stop_after)
     if tokens > limits.max_tokens:
         raise DocumentLimitError.ceiling("max_document_tokens", "tokens", tokens, limits.max_tokens, at_least=True)
     if tier is not None and tokens > tier.maximum:
-        raise tier_tokens_error(tier, tokens)
+        raise tier_tokens_error(tier)
     return tokens
 
 

@@ -182,5 +182,6 @@ async def test_aliases_root_fields_and_tokens_over_http(make_client):
         resp = await client.post("/graphql", json={"query": query}, headers=ACCEPT)
         errors = (await resp.json())["errors"]
         assert resp.status == 400 and [e["extensions"]["limit"] for e in errors] == [limit], errors
-        assert errors[0]["extensions"]["measured"] == value
+        # tokens are refused by the document stage's lexer pass, which stops just past the maximum
+        assert errors[0]["extensions"].get("measured") == (None if limit == "max_tokens" else value)
 

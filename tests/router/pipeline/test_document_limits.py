@@ -152,7 +152,6 @@ def test_a_document_over_the_callers_tier_maximum_is_refused_before_the_parser(n
     with pytest.raises(DocumentError) as raised:
         cache.prepare(many_operations(2000), None, TierTokens(5000, "anonymous"))
     [error] = raised.value.graphql_errors
-    assert error.message == "Operation tokens 10000 exceeds the maximum of 5000 (max_tokens, tier 'anonymous')."
-    assert error.extensions == {"code": "OPERATION_LIMIT_EXCEEDED", "limit": "max_tokens", "measured": 10000,
-                                "maximum": 5000}
+    assert error.message == "Operation tokens exceed the maximum of 5000 (max_tokens, tier 'anonymous')."
+    assert error.extensions == {"code": "OPERATION_LIMIT_EXCEEDED", "limit": "max_tokens", "maximum": 5000}
     assert len(cache) == 0
