@@ -199,3 +199,9 @@ def limits_stage(settings: OperationLimitSettings, schema: GraphQLSchema, costs:
         check_operation_limits(settings, schema, costs, request.prepared(), request.caller.tier)
 
     return Stage("limits", limits)
+
+
+def count_refusal(limit: str) -> None:
+    """One refusal by `limit` in graft_operation_limited_requests: the document stage's ceilings
+    and tier token check report here too."""
+    OPERATION_LIMITED.labels(limit).inc()

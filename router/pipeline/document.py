@@ -192,15 +192,23 @@ class DocumentCache:
                 self.weight -= self._entries.popitem(last=False)[1].weight
 
 
-def document_stage(documents: DocumentCache, tier_tokens: Callable[[str], int] | None = None) -> Stage:
+def document_stage(documents: DocumentCache, tier_tokens: Callable[[str], int] | None = None,
+                   refused: Callable[[str], None] | None = None) -> Stage:
     """Parse, validate and choose the operation (cached), coerce its variables; GET may not run a
     mutation (405, Allow: POST). `tier_tokens`: the caller tier's token maximum, checked on the
-    lexer pass's count too, so no caller's document over its own limit is ever parsed."""
+    lexer pass's count too, so no caller's document over its own limit is ever parsed.
+    `refused(limit)` counts each ceiling or tier limit that refused a document (for /metrics)."""
 
     async def document(request: RouterRequest) -> None:
         graphql = request.graphql
         tier = TierTokens(tier_tokens(request.caller.tier), request.caller.tier) if tier_tokens else None
-        prepared = documents.prepare(graphql.query, graphql.operation_name, tier)
+        try:
+            prepared = documents.prepare(graphql.query, graphql.operation_name, tier)
+        except DocumentLimitError as error:
+            if refused is not None:
+                for limit in error.limits():
+                    refused(limit)
+            raise
         if graphql.method == "GET" and prepared.operation_type is not OperationType.QUERY:
             kind = prepared.operation_type.value
             raise RequestError(f"A {kind} cannot be sent with GET; use POST.", status=405, headers={"Allow": "POST"})

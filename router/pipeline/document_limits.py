@@ -42,6 +42,10 @@ class DocumentLimits:
 class DocumentLimitError(DocumentError):
     """The document is over a hard ceiling: refused before the expensive step, never cached."""
 
+    def limits(self) -> list[str]:
+        """The limits that refused it, as its errors name them."""
+        return [str((e.extensions or {}).get("limit")) for e in self.graphql_errors]
+
     @classmethod
     def ceiling(cls, limit: str, words: str, measured: int, maximum: int, *,
                 at_least: bool = False) -> DocumentLimitError:

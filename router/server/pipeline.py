@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from router.config import RouterSettings
 from router.features.identity import identity_stage
-from router.features.limits import limits_stage
+from router.features.limits import count_refusal, limits_stage
 from router.features.persisted import persisted_stage, register_stage
 from router.features.rate_limits import rate_limit_stage
 from router.pipeline import Stage, SupergraphService
@@ -45,7 +45,7 @@ def build_pipeline(settings: RouterSettings, resources: Resources, service: Supe
                               limits=document_limits(settings))
     operation_limits = settings.operation_limits
     tier_tokens = (lambda tier: operation_limits.for_tier(tier)["max_tokens"]) if operation_limits.enabled else None
-    stages.append(document_stage(documents, tier_tokens))
+    stages.append(document_stage(documents, tier_tokens, count_refusal))
     if settings.operation_limits.enabled:
         stages.append(limits_stage(settings.operation_limits, service.api_schema, service.costs))
     stages.append(register_stage(resources.persisted))
