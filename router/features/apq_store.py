@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Protocol
 
-from router.features.redis_guard import RedisGuard, redis_client
+from auth.redis_guard import RedisGuard, redis_client
 
 KEY_PREFIX = "apq:"
 

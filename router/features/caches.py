@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
+from auth.redis_guard import redis_client
 from router.config import RouterSettings
 from router.execution.client import SubgraphClient, Subgraphs
 from router.features.entity_cache import EntityCache, EntityStore, LocalStore, RedisStore
 from router.features.plan_cache import PlanCache, SharedPlans
-from router.features.redis_guard import redis_client
 
 
 @dataclass

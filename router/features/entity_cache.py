@@ -23,9 +23,9 @@ from typing import Any, Protocol
 import orjson
 import redis.asyncio as aioredis
 
+from auth.redis_guard import RedisGuard
 from router.execution.client import EntityFields, SubgraphRequest, SubgraphResponse, Subgraphs
 from router.features.metrics import cache_lookup
-from router.features.redis_guard import RedisGuard
 
 Entry = tuple[str, bytes, int]  # key, value, seconds to live
 

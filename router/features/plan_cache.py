@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import orjson
 import redis.asyncio as aioredis
 
+from auth.redis_guard import RedisGuard
 from router.features.metrics import cache_lookup
-from router.features.redis_guard import RedisGuard
 from router.planning.codec import FORMAT, PlanDecodeError, plan_from_dict, plan_to_dict
 from router.planning.plan import QueryPlan
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from auth.redis_guard import RedisGuard
 from router.config import RateLimitSettings, RedisSettings, TierLimit
 from router.features.buckets import LocalBuckets, RedisBuckets
 from router.features.metrics import RATE_LIMITED
-from router.features.redis_guard import RedisGuard
 from router.pipeline import Caller, RequestError, RouterRequest, Stage
 from router.pipeline.caller import PARTNER_TIER
 

@@ -10,11 +10,11 @@ import aiohttp
 import redis.asyncio as aioredis
 from aiohttp import web
 
+from auth.redis_guard import redis_client
 from router.config import RouterSettings
 from router.features.identity import Authenticator
 from router.features.persisted import PersistedDocuments
 from router.features.rate_limits import RateLimiter
-from router.features.redis_guard import redis_client
 
 
 @dataclass
