@@ -4,7 +4,6 @@ its own; a reload builds a new Gateway and swaps it in whole."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 
 from graphql import (
@@ -41,6 +40,7 @@ from router.pipeline import (
     run_stages,
 )
 from router.pipeline.document import DocumentCache, document_stage
+from router.pipeline.request import text_hash
 from router.planning import PlanningError, QueryPlan, QueryPlanner
 from router.supergraph import SupergraphModel, load_supergraph
 from router.supergraph.cost import CostDirectives
@@ -104,7 +104,7 @@ class Gateway:
 
     async def plan_stage(self, request: RouterRequest) -> None:
         prepared = request.prepared()
-        key = self.plan_key(prepared.document, prepared.name, request.denials)
+        key = self.plan_key(prepared.document_hash, prepared.name, request.denials)
         try:
             request.plan = await self.plans.get(key, lambda: self._planned(prepared.document, prepared.name,
                                                                            request.denials))
@@ -136,13 +136,13 @@ class Gateway:
 
     def plan(self, document: DocumentNode, operation_name: str | None, denials: Denials | None = None) -> QueryPlan:
         """The plan, through the in-process plan cache: for the CLI and benchmarks."""
-        key = self.plan_key(document, operation_name, denials)
+        source = document.loc.source.body if document.loc else print_ast(document)
+        key = self.plan_key(text_hash(source), operation_name, denials)
         return self.plans.get_local(key, lambda: self._planned(document, operation_name, denials))
 
-    def plan_key(self, document: DocumentNode, operation_name: str | None, denials: Denials | None) -> PlanKey:
-        source = document.loc.source.body if document.loc else print_ast(document)
-        return PlanKey(self.supergraph_sha, hashlib.sha256(source.encode()).hexdigest(), operation_name,
-                       denials.failed if denials else frozenset())
+    def plan_key(self, document_hash: str, operation_name: str | None, denials: Denials | None) -> PlanKey:
+        """`document_hash`: the text's, as the document stage computed it (text_hash)."""
+        return PlanKey(self.supergraph_sha, document_hash, operation_name, denials.failed if denials else frozenset())
 
     def _planned(self, document: DocumentNode, operation_name: str | None, denials: Denials | None) -> QueryPlan:
         """Denied fields are pruned first, so no subgraph is asked for them."""

@@ -126,17 +126,17 @@ def measure(schema: GraphQLSchema, costs: CostDirectives, source: str, operation
     return Measurements(depth, aliases, _root_fields(operation.selection_set, walks), tokens, cost)
 
 
-_MEASURED: weakref.WeakKeyDictionary[GraphQLSchema, OrderedDict[tuple[bytes, str | None, int, bytes], Measurements]] = weakref.WeakKeyDictionary()
+_MEASURED: weakref.WeakKeyDictionary[GraphQLSchema, OrderedDict[tuple[str, str | None, int, bytes], Measurements]] = weakref.WeakKeyDictionary()
 
 
-def _measured(schema: GraphQLSchema, costs: CostDirectives, source: str, operation: OperationDefinitionNode,
-              fragments: Mapping[str, FragmentDefinitionNode], variables: Mapping[str, Any] | None,
-              default_list_size: int, tokens: int | None) -> Measurements:
+def _measured(schema: GraphQLSchema, costs: CostDirectives, source: str, document_hash: str,
+              operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode],
+              variables: Mapping[str, Any] | None, default_list_size: int, tokens: int | None) -> Measurements:
     """measure(), remembered per schema for the same document, operation and variables: clients
     send the same few operations over and over. The key holds digests, never the texts."""
     variables_json = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS, default=repr)
-    key = (hashlib.sha256(source.encode()).digest(), operation.name.value if operation.name else None,
-           default_list_size, hashlib.sha256(variables_json).digest())
+    key = (document_hash, operation.name.value if operation.name else None, default_list_size,
+           hashlib.sha256(variables_json).digest())
     cache = _MEASURED.setdefault(schema, OrderedDict())
     found = cache.get(key)
     if found is not None:
@@ -179,14 +179,14 @@ def check_operation_limits(settings: OperationLimitSettings, schema: GraphQLSche
     source = document.loc.source.body if document.loc else ""
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     try:
-        measured = _measured(schema, costs, source, prepared.operation, fragments, prepared.variables,
-                             settings.default_list_size, prepared.tokens)
+        measured = _measured(schema, costs, source, prepared.document_hash, prepared.operation, fragments,
+                             prepared.variables, settings.default_list_size, prepared.tokens)
     except SlicingArgumentError as slicing:
-        OPERATION_LIMITED.labels("slicing_arguments").inc()
+        count_refusal("slicing_arguments")
         raise OperationLimitError([slicing]) from None
     errors = refusals(measured, settings.for_tier(tier), tier)
     for error in errors:
-        OPERATION_LIMITED.labels((error.extensions or {})["limit"]).inc()
+        count_refusal((error.extensions or {})["limit"])
     if errors:
         raise OperationLimitError(errors)
     return measured

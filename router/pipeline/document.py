@@ -32,7 +32,7 @@ from router.pipeline.document_limits import (
     check_size,
     check_tokens,
 )
-from router.pipeline.request import DocumentError, PreparedOperation, RequestError, RouterRequest
+from router.pipeline.request import DocumentError, PreparedOperation, RequestError, RouterRequest, text_hash
 from router.pipeline.stage import Stage
 
 
@@ -68,20 +68,21 @@ def prepare_operation(schema: GraphQLSchema, query: str, operation_name: str | N
     """Check the ceilings, parse, validate (all spec rules; introspection refused when off),
     choose the operation."""
     document, tokens = validated_document(schema, query, introspection=introspection, limits=limits)
-    return PreparedOperation(document, select_operation(document, operation_name), tokens=tokens)
+    return PreparedOperation(document, select_operation(document, operation_name), text_hash(query), tokens=tokens)
 
 
 def validated_document(schema: GraphQLSchema, query: str, *, introspection: bool = True,
                        limits: DocumentLimits = DocumentLimits()) -> tuple[DocumentNode, int]:
     """(document, tokens): each step only after the ceilings that bound it held, so no document
     costs more than the largest allowed one. Over a ceiling: DocumentLimitError."""
+    check_size(query.encode(), limits)
     tokens = lexed(query, limits)
     return parsed_and_validated(schema, query, limits, introspection=introspection), tokens
 
 
 def lexed(query: str, limits: DocumentLimits, tier: TierTokens | None = None) -> int:
-    """The size and token ceilings (and the tier's token maximum); the token count."""
-    check_size(query.encode(), limits)
+    """The token ceiling (and the tier's token maximum) on a document within the size ceiling;
+    the token count."""
     try:
         return check_tokens(query, limits, tier)
     except GraphQLError as error:  # the lexer's own syntax errors
@@ -149,7 +150,8 @@ class DocumentCache:
         """`tier`: refuse a document over the caller's own token maximum before parsing it."""
         encoded = query.encode()
         check_size(encoded, self.limits)
-        key = hashlib.sha256(encoded).digest()
+        digest = hashlib.sha256(encoded)  # one hash: the cache's key, and the operation's document_hash
+        key = digest.digest()
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
@@ -160,7 +162,8 @@ class DocumentCache:
         if isinstance(entry.result, DocumentError):
             raise DocumentError(entry.result.graphql_errors)  # a fresh exception: no traceback grows across hits
         document, tokens = entry.result
-        return PreparedOperation(document, select_operation(document, operation_name), tokens=tokens)
+        operation = select_operation(document, operation_name)
+        return PreparedOperation(document, operation, digest.hexdigest(), tokens=tokens)
 
     def _validate(self, query: str, size: int, tier: TierTokens | None) -> _Entry:
         """The entry to cache; a ceiling's refusal is raised instead."""

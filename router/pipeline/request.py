@@ -3,6 +3,7 @@ response. Each stage reads the slots earlier stages filled and fills its own."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from collections.abc import Mapping
@@ -18,6 +19,11 @@ from router.planning.plan import QueryPlan
 
 Method = Literal["GET", "POST"]
 T = TypeVar("T")
+
+
+def text_hash(text: str | bytes) -> str:
+    """SHA-256 (hex) of a document's text, computed once by the document stage."""
+    return hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
 REQUEST_ID_HEADER = "X-Request-Id"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 
@@ -88,6 +94,7 @@ class PreparedOperation:
 
     document: DocumentNode
     operation: OperationDefinitionNode
+    document_hash: str  # SHA-256 of the document text: the key of every per-document cache
     variable_values: VariableValues = VariableValues({}, {})
     tokens: int | None = None  # lexer tokens of the whole document, when the document stage counted them
 

@@ -11,6 +11,7 @@ from graphql import parse
 from router.config import load_settings
 from router.features.metrics import CACHE_LOOKUPS
 from router.gateway import Gateway
+from router.pipeline.request import text_hash
 from router.schema_files import SUPERGRAPH
 
 QUERY = "{ products(first: 2) { edges { node { name shippingEstimate { amount } } } } }"
@@ -31,7 +32,7 @@ def counted(gateway: Gateway) -> list[str]:
 
 async def shared_plan(gateway: Gateway, document, name: str | None):
     """The gateway's plan cache (its LRU, then Redis), planning with its planner on a miss."""
-    return await gateway.plans.get(gateway.plan_key(document, name, None),
+    return await gateway.plans.get(gateway.plan_key(text_hash(document.loc.source.body), name, None),
                                    lambda: gateway.planner.plan(document, name))
 
 
@@ -85,7 +86,7 @@ async def test_operation_names_are_separate_plans(redis_url, prefix):
 async def test_a_corrupt_entry_is_replanned_and_replaced(redis_url, prefix):
     first = gateway(redis_url, prefix)
     calls = counted(first)
-    key = first.plan_key(parse(QUERY), None, None)
+    key = first.plan_key(text_hash(QUERY), None, None)
     client = aioredis.from_url(redis_url)
     try:
         await client.set(key.redis_key(prefix), b'{"format": 1, "node": {"kind": "Bogus"}}')
