@@ -10,12 +10,14 @@ PAYMENTS_ADMIN = "payments:admin"
 CATALOG_READ = "catalog:read"
 CATALOG_WRITE = "catalog:write"
 INVENTORY_READ = "inventory:read"
+ORDERS_FULFIL = "orders:fulfil"  # the fulfilment partner records fulfilment, shipping and delivery
 # Service-only: granted to the services' own clients (client_credentials), never to a shopper
 # or an admin, and not implied by `admin`.
 INVENTORY_RESERVE = "inventory:reserve"  # the orders service holds and releases stock in the catalog
 ORDERS_PAY = "orders:pay"  # the payments service reads any order to charge it
+EVENTS_DELIVER = "events:deliver"  # a service's relay delivers domain events to another over HTTP
 
 SHOPPER = (PROFILE, ORDERS_READ, ORDERS_WRITE, PAYMENTS_WRITE)
 ADMIN_SCOPES = (*SHOPPER, ADMIN, CATALOG_READ, CATALOG_WRITE, INVENTORY_READ, PAYMENTS_ADMIN)
-SERVICE = (INVENTORY_RESERVE, ORDERS_PAY)
-ALL = (*ADMIN_SCOPES, *SERVICE)
+SERVICE = (INVENTORY_RESERVE, ORDERS_PAY, EVENTS_DELIVER)
+ALL = (*ADMIN_SCOPES, ORDERS_FULFIL, *SERVICE)

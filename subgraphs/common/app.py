@@ -16,6 +16,8 @@ from aiohttp import web
 from auth.tokens import TokenError
 from subgraphs.common.credentials import SERVICE_SCOPES, ServiceClient, ServiceToken
 from subgraphs.common.db import Database
+from subgraphs.common.events.service import ServiceEvents
+from subgraphs.common.jobs import start_jobs, stop_jobs
 from subgraphs.common.identity import Identity, IdentityVerifier, unauthenticated
 from subgraphs.common.settings import ServiceSettings, token_url
 
@@ -41,8 +43,10 @@ def create_app(
     database: Database,
     graphql: Handler,
     seed: Seeder | None = None,
+    events: ServiceEvents | None = None,
 ) -> web.Application:
-    """`graphql` handles GET and POST /graphql the way the subgraph's library does it."""
+    """`graphql` handles GET and POST /graphql the way the subgraph's library does it; `events`
+    are the domain events the service consumes and the background jobs it runs."""
     app = web.Application(client_max_size=MAX_BODY)
     app[SETTINGS] = settings
     app[DATABASE] = database
@@ -60,8 +64,10 @@ def create_app(
         app[VERIFIER] = IdentityVerifier.from_env(app[HTTP], redis)
         app[SERVICE_TOKEN] = (ServiceToken(app[HTTP], token_url(), ServiceClient.from_env(settings.name))
                               if settings.name in SERVICE_SCOPES else None)
+        jobs = start_jobs(app, list(events.jobs)) if events is not None and settings.jobs else []
         log.info("%s subgraph ready on http://%s:%d/graphql", settings.name, settings.host, settings.port)
         yield
+        await stop_jobs(jobs)
         await app[HTTP].close()
         if redis is not None:
             await redis.aclose()

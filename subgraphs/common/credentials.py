@@ -21,8 +21,9 @@ log = logging.getLogger("graft.subgraph.credentials")
 
 # The subgraphs that call another, and the service-only scopes their client is granted.
 SERVICE_SCOPES: dict[str, tuple[str, ...]] = {
-    "orders": (scopes.INVENTORY_RESERVE,),  # reserveStock / releaseStock in the catalog
-    "payments": (scopes.ORDERS_PAY,),  # orderForPayment in orders
+    "catalog": (scopes.EVENTS_DELIVER,),  # its relay delivers stock events (HTTP transport)
+    "orders": (scopes.INVENTORY_RESERVE, scopes.EVENTS_DELIVER),  # reserveStock / releaseStock in the catalog
+    "payments": (scopes.ORDERS_PAY, scopes.EVENTS_DELIVER),  # orderForPayment in orders
 }
 
 

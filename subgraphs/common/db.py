@@ -14,9 +14,10 @@ class Database:
     """One engine per subgraph; PostgreSQL gets a schema of its own so several subgraphs
     can share one database without reading each other's tables."""
 
-    def __init__(self, url: str, metadata: MetaData, schema: str | None = None) -> None:
+    def __init__(self, url: str, metadata: MetaData | tuple[MetaData, ...], schema: str | None = None) -> None:
         self.url = make_url(url)
-        self.metadata = metadata
+        # the service's own tables, and any kept beside them (the events tables)
+        self.metadata = metadata if isinstance(metadata, tuple) else (metadata,)
         self.schema = schema if self.is_postgres else None
         self.engine: AsyncEngine = create_async_engine(self.url, **self._engine_options())
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -47,7 +48,8 @@ class Database:
                 await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
             elif not self.is_postgres:
                 await conn.exec_driver_sql("PRAGMA journal_mode=WAL")
-            await conn.run_sync(self.metadata.create_all)
+            for metadata in self.metadata:
+                await conn.run_sync(metadata.create_all)
 
     async def ping(self) -> bool:
         async with self.engine.connect() as conn:

@@ -46,6 +46,7 @@ class ServiceSettings:
     database_schema: str = ""
     redis_url: str | None = None
     seed: bool = True
+    jobs: bool = True  # background jobs (sweepers, the event relay); GRAFT_JOBS=0 turns them off
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -59,4 +60,5 @@ class ServiceSettings:
             database_schema=os.environ.get("GRAFT_DB_SCHEMA_PREFIX", "") + name,
             redis_url=os.environ.get("REDIS_URL") or None,
             seed=os.environ.get("GRAFT_SEED", "1") != "0",
+            jobs=os.environ.get("GRAFT_JOBS", "1") != "0",
         )
