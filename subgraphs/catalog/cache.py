@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import orjson
 import redis.asyncio as aioredis
+from aiohttp import web
 from redis.exceptions import RedisError
 
 from subgraphs.catalog.models import Product
@@ -121,3 +122,6 @@ class ProductCache:
             log.warning("catalog cache: Redis is back")
             self.failing = False
         return value
+
+
+PRODUCT_CACHE = web.AppKey("product_cache", ProductCache)  # set on the app when REDIS_URL is set

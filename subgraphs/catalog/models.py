@@ -38,12 +38,17 @@ class Product(Base):
 
 
 class Reservation(Base):
-    """Stock held for one order, keyed by the id orders chose, so retries never reserve twice."""
+    """Stock held for one order, keyed by the id orders chose, so retries never reserve twice.
+    Held until `expires_at`, then released by the sweeper, unless the order's payment committed
+    it first; a release records why. A released id is never reserved again."""
 
     __tablename__ = "reservations"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     released: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
+    committed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    release_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
 class ReservationLine(Base):

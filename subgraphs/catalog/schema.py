@@ -276,12 +276,15 @@ class Mutation:
     @strawberry.federation.mutation(inaccessible=True, requires_scopes=[[scopes.INVENTORY_RESERVE]],
                                     description="The orders service holds stock for a new order.")
     async def reserve_stock(
-        self, info: Info, reservation_id: strawberry.ID, items: list[StockItemInput]
+        self, info: Info, reservation_id: strawberry.ID, items: list[StockItemInput], hold_seconds: int | None = None,
     ) -> list[ReservedItem]:
         require_scope(info.context.identity, scopes.INVENTORY_RESERVE)
         at_most(items, inventory.MAX_LINES, "reservation lines")
+        hold = inventory.DEFAULT_HOLD if hold_seconds is None else hold_seconds
+        if not 1 <= hold <= inventory.MAX_HOLD:
+            raise graphql_error(f"holdSeconds must be between 1 and {inventory.MAX_HOLD}")
         wanted = [(parse_id(item.product_id, "Product"), item.quantity) for item in items]
-        lines = await inventory.reserve(info.context.db, str(reservation_id), wanted)
+        lines = await inventory.reserve(info.context.db, str(reservation_id), wanted, hold)
         await _changed(info, [line.product for line in lines])
         return [
             ReservedItem(
@@ -293,14 +296,14 @@ class Mutation:
         ]
 
     @strawberry.federation.mutation(inaccessible=True, requires_scopes=[[scopes.INVENTORY_RESERVE]],
-                                    description="The orders service returns an order's held stock, once.")
+                                    description="placeOrder returns the stock of an order it could not write, once.")
     async def release_stock(self, info: Info, reservation_id: strawberry.ID) -> bool:
         require_scope(info.context.identity, scopes.INVENTORY_RESERVE)
         products = await _reserved_products(info, str(reservation_id)) if info.context.cache else []
-        released = await inventory.release(info.context.db, str(reservation_id))
+        released = await inventory.release(info.context.db, str(reservation_id), "abandoned")
         if released:
             await _changed(info, products)
-        return released
+        return bool(released)
 
 
 async def _changed(info: Info, products: list[models.Product], category_ids: tuple[int, ...] = ()) -> None:

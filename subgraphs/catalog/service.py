@@ -5,7 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 from strawberry.printer import print_schema
 
-from subgraphs.catalog.cache import CatalogCacheSettings, ProductCache
+from subgraphs.catalog import events
+from subgraphs.catalog.cache import PRODUCT_CACHE, CatalogCacheSettings, ProductCache
 from subgraphs.catalog.loaders import Loaders
 from subgraphs.catalog.models import Base
 from subgraphs.catalog.schema import CALLER_DEPENDENT, Context, schema
@@ -13,15 +14,15 @@ from subgraphs.catalog.seed import seed
 from subgraphs.common import app as common
 from subgraphs.common.cache_control import CachePolicy
 from subgraphs.common.db import Database
+from subgraphs.common.events import EventsBase
+from subgraphs.common.events.service import ServiceEvents
 from subgraphs.common.identity import Identity
 from subgraphs.common.settings import ServiceSettings
 from subgraphs.common.strawberry_view import SubgraphView
 
-PRODUCT_CACHE = web.AppKey("product_cache", ProductCache)
-
 
 def create_app(settings: ServiceSettings) -> web.Application:
-    db = Database(settings.database_url, Base.metadata, schema=settings.database_schema)
+    db = Database(settings.database_url, (Base.metadata, EventsBase.metadata), schema=settings.database_schema)
     cache_settings = CatalogCacheSettings.from_env(settings.extra)
     policy = CachePolicy(cache_settings.max_age, CALLER_DEPENDENT)
 
@@ -30,7 +31,9 @@ def create_app(settings: ServiceSettings) -> web.Application:
         return Context(request=request, db=db, loaders=Loaders(db, cache), identity=identity, response=response,
                        cache=cache, cache_policy=policy)
 
-    app = common.create_app(settings, db, SubgraphView(schema, context), seed=seed)
+    app = common.create_app(settings, db, SubgraphView(schema, context), seed=seed,
+                            events=ServiceEvents(handlers=events.handlers,
+                                                 jobs=(events.expiry_job(settings.sweep_seconds),)))
     if settings.redis_url:
         app.cleanup_ctx.append(_product_cache(cache_settings))
     return app

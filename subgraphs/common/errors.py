@@ -67,3 +67,11 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
     masked = {"message": "Internal server error", "locations": error.formatted.get("locations"),
               "path": error.path, "extensions": {"code": INTERNAL_SERVER_ERROR, "requestId": request_id}}
     return {key: value for key, value in masked.items() if value is not None}
+
+
+def at_most_chars(text: str, maximum: int, what: str) -> None:
+    """A required text argument: not blank, and bounded before it is stored."""
+    if not text:
+        raise graphql_error(f"{what} must not be empty", BAD_USER_INPUT)
+    if len(text) > maximum:
+        raise graphql_error(f"{what} is at most {maximum} characters, got {len(text)}", BAD_USER_INPUT)

@@ -27,7 +27,7 @@ FIRST = ["Ada", "Alan", "Grace", "Edsger", "Barbara", "Donald", "Frances", "John
          "Leslie", "Margaret", "Niklaus", "Radia", "Tim", "Dennis"]
 LAST = ["Lovelace", "Turing", "Hopper", "Dijkstra", "Liskov", "Knuth", "Allen", "Backus", "Johnson",
         "Thompson", "Lamport", "Hamilton", "Wirth", "Perlman", "Berners-Lee", "Ritchie"]
-ORDER_STATUSES = ["PLACED", "PAID", "SHIPPED", "DELIVERED", "CANCELLED"]
+ORDER_STATUSES = ["PENDING_PAYMENT", "PAID", "SHIPPED", "DELIVERED", "CANCELLED"]
 
 
 @dataclass(frozen=True)
@@ -153,8 +153,8 @@ def orders() -> tuple[SeedOrder, ...]:
 
 @cache
 def payments() -> tuple[SeedPayment, ...]:
-    """Every order past PLACED was paid; a cancelled one was refunded."""
-    paid = [o for o in orders() if o.status != "PLACED"]
+    """Every order past PENDING_PAYMENT was paid; a cancelled one was refunded."""
+    paid = [o for o in orders() if o.status != "PENDING_PAYMENT"]
     return tuple(
         SeedPayment(n, o.id, o.total, "REFUNDED" if o.status == "CANCELLED" else "SUCCEEDED",
                     o.created_at + timedelta(minutes=5))

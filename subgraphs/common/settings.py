@@ -47,6 +47,7 @@ class ServiceSettings:
     redis_url: str | None = None
     seed: bool = True
     jobs: bool = True  # background jobs (sweepers, the event relay); GRAFT_JOBS=0 turns them off
+    sweep_seconds: float = 30.0  # how often the sweepers look for expired orders and reservations
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -61,4 +62,5 @@ class ServiceSettings:
             redis_url=os.environ.get("REDIS_URL") or None,
             seed=os.environ.get("GRAFT_SEED", "1") != "0",
             jobs=os.environ.get("GRAFT_JOBS", "1") != "0",
+            sweep_seconds=float(os.environ.get("GRAFT_SWEEP_SECONDS", "30")),
         )

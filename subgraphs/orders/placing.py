@@ -1,33 +1,57 @@
-"""placeOrder and cancelOrder: stock is reserved in the catalog, the order written here,
-and a failure on either side leaves nothing behind in both."""
+"""placeOrder and cancelOrder. Stock is reserved in the catalog, then the order is written with
+its order.placed event; a failure on either side leaves nothing held: the reservation is released
+at once, or (the catalog stalled) an abandoned reservation is published for the catalog to
+release, and the catalog's own expiry is the backstop."""
 
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Literal
 
 from graphql import GraphQLError
-from sqlalchemy import update
 
-from subgraphs.common.db import Database, rows_matched
-from subgraphs.common.errors import CONFLICT, GRAPHQL_INT_MAX, graphql_error
+from subgraphs.common.db import Database
+from subgraphs.common.errors import GRAPHQL_INT_MAX, graphql_error
+from subgraphs.common.events import publish
+from subgraphs.common.events.envelope import OrderCancelled, OrderPlaced, ReservationAbandoned
 from subgraphs.common.peers import Peer
 from subgraphs.common.quantities import quantities_per_product
 from subgraphs.common.seeddata import shipping_for_weight
+from subgraphs.orders import lifecycle
 from subgraphs.orders.models import Order, OrderItem
 
 log = logging.getLogger("graft.orders")
 
 MAX_LINE_QUANTITY = 100
 MAX_LINES = 50
-CANCELLABLE = ("PLACED", "PAID")
+SOURCE = "orders"
+CancelReason = Literal["customer", "admin"]
 
 RESERVE = """
-mutation Reserve($id: ID!, $items: [StockItemInput!]!) {
-  reserveStock(reservationId: $id, items: $items) { productId quantity unitPrice { amount currency } weight sku }
+mutation Reserve($id: ID!, $items: [StockItemInput!]!, $hold: Int) {
+  reserveStock(reservationId: $id, items: $items, holdSeconds: $hold) {
+    productId quantity unitPrice { amount currency } weight sku
+  }
 }"""
 RELEASE = "mutation Release($id: ID!) { releaseStock(reservationId: $id) }"
+
+
+@dataclass(frozen=True)
+class PaymentWindow:
+    """How long an unpaid order keeps its stock (GRAFT_ORDER_TTL_SECONDS, 30 minutes), and how much
+    longer the catalog holds it (GRAFT_RESERVATION_GRACE_SECONDS), so the order expires first."""
+
+    seconds: int = 1800
+    grace: int = 300
+
+    @classmethod
+    def from_env(cls) -> PaymentWindow:
+        return cls(int(os.environ.get("GRAFT_ORDER_TTL_SECONDS", "1800")),
+                   int(os.environ.get("GRAFT_RESERVATION_GRACE_SECONDS", "300")))
 
 
 @dataclass(frozen=True)
@@ -36,9 +60,9 @@ class Catalog:
 
     peer: Peer
 
-    async def reserve(self, reservation_id: str, lines: dict[int, int]) -> list[dict]:
+    async def reserve(self, reservation_id: str, lines: dict[int, int], hold: int) -> list[dict]:
         items = [{"productId": str(pid), "quantity": qty} for pid, qty in lines.items()]
-        data = await self.peer.execute(RESERVE, {"id": reservation_id, "items": items})
+        data = await self.peer.execute(RESERVE, {"id": reservation_id, "items": items, "hold": hold})
         return data["reserveStock"]
 
     async def release(self, reservation_id: str) -> bool:
@@ -53,17 +77,24 @@ def order_lines(items: list[tuple[int, int]]) -> dict[int, int]:
     return lines
 
 
-async def place_order(db: Database, catalog: Catalog, buyer_id: int, lines: dict[int, int]) -> Order:
+async def place_order(db: Database, catalog: Catalog, window: PaymentWindow, buyer_id: int,
+                      lines: dict[int, int]) -> Order:
     reservation_id = f"order-{uuid.uuid4().hex}"
-    reserved = await catalog.reserve(reservation_id, lines)
     try:
-        return await _write_order(db, buyer_id, reservation_id, reserved)
+        reserved = await catalog.reserve(reservation_id, lines, window.seconds + window.grace)
+    except GraphQLError as error:
+        if (error.extensions or {}).get("code") == "CATALOG_UNAVAILABLE":  # it may have reserved before stalling
+            await _abandon(db, reservation_id)
+        raise
+    try:
+        return await _write_order(db, buyer_id, reservation_id, reserved, window)
     except BaseException:
-        await _release_quietly(catalog, reservation_id)
+        await _release_quietly(db, catalog, reservation_id)
         raise
 
 
-async def _write_order(db: Database, buyer_id: int, reservation_id: str, reserved: list[dict]) -> Order:
+async def _write_order(db: Database, buyer_id: int, reservation_id: str, reserved: list[dict],
+                       window: PaymentWindow) -> Order:
     currencies = {line["unitPrice"]["currency"] for line in reserved}
     if len(currencies) != 1:
         raise graphql_error(f"An order is paid in one currency; these items use {sorted(currencies)}")
@@ -71,9 +102,11 @@ async def _write_order(db: Database, buyer_id: int, reservation_id: str, reserve
     weight = sum(line["weight"] * line["quantity"] for line in reserved)
     if subtotal + shipping_for_weight(weight) > GRAPHQL_INT_MAX:  # Money.amount is an Int field
         raise graphql_error(f"An order's total must not exceed {GRAPHQL_INT_MAX} minor units")
+    now = datetime.now(timezone.utc)
     order = Order(
-        number=reservation_id, buyer_id=buyer_id, status="PLACED", subtotal=subtotal,
+        number=reservation_id, buyer_id=buyer_id, status=lifecycle.S.PENDING_PAYMENT.value, subtotal=subtotal,
         shipping=shipping_for_weight(weight), currency=currencies.pop(), reservation_id=reservation_id,
+        created_at=now, expires_at=now + timedelta(seconds=window.seconds), refunded=0,
     )
     async with db.session() as session, session.begin():
         session.add(order)
@@ -84,27 +117,37 @@ async def _write_order(db: Database, buyer_id: int, reservation_id: str, reserve
                       quantity=line["quantity"], unit_price=line["unitPrice"]["amount"])
             for line in reserved
         )
+        publish(session, SOURCE, OrderPlaced(
+            order_id=order.id, buyer_id=buyer_id, reservation_id=reservation_id, total=order.total,
+            currency=order.currency, expires_at=order.expires_at))
     return order
 
 
-async def _release_quietly(catalog: Catalog, reservation_id: str) -> None:
+async def _release_quietly(db: Database, catalog: Catalog, reservation_id: str) -> None:
     try:
         await catalog.release(reservation_id)
     except GraphQLError:
-        log.exception("could not release reservation %s; stock stays held", reservation_id)
+        await _abandon(db, reservation_id)
 
 
-async def cancel_order(db: Database, catalog: Catalog, order: Order) -> Order:
-    if order.status not in CANCELLABLE:
-        raise graphql_error(f"Order {order.number} is {order.status} and can no longer be cancelled", CONFLICT)
-    if order.reservation_id:
-        await catalog.release(order.reservation_id)
+async def _abandon(db: Database, reservation_id: str) -> None:
+    """The catalog will release it when it can (the event waits in our outbox)."""
+    try:
+        async with db.session() as session, session.begin():
+            publish(session, SOURCE, ReservationAbandoned(reservation_id=reservation_id))
+        log.warning("reservation %s abandoned; the catalog releases it when it answers", reservation_id)
+    except Exception:  # our own database failed too: the catalog's expiry releases it
+        log.exception("could not record abandoned reservation %s; it expires in the catalog", reservation_id)
+
+
+async def cancel_order(db: Database, order: Order, reason: CancelReason = "customer") -> Order:
+    """Cancelled here, at once; the catalog releases the stock and payments refunds any money on
+    the order.cancelled event."""
     async with db.session() as session, session.begin():
-        cancelled = await rows_matched(session, (
-            update(Order).where(Order.id == order.id, Order.status.in_(CANCELLABLE)).values(status="CANCELLED")
-            .execution_options(synchronize_session=False)
-        ))
-        if cancelled != 1:
-            raise graphql_error(f"Order {order.number} changed while cancelling; try again", CONFLICT)
-    order.status = "CANCELLED"
-    return order
+        try:
+            cancelled = await lifecycle.apply(session, order.id, lifecycle.CANCEL, cancel_reason=reason)
+        except lifecycle.InvalidTransition as error:
+            raise lifecycle.refused(error) from None
+        publish(session, SOURCE, OrderCancelled(order_id=order.id, reservation_id=order.reservation_id,
+                                                reason=reason, was_paid=cancelled.payment_id is not None))
+    return cancelled

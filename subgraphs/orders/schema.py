@@ -19,12 +19,14 @@ from subgraphs.common.relay import page_args
 from subgraphs.common.seeddata import shipping_for_weight
 from subgraphs.common.strawberry_types import PAGE, Connection, Money, connection
 from subgraphs.common.strawberry_view import FederatedSchema, StrawberryContext
-from subgraphs.orders import models, placing
+from subgraphs.orders import fulfilment, lifecycle, models, placing
 from subgraphs.orders.loaders import NO_CURSOR, Loaders
 
 
 @dataclass
 class Context(StrawberryContext[Loaders]):
+    window: placing.PaymentWindow
+
     def catalog(self) -> placing.Catalog:
         return placing.Catalog(self.peer("catalog"))
 
@@ -32,13 +34,24 @@ class Context(StrawberryContext[Loaders]):
 Info = strawberry.Info[Context, None]
 
 
+OrderStatus = lifecycle.OrderStatus
+strawberry.enum(OrderStatus, description=(
+    "PENDING_PAYMENT → PAID → FULFILLED → SHIPPED → DELIVERED; an unpaid or paid order may be CANCELLED "
+    "(its stock returns, its money is refunded: then REFUNDED); PARTIALLY_REFUNDED after a partial refund."))
+
+
 @strawberry.enum
-class OrderStatus(enum.Enum):
-    PLACED = "PLACED"
-    PAID = "PAID"
-    SHIPPED = "SHIPPED"
-    DELIVERED = "DELIVERED"
-    CANCELLED = "CANCELLED"
+class CancellationReason(enum.Enum):
+    CUSTOMER = "customer"
+    ADMIN = "admin"
+    EXPIRED = "expired"
+
+
+@strawberry.type(description="How the fulfilment partner sent the order.")
+class Shipment:
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime
 
 
 @strawberry.federation.type(keys=["id"])
@@ -97,12 +110,18 @@ class OrderItem:
 class Order:
     id: strawberry.ID
     number: str
-    status: OrderStatus
+    status: lifecycle.OrderStatus
     buyer: User
     subtotal: Money
     shipping: Money
     total: Money
+    refunded: Money
     created_at: datetime
+    expires_at: datetime | None = strawberry.field(description="An unpaid order is cancelled at this time.")
+    paid_at: datetime | None
+    delivered_at: datetime | None
+    cancellation_reason: CancellationReason | None
+    shipment: Shipment | None
     row_id: strawberry.Private[int]
     currency: strawberry.Private[str]
 
@@ -135,11 +154,17 @@ class OrderItemInput:
 
 def order_from_row(row: models.Order) -> Order:
     money = lambda amount: Money(amount=amount, currency=row.currency)  # noqa: E731
+    when = lambda value: as_utc(value) if value is not None else None  # noqa: E731
+    shipment = (Shipment(carrier=row.carrier, tracking_number=row.tracking_number or "", shipped_at=as_utc(row.shipped_at))
+                if row.carrier and row.shipped_at else None)
     return Order(
-        id=strawberry.ID(str(row.id)), number=row.number, status=OrderStatus(row.status),
+        id=strawberry.ID(str(row.id)), number=row.number, status=lifecycle.OrderStatus(row.status),
         buyer=User(id=strawberry.ID(str(row.buyer_id))), subtotal=money(row.subtotal),
-        shipping=money(row.shipping), total=money(row.subtotal + row.shipping), created_at=as_utc(row.created_at),
-        row_id=row.id, currency=row.currency,
+        shipping=money(row.shipping), total=money(row.total), refunded=money(row.refunded or 0),
+        created_at=as_utc(row.created_at), expires_at=when(row.expires_at), paid_at=when(row.paid_at),
+        delivered_at=when(row.delivered_at),
+        cancellation_reason=CancellationReason(row.cancel_reason) if row.cancel_reason else None,
+        shipment=shipment, row_id=row.id, currency=row.currency,
     )
 
 
@@ -179,13 +204,39 @@ class Mutation:
             raise graphql_error("Sign in to place an order", UNAUTHENTICATED)
         at_most(items, placing.MAX_LINES, "order lines")
         lines = placing.order_lines([(parse_id(i.product_id, "Product"), i.quantity) for i in items])
-        row = await placing.place_order(info.context.db, info.context.catalog(), identity.user_id, lines)
+        row = await placing.place_order(info.context.db, info.context.catalog(), info.context.window,
+                                        identity.user_id, lines)
         return order_from_row(row)
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Cancels an unpaid or paid order: its stock returns and a payment is refunded.")
     async def cancel_order(self, info: Info, id: strawberry.ID) -> Order:
         row = await _own_order(info, id)
-        return order_from_row(await placing.cancel_order(info.context.db, info.context.catalog(), row))
+        reason: placing.CancelReason = "customer" if row.buyer_id == info.context.identity.user_id else "admin"
+        return order_from_row(await placing.cancel_order(info.context.db, row, reason))
+
+    @strawberry.federation.mutation(requires_scopes=[[scopes.ORDERS_FULFIL], [scopes.ADMIN]],
+                                    description="The fulfilment partner has picked and packed a paid order.")
+    async def fulfil_order(self, info: Info, id: strawberry.ID) -> Order:
+        return order_from_row(await fulfilment.fulfil(info.context.db, await _fulfilment_order(info, id)))
+
+    @strawberry.federation.mutation(requires_scopes=[[scopes.ORDERS_FULFIL], [scopes.ADMIN]],
+                                    description="The fulfilment partner handed a fulfilled order to a carrier.")
+    async def ship_order(self, info: Info, id: strawberry.ID, carrier: str, tracking_number: str) -> Order:
+        row = await _fulfilment_order(info, id)
+        return order_from_row(await fulfilment.ship(info.context.db, row, carrier, tracking_number))
+
+    @strawberry.federation.mutation(requires_scopes=[[scopes.ORDERS_FULFIL], [scopes.ADMIN]],
+                                    description="The carrier delivered a shipped order.")
+    async def deliver_order(self, info: Info, id: strawberry.ID) -> Order:
+        return order_from_row(await fulfilment.deliver(info.context.db, await _fulfilment_order(info, id)))
+
+
+async def _fulfilment_order(info: Info, id: strawberry.ID) -> models.Order:
+    require_scope(info.context.identity, scopes.ORDERS_FULFIL)
+    row = await info.context.loaders.order_by_id.load(parse_id(id, "Order"))
+    if row is None:
+        raise graphql_error(f"Unknown order {id}", NOT_FOUND)
+    return row
 
 
 schema = FederatedSchema(query=Query, mutation=Mutation, types=[Product], federation_version="2.9")

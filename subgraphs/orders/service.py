@@ -7,22 +7,30 @@ from strawberry.printer import print_schema
 
 from subgraphs.common import app as common
 from subgraphs.common.db import Database
+from subgraphs.common.events import EventsBase
+from subgraphs.common.events.service import ServiceEvents
 from subgraphs.common.identity import Identity
 from subgraphs.common.settings import ServiceSettings
 from subgraphs.common.strawberry_view import SubgraphView
+from subgraphs.orders import events
 from subgraphs.orders.loaders import Loaders
+from subgraphs.orders.placing import PaymentWindow
 from subgraphs.orders.models import Base
 from subgraphs.orders.schema import Context, schema
 from subgraphs.orders.seed import seed
 
 
 def create_app(settings: ServiceSettings) -> web.Application:
-    db = Database(settings.database_url, Base.metadata, schema=settings.database_schema)
+    db = Database(settings.database_url, (Base.metadata, EventsBase.metadata), schema=settings.database_schema)
+    window = PaymentWindow.from_env()
 
     def context(request: web.Request, response: web.StreamResponse, db: Database, identity: Identity) -> Context:
-        return Context(request=request, db=db, loaders=Loaders(db), identity=identity, response=response)
+        return Context(request=request, db=db, loaders=Loaders(db), identity=identity, response=response,
+                       window=window)
 
-    return common.create_app(settings, db, SubgraphView(schema, context), seed=seed)
+    expiry = events.expiry_job(settings.sweep_seconds)
+    return common.create_app(settings, db, SubgraphView(schema, context), seed=seed,
+                             events=ServiceEvents(handlers=events.handlers, jobs=(expiry,)))
 
 
 def sdl() -> str:

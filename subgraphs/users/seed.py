@@ -18,6 +18,9 @@ PARTNER_ID = "acme-partner"
 PARTNER_SECRET = "acme-partner-secret"
 PARTNER_SCOPES = scopes.CATALOG_READ
 PARTNER_TIER = "partner-standard"
+# the fulfilment partner records fulfilment, shipping and delivery of paid orders
+FULFILMENT_ID = "swift-fulfilment"
+FULFILMENT_SECRET = "swift-fulfilment-secret"
 
 
 async def seed(db: Database) -> None:
@@ -34,6 +37,8 @@ async def seed(db: Database) -> None:
                 *(OAuthClient(client_id=c, grant_types="password refresh_token") for c in FIRST_PARTY_CLIENTS),
                 OAuthClient(client_id=PARTNER_ID, secret_hash=hash_password(PARTNER_SECRET),
                             grant_types="client_credentials", scopes=PARTNER_SCOPES, tier=PARTNER_TIER),
+                OAuthClient(client_id=FULFILMENT_ID, secret_hash=hash_password(FULFILMENT_SECRET),
+                            grant_types="client_credentials", scopes=scopes.ORDERS_FULFIL, tier=PARTNER_TIER),
             ])
     await db.reset_sequences(["users"])
 

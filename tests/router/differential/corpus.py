@@ -259,6 +259,12 @@ MUTATIONS = [
     Operation("mutation_cancel_own", 'mutation { cancelOrder(id: "20") { id status items { product { id stock } } } }',
               caller="ada"),
     Operation("mutation_cancel_again", 'mutation { cancelOrder(id: "20") { id status } }', caller="ada"),
+    Operation("mutation_fulfil_as_shopper", 'mutation { fulfilOrder(id: "21") { id status } }', caller="ada"),
+    Operation("mutation_ship_before_fulfil", 'mutation { shipOrder(id: "21", carrier: "DHL", trackingNumber: "1") '
+              "{ status } }", caller="admin"),
+    Operation("mutation_fulfil_ship_deliver", 'mutation { f: fulfilOrder(id: "21") { status } '
+              's: shipOrder(id: "21", carrier: "DHL", trackingNumber: "JD01") { status shipment { carrier trackingNumber } } '
+              'd: deliverOrder(id: "21") { status buyer { name } } }', caller="admin"),
     Operation("mutation_stock_below_zero", 'mutation { adjustStock(productId: "17", delta: -1) { stock } }', caller="admin"),
     Operation("mutation_error_stops_nothing_after", 'mutation { a: adjustStock(productId: "999999", delta: 1) { stock } '
               'b: adjustStock(productId: "241", delta: 1) { stock } }', caller="admin"),

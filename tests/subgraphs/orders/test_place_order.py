@@ -31,7 +31,7 @@ async def test_place_order_reserves_stock_and_snapshots_prices(orders, catalog_p
     items = [{"productId": "30", "quantity": 2}, {"productId": "31", "quantity": 1}]
     body = await orders.execute(PLACE, {"items": items}, bearer(1))
     order = body["data"]["placeOrder"]
-    assert order["status"] == "PLACED" and order["buyer"] == {"id": "1"} and order["number"].startswith("GR-")
+    assert order["status"] == "PENDING_PAYMENT" and order["buyer"] == {"id": "1"} and order["number"].startswith("GR-")
     assert order["items"] == [
         {"product": {"id": "30", "sku": p30["sku"]}, "quantity": 2, "unitPrice": {"amount": p30["price"]["amount"]}},
         {"product": {"id": "31", "sku": p31["sku"]}, "quantity": 1, "unitPrice": {"amount": p31["price"]["amount"]}},
@@ -94,10 +94,10 @@ async def test_only_buyer_or_admin_cancels(orders, catalog_process):
 @pytest.mark.parametrize("params", mutation_over_get('mutation { cancelOrder(id: "10") { status } }'))
 async def test_get_refuses_a_mutation_and_cancels_nothing(orders, params):
     status = 'query { order(id: "10") { status } }'
-    assert (await orders.execute(status, headers=bearer(1)))["data"]["order"]["status"] == "PLACED"
+    assert (await orders.execute(status, headers=bearer(1)))["data"]["order"]["status"] == "PENDING_PAYMENT"
     headers, _ = await orders.get(params, bearer(1), status=405)
     assert headers["Allow"] == "POST"
-    assert (await orders.execute(status, headers=bearer(1)))["data"]["order"]["status"] == "PLACED"
+    assert (await orders.execute(status, headers=bearer(1)))["data"]["order"]["status"] == "PENDING_PAYMENT"
 
 
 async def test_an_order_whose_total_passes_the_graphql_int_is_refused_and_holds_nothing(orders, catalog_process):

@@ -17,7 +17,7 @@ def test_orders_process_places_an_order_through_the_catalog_process(tmp_path, ca
         body = post_graphql(service.graphql_url,
                             "query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id status } } }",
                             {"r": reps}, bearer(1))
-        assert body["data"]["_entities"][0] == {"id": order_id, "status": "PLACED"}
+        assert body["data"]["_entities"][0] == {"id": order_id, "status": "PENDING_PAYMENT"}
         assert "not a valid id" in body["errors"][0]["message"]
     finally:
         service.stop()

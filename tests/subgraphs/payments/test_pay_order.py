@@ -7,9 +7,9 @@ PAY = "mutation($o: ID!, $m: String!) { payOrder(orderId: $o, paymentMethod: $m)
 REFUND = "mutation($id: ID!) { refundPayment(id: $id) { status } }"
 STATUS = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { paymentStatus payments { status } } } }'
 
-# seeded PLACED (unpaid) orders of the demo user (id 1): every tenth order
+# seeded PENDING_PAYMENT (unpaid) orders of the demo user (id 1): every tenth order
 UNPAID = 10
-assert seeddata.orders()[UNPAID - 1].status == "PLACED" and seeddata.orders()[UNPAID - 1].buyer_id == 1
+assert seeddata.orders()[UNPAID - 1].status == "PENDING_PAYMENT" and seeddata.orders()[UNPAID - 1].buyer_id == 1
 
 
 async def _status(payments, order_id: int) -> dict:
