@@ -58,7 +58,7 @@ def create_app(
         await database.create_all()
         if seed is not None and settings.seed:
             await seed(database)
-        app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.peer_timeout))
         redis = app[REDIS] = (aioredis.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=0.5)
                               if settings.redis_url else None)
         app[VERIFIER] = IdentityVerifier.from_env(app[HTTP], redis)
