@@ -3,7 +3,7 @@ from its OAuth endpoint, and the services' own databases read for the balance ch
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from subgraphs.orders.models import Order
 from subgraphs.payments.models import Base as PaymentsBase
 from subgraphs.payments.models import Payment, Refund
 from tests.support.eventually import eventually
-from tests.support.processes import RunningService
+from tests.support.processes import RunningService, start_graft
 
 HOLDING_MONEY = ("PAID", "FULFILLED", "SHIPPED", "DELIVERED", "PARTIALLY_REFUNDED")
 SETTLED = ("PENDING_PAYMENT",)  # an order's state no event will move without a client
@@ -33,6 +33,7 @@ class Marketplace:
     subgraphs: dict[str, RunningService]
     base: Path
     env: dict[str, str]
+    overrides: dict[str, dict[str, str]] = field(default_factory=dict)
 
     async def graphql(self, query: str, variables: dict | None = None, token: str | None = None) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -74,6 +75,18 @@ class Marketplace:
         async def read() -> dict[str, Any]:
             return await self.order(order_id, token)
         return await eventually(read, lambda order: order["status"] == status, timeout)
+
+    def restart(self, name: str, env: dict[str, str] | None = None, kill: bool = True) -> None:
+        """SIGKILL (or stop) one service and start it again on its port, with `env` on top of its own."""
+        old = self.subgraphs[name]
+        if kill:
+            old.process.kill()
+            old.process.wait()
+        else:
+            old.stop()
+        base_env = {k: v for k, v in old.env.items() if k not in self.overrides.get(name, {})}
+        self.overrides[name] = env or {}
+        self.subgraphs[name] = start_graft(name, ["subgraph", name], {**base_env, **(env or {})}, self.base, old.port)
 
     def database(self, name: str) -> Database:
         metadata = {"catalog": CatalogBase, "orders": OrdersBase, "payments": PaymentsBase}[name].metadata

@@ -19,6 +19,9 @@ FAST = {
     "GRAFT_SWEEP_SECONDS": "0.5",
     "GRAFT_RECONCILE_SECONDS": "0.5",
     "GRAFT_PEER_TIMEOUT_SECONDS": "3",  # orders gives up on a stalled catalog quickly
+    "GRAFT_EVENTS_RETRY_BASE": "0.25",  # a delivery to a service that was down is retried soon
+    "GRAFT_EVENTS_RETRY_MAX": "2",
+    "GRAFT_EVENTS_CLAIM_IDLE": "2",  # a killed consumer's pending messages are claimed soon
 }
 
 
