@@ -5,14 +5,17 @@ environment the services use (ServiceSettings.from_env, REDIS_URL)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import orjson
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError
 
@@ -188,3 +191,56 @@ def _http_id(letter_id: str) -> tuple[str, str, str]:
         raise ValueError(f"{letter_id!r} is not a dead letter id (a Redis stream id, or producer/event/consumer)")
     return match["producer"], match["event_id"], match["consumer"]
 
+
+def command(action: str, letter_id: str | None = None, service: str | None = None) -> int:
+    """`graft events list|retry ID|drop ID`: 0 done, 1 no such dead letter (or a source could not
+    be read), 2 a malformed id."""
+    return asyncio.run(_command(action, letter_id, service))
+
+
+async def _command(action: str, letter_id: str | None, service: str | None) -> int:
+    try:
+        sources = Sources.from_env()
+    except ValueError as exc:  # a malformed setting
+        print(f"graft events: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if action == "list":
+            return await _list(sources, service)
+        assert letter_id is not None
+        done = await (retry if action == "retry" else drop)(sources, letter_id)
+    except ValueError as exc:
+        print(f"graft events: {exc}", file=sys.stderr)
+        return 2
+    except (DBAPIError, OSError, RedisError) as exc:
+        print(f"graft events: cannot read the events: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await sources.close()
+    if not done:
+        print(f"graft events: no dead letter {letter_id}", file=sys.stderr)
+        return 1
+    print(f"{'re-queued' if action == 'retry' else 'dropped'} {letter_id}")
+    return 0
+
+
+async def _list(sources: Sources, service: str | None) -> int:
+    letters = await dead_letters(sources, service)
+    if not letters:
+        print("no dead letters")
+    else:
+        print(f"{len(letters)} dead letter(s):")
+        rows = [("ID", "VIA", "FROM", "TO", "TYPE", "ATTEMPTS", "ERROR")]
+        rows += [(d.id, d.transport, d.producer, d.consumer, d.event_type, str(d.attempts), _line(d.error))
+                 for d in letters]
+        widths = [max(len(row[i]) for row in rows) for i in range(6)]
+        for row in rows:
+            print("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[6])
+    waiting = await backlog(sources, service)
+    listed = ", ".join(f"{name} {n}" for name, n in waiting.items())
+    print(f"unpublished outbox events: {listed or 'no outbox found'}")
+    return 0
+
+
+def _line(error: str) -> str:
+    return " ".join(error.split())[:120]
