@@ -43,6 +43,7 @@ def events_url(service: str) -> str:
 class Failure:
     error: str
     consumer_down: bool
+    counted: bool = True  # False: our own trouble (no token yet), not the delivery's
 
 
 @dataclass(frozen=True)
@@ -98,22 +99,23 @@ class HttpPublisher:
         return changes
 
     def _after(self, row: EventDelivery, failure: Failure | None) -> dict[str, Any]:
-        key = {"event_id": row.event_id, "consumer": row.consumer, "attempts": row.attempts + 1}
+        key = {"event_id": row.event_id, "consumer": row.consumer}
         if failure is None:
-            return {**key, "state": "delivered", "last_error": None}
-        attempts = row.attempts + 1
+            return {**key, "state": "delivered", "attempts": row.attempts + 1, "last_error": None}
+        attempts = row.attempts + 1 if failure.counted else row.attempts
         if attempts >= self.settings.max_attempts:
             log.error("event %s to %s is dead after %d attempts: %s", row.event_id, row.consumer, attempts,
                       failure.error)
-            return {**key, "state": "dead", "last_error": failure.error}
-        retry_at = datetime.now(timezone.utc) + timedelta(seconds=self.settings.retry_delay(attempts))
-        return {**key, "last_error": failure.error, "next_attempt_at": retry_at}
+            return {**key, "state": "dead", "attempts": attempts, "last_error": failure.error}
+        retry_at = datetime.now(timezone.utc) + timedelta(seconds=self.settings.retry_delay(max(attempts, 1)))
+        return {**key, "attempts": attempts, "last_error": failure.error, "next_attempt_at": retry_at}
 
     async def _post(self, consumer: str, event: Event) -> Failure | None:
         try:
             token = await self.token.get() if self.token is not None else None
         except CredentialsError as exc:
-            return Failure(f"no service token: {exc}", consumer_down=True)
+            log.warning("no service token to deliver events with: %s", exc)
+            return Failure(f"no service token: {exc}", consumer_down=True, counted=False)
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"

@@ -5,6 +5,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
+from subgraphs.common.credentials import CredentialsError
 from subgraphs.common.events.admin import Sources, counts, dead_letters, drop, retry
 from subgraphs.common.events.config import EventsSettings
 from subgraphs.common.events.deliveries import HttpPublisher, events_url
@@ -133,3 +134,18 @@ async def test_a_dropped_delivery_is_never_tried_again(db, relay, consumers):
     assert await dead_letters(sources) == [] and not await drop(sources, f"orders/{event.id}/catalog")
     assert await relay.run_once() == 0
     assert len(recorder.calls) == SETTINGS.max_attempts
+
+
+async def test_no_service_token_yet_postpones_without_costing_attempts(db, consumers):
+    class NoToken:
+        async def get(self):
+            raise CredentialsError("token endpoint unreachable")
+
+    [event] = await publish_paid(db, 1)
+    await consumers.start("catalog")
+    async with aiohttp.ClientSession() as http:
+        relay = Relay(db, HttpPublisher(db, http, NoToken(), SETTINGS, consumers.url))
+        for _ in range(SETTINGS.max_attempts + 1):
+            await relay.run_once()
+            await asyncio.sleep(SETTINGS.retry_base * 2)
+    assert await deliveries(db) == {(event.id, "catalog"): ("pending", 0)}
