@@ -39,7 +39,7 @@ async def test_a_consumer_killed_mid_way_applies_everything_once_after_restart(
     await publisher.publish([row.event() for row in await claim(producer, EVENTS, lease=0)])  # relay crashed here
     assert await Relay(producer, publisher).run_once() == EVENTS  # the next round sends them all again
 
-    first = start_module("consumer-1", "tests.support.events_consumer", tmp_path, consumer_url, "0.1")
+    first = start_module("consumer-1", "tests.support.events_consumer", tmp_path, consumer_url, "0.2")
     try:
         await wait_until(lambda: _applied_at_least(consumer, 4))
     finally:
@@ -49,7 +49,7 @@ async def test_a_consumer_killed_mid_way_applies_everything_once_after_restart(
     assert killed_at.applied < EVENTS
     assert (await redis.xpending(stream, "catalog"))["pending"] > 0  # read by the dead process, not acknowledged
 
-    second = start_module("consumer-2", "tests.support.events_consumer", tmp_path, consumer_url, "0.1")
+    second = start_module("consumer-2", "tests.support.events_consumer", tmp_path, consumer_url, "0.2")
     try:
         await wait_until(lambda: _all_acknowledged(redis, stream, consumer))
     finally:
