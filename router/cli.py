@@ -137,6 +137,16 @@ def _keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def _events(args: argparse.Namespace) -> int:
+    from subgraphs.common.events.admin import command
+
+    if args.action != "list" and not args.id:
+        print(f"graft events: {args.action} takes a dead letter's ID (as `graft events list` shows it)",
+              file=sys.stderr)
+        return 2
+    return command(args.action, args.id, args.service)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="graft", description="Graft: a GraphQL federation router in Python.")
     parser.add_argument("--log-level", default="INFO")
@@ -178,6 +188,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("keys", help="manage the token signing keys")
     p.add_argument("action", choices=("rotate",))
     p.set_defaults(func=_keys)
+
+    p = sub.add_parser("events", help="dead letters of the domain events and the outboxes' backlog",
+                       description="list: dead letters and unpublished outbox events; retry ID: deliver a "
+                                   "dead letter again; drop ID: give it up")
+    p.add_argument("action", choices=("list", "retry", "drop"))
+    p.add_argument("id", nargs="?", help="the dead letter (retry, drop), as list shows it")
+    p.add_argument("--service", choices=NAMES, help="list: only what this service produced or consumes")
+    p.set_defaults(func=_events)
 
     p = sub.add_parser("plan", help="print the query plan of an operation")
     p.add_argument("--supergraph", required=True, help="supergraph SDL file")

@@ -16,6 +16,7 @@ from aiohttp import web
 from auth.tokens import TokenError
 from subgraphs.common.credentials import SERVICE_SCOPES, ServiceClient, ServiceToken
 from subgraphs.common.db import Database
+from subgraphs.common.events.runtime import EventsRuntime, receive_events
 from subgraphs.common.events.service import ServiceEvents
 from subgraphs.common.jobs import start_jobs, stop_jobs
 from subgraphs.common.identity import Identity, IdentityVerifier, unauthenticated
@@ -53,6 +54,8 @@ def create_app(
     app.router.add_route("GET", "/graphql", graphql)
     app.router.add_route("POST", "/graphql", graphql)
     app.router.add_get("/health", _health)
+    if events is not None:
+        app.router.add_post("/events", receive_events)  # the HTTP transport's deliveries
 
     async def lifecycle(app: web.Application):
         await database.create_all()
@@ -65,8 +68,12 @@ def create_app(
         app[SERVICE_TOKEN] = (ServiceToken(app[HTTP], token_url(), ServiceClient.from_env(settings.name))
                               if settings.name in SERVICE_SCOPES else None)
         jobs = start_jobs(app, list(events.jobs)) if events is not None and settings.jobs else []
+        runtime = await EventsRuntime.start(app, settings, database, events.handlers(app), app[VERIFIER], app[HTTP],
+                                            redis, app[SERVICE_TOKEN]) if events is not None else None
         log.info("%s subgraph ready on http://%s:%d/graphql", settings.name, settings.host, settings.port)
         yield
+        if runtime is not None:
+            await runtime.stop()
         await stop_jobs(jobs)
         await app[HTTP].close()
         if redis is not None:

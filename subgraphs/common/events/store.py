@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from subgraphs.common.db import Database
+from subgraphs.common.db import Database, as_utc
 from subgraphs.common.events.envelope import Event, Payload
 
 
@@ -42,7 +42,7 @@ class OutboxEvent(EventsBase):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
     def event(self) -> Event:
-        return Event(self.event_id, self.type, self.source, self.occurred_at, orjson.loads(self.payload))
+        return Event(self.event_id, self.type, self.source, as_utc(self.occurred_at), orjson.loads(self.payload))
 
 
 class ProcessedEvent(EventsBase):
@@ -54,6 +54,20 @@ class ProcessedEvent(EventsBase):
     source: Mapped[str] = mapped_column(String(20))
     processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EventDelivery(EventsBase):
+    """HTTP transport: one outbox event's delivery to one consuming service, kept in the producer's
+    database so a restarted producer resumes where it stopped. `pending` until the consumer
+    answers 200 (`delivered`) or `attempts` reach the limit (`dead`, until `graft events retry`)."""
+
+    __tablename__ = "event_deliveries"
+    event_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    consumer: Mapped[str] = mapped_column(String(20), primary_key=True)
+    state: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 def publish(session: AsyncSession, source: str, payload: Payload) -> Event:
