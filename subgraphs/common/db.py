@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import CursorResult, Delete, MetaData, Update, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+
+# False in background tasks (jobs, the event consumer): `statement_count` is what requests cost
+_COUNTED: ContextVar[bool] = ContextVar("graft_statements_counted", default=True)
+
+
+def uncounted() -> None:
+    """The current task's statements are background work, left out of `statement_count`."""
+    _COUNTED.set(False)
 
 
 class Database:
@@ -39,7 +49,8 @@ class Database:
         return {"connect_args": {"timeout": 30}}
 
     def _count(self, *_: Any) -> None:
-        self.statement_count += 1
+        if _COUNTED.get():
+            self.statement_count += 1
 
     async def create_all(self) -> None:
         """Idempotent: creates the schema and any missing tables."""

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from subgraphs.common.db import uncounted
+
 log = logging.getLogger("graft.subgraph.jobs")
 
 
@@ -28,6 +30,7 @@ class Job:
 
 async def run_forever(app: web.Application, job: Job) -> None:
     """Never raises: a failing round is logged and the job tries again next interval."""
+    uncounted()
     while True:
         try:
             handled = await job.run(app)

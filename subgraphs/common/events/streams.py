@@ -20,6 +20,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
 
+from subgraphs.common.db import uncounted
 from subgraphs.common.events.config import EventsSettings
 from subgraphs.common.events.envelope import Event
 from subgraphs.common.events.service import Handler, apply, received
@@ -87,6 +88,7 @@ class StreamConsumer:
 
     async def run(self) -> None:
         """Never raises for Redis trouble: logs it and tries again a second later."""
+        uncounted()  # background work: not what requests cost
         claim_at = 0.0
         while not self._stopping:
             try:

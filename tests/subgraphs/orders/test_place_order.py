@@ -3,6 +3,7 @@ import uuid
 import pytest
 
 from tests.support.apps import ADMIN, bearer, mutation_over_get
+from tests.support.eventually import eventually
 from tests.support.processes import post_graphql
 
 PLACE = """
@@ -20,6 +21,12 @@ def _catalog(catalog_process, query: str, variables: dict | None = None) -> dict
 
 def _product(catalog_process, pid: int) -> dict:
     return _catalog(catalog_process, 'query($id: ID) { product(id: $id) { stock price { amount } weight sku } }', {"id": str(pid)})["product"]
+
+
+def _stock_of(catalog_process, pid: int):
+    async def read() -> int:
+        return _product(catalog_process, pid)["stock"]
+    return read
 
 
 async def _order_count(orders) -> int:
@@ -43,7 +50,8 @@ async def test_place_order_reserves_stock_and_snapshots_prices(orders, catalog_p
 
     cancelled = await orders.execute(CANCEL, {"id": order["id"]}, bearer(1))
     assert cancelled["data"]["cancelOrder"] == {"id": order["id"], "status": "CANCELLED"}
-    assert _product(catalog_process, 30)["stock"] == p30["stock"]
+    # the catalog returns the stock on the order.cancelled event, relayed from our outbox
+    await eventually(_stock_of(catalog_process, 30), lambda stock: stock == p30["stock"])
     again = await orders.execute(CANCEL, {"id": order["id"]}, bearer(1))
     assert again["errors"][0]["extensions"]["code"] == "CONFLICT"
     assert _product(catalog_process, 30)["stock"] == p30["stock"]
