@@ -45,8 +45,8 @@ class EventsSettings:
     stream: str = "graft:events"  # the Redis stream; dead letters go to `<stream>:dead`
     block: float = 1.0  # a consumer's XREADGROUP waits this long for new messages
     claim_idle: float = 30.0  # a pending message idle this long is claimed from its consumer
-    max_attempts: int = 5  # deliveries of one event to one consumer before it is dead
-    retry_base: float = 2.0  # HTTP: first retry after this, doubling each time
+    max_attempts: int = 12  # deliveries of one event to one consumer before it is dead
+    retry_base: float = 1.0  # HTTP: first retry after this, doubling each time
     retry_max: float = 300.0  # HTTP: the longest wait between retries
     delivery_timeout: float = 5.0  # HTTP: one POST /events
 

@@ -24,7 +24,7 @@ def test_settings_from_the_environment(monkeypatch):
     settings = EventsSettings.from_env(None)
     assert (settings.transport, settings.relay_interval, settings.max_attempts) == ("http", 0.5, 7)
     assert settings.dead_stream == "shop:events:dead"
-    assert [settings.retry_delay(n) for n in (1, 2, 3)] == [2.0, 4.0, 8.0]
+    assert [settings.retry_delay(n) for n in (1, 2, 3)] == [1.0, 2.0, 4.0]
     assert EventsSettings(retry_max=5).retry_delay(10) == 5
     monkeypatch.setenv("GRAFT_EVENTS_LEASE", "soon")
     with pytest.raises(ValueError, match="GRAFT_EVENTS_LEASE must be a number"):
