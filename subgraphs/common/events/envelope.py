@@ -210,5 +210,5 @@ class Event:
 
 def json_schemas() -> dict[str, dict[str, Any]]:
     """Each event type's payload schema, as published in schema/events/<type>.json."""
-    return {name: {"$id": f"https://graft.dev/events/{name}.json", "title": name, **model.model_json_schema()}
+    return {name: {**model.model_json_schema(), "$id": f"https://graft.dev/events/{name}.json", "title": name}
             for name, model in EVENT_TYPES.items()}
