@@ -79,4 +79,5 @@ def test_secrets_come_from_the_environment_with_a_development_default(monkeypatc
     assert ServiceClient.from_env("payments").secret == "payments-service-dev-secret"
     monkeypatch.setenv("PAYMENTS_SERVICE_SECRET", "from-env")
     client = ServiceClient.from_env("payments")
-    assert (client.client_id, client.secret, client.scopes) == ("payments-service", "from-env", ("orders:pay",))
+    assert (client.client_id, client.secret, client.scopes) == ("payments-service", "from-env",
+                                                                ("orders:pay", "events:deliver"))

@@ -224,7 +224,7 @@ async def test_service_clients_get_their_service_only_scope_and_shoppers_never_d
     password grant can ask for their scopes."""
     resp, body = await post(client, {"grant_type": "client_credentials"},
                             headers=basic("orders-service", "orders-service-dev-secret"))
-    assert resp.status == 200 and body["scope"] == scopes.INVENTORY_RESERVE, body
+    assert resp.status == 200 and body["scope"].split() == sorted([scopes.EVENTS_DELIVER, scopes.INVENTORY_RESERVE]), body
     claims = await claims_of(body["access_token"])
     assert claims.kind == "client" and claims.subject == "orders-service"
     resp, body = await post(client, {"grant_type": "client_credentials"},
@@ -251,4 +251,4 @@ async def test_a_changed_service_secret_is_taken_at_the_next_start(tmp_path, mon
         assert resp.status == 401
         resp, body = await post(second, {"grant_type": "client_credentials"},
                                 headers=basic("payments-service", "rotated-secret"))
-        assert resp.status == 200 and body["scope"] == scopes.ORDERS_PAY
+        assert resp.status == 200 and set(body["scope"].split()) == {scopes.ORDERS_PAY, scopes.EVENTS_DELIVER}
