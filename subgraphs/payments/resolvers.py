@@ -15,14 +15,15 @@ from subgraphs.common.context import RequestContext
 from subgraphs.common.db import as_utc
 from subgraphs.common.errors import FORBIDDEN, UNAUTHENTICATED, graphql_error, parse_id
 from subgraphs.common.identity import require_owner
-from subgraphs.payments import models, paying
+from subgraphs.payments import models, paying, refunding
 from subgraphs.payments.loaders import Loaders
-from subgraphs.payments.providers import PaymentProvider
+from subgraphs.payments.providers import Providers
+from subgraphs.payments.states import Status
 
 
 @dataclass
 class Context(RequestContext[Loaders]):
-    provider: PaymentProvider
+    providers: Providers
 
     def orders(self) -> paying.Orders:
         return paying.Orders(self.peer("orders"))
@@ -36,6 +37,7 @@ refund = ObjectType("Refund")
 datetime_scalar = ScalarType("DateTime")
 
 payment.set_alias("createdAt", "created_at")
+payment.set_alias("failureMessage", "failure_message")
 refund.set_alias("createdAt", "created_at")
 
 
@@ -78,11 +80,19 @@ def resolve_payment_order(row: models.Payment, _: GraphQLResolveInfo) -> dict:
     return {"id": str(row.order_id)}
 
 
+@payment.field("nextAction")
+def resolve_next_action(row: models.Payment, _: GraphQLResolveInfo) -> dict | None:
+    if row.status != Status.REQUIRES_ACTION or not row.next_action_url:
+        return None
+    return {"type": "redirect", "redirectUrl": row.next_action_url}
+
+
 @payment.field("refunds")
 async def resolve_refunds(row: models.Payment, info: GraphQLResolveInfo) -> list[dict]:
+    """Refunds made or under way (not those the provider refused)."""
     refunds = await _ctx(info).loaders.refunds_by_payment.load(row.id)
-    return [{"id": r.id, "amount": {"amount": r.amount, "currency": row.currency}, "created_at": r.created_at}
-            for r in refunds]
+    return [{"id": r.id, "amount": {"amount": r.amount, "currency": row.currency}, "status": r.status.upper(),
+             "created_at": r.created_at} for r in refunds if r.status != "failed"]
 
 
 @order.reference_resolver
@@ -105,7 +115,10 @@ async def resolve_order_payments(order_ref: dict, info: GraphQLResolveInfo) -> l
 @order.field("paymentStatus")
 async def resolve_payment_status(order_ref: dict, info: GraphQLResolveInfo) -> str:
     statuses = {p.status for p in await _order_payments(order_ref, info)}
-    for status, answer in (("SUCCEEDED", "PAID"), ("PARTIALLY_REFUNDED", "PARTIALLY_REFUNDED"), ("REFUNDED", "REFUNDED")):
+    for status, answer in ((Status.DISPUTED, "DISPUTED"), (Status.SUCCEEDED, "PAID"),
+                           (Status.PARTIALLY_REFUNDED, "PARTIALLY_REFUNDED"), (Status.REFUNDED, "REFUNDED"),
+                           (Status.REQUIRES_ACTION, "PENDING"), (Status.PROCESSING, "PENDING"),
+                           (Status.PENDING, "PENDING")):
         if status in statuses:
             return answer
     return "UNPAID"
@@ -118,7 +131,9 @@ async def resolve_pay_order(_: Any, info: GraphQLResolveInfo, orderId: str, paym
         raise graphql_error("Sign in to pay", UNAUTHENTICATED)
     if not paymentMethod.strip():
         raise graphql_error("paymentMethod must not be empty")
-    return await paying.pay_order(ctx.db, ctx.provider, ctx.orders(), ctx.identity, parse_id(orderId, "Order"),
+    if len(paymentMethod) > 100:
+        raise graphql_error("paymentMethod is too long: at most 100 characters")
+    return await paying.pay_order(ctx.db, ctx.providers, ctx.orders(), ctx.identity, parse_id(orderId, "Order"),
                                   paymentMethod.strip())
 
 
@@ -129,7 +144,7 @@ async def resolve_refund_payment(_: Any, info: GraphQLResolveInfo, id: str, amou
         raise graphql_error("Sign in to refund", UNAUTHENTICATED)
     if not ctx.identity.has_scope(scopes.PAYMENTS_ADMIN):
         raise graphql_error(f"Refunds need the {scopes.PAYMENTS_ADMIN} scope", FORBIDDEN)
-    return await paying.refund_payment(ctx.db, ctx.provider, parse_id(id, "Payment"), amount)
+    return await refunding.refund_payment(ctx.db, ctx.providers, parse_id(id, "Payment"), amount)
 
 
 bindables = [query, mutation, payment, order, refund, datetime_scalar]
