@@ -24,7 +24,7 @@ ORDER = """query Order($id: ID!) {
 
 # what orders' orderForPayment answers for an order that can be paid (PLACED until the orders state
 # machine lands, PENDING_PAYMENT after)
-PAYABLE = ("PENDING_PAYMENT", "PLACED")
+PAYABLE = ("PENDING_PAYMENT",)
 DECLINED = "CARD_DECLINED"
 
 

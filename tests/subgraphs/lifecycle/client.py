@@ -34,6 +34,7 @@ class Marketplace:
     base: Path
     env: dict[str, str]
     overrides: dict[str, dict[str, str]] = field(default_factory=dict)
+    created_stock: dict[int, int] = field(default_factory=dict)  # products the tests made, as made
 
     async def graphql(self, query: str, variables: dict | None = None, token: str | None = None) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -99,14 +100,14 @@ async def balances(market: Marketplace) -> dict[str, Any]:
     the orders say they hold, over everything placed since the seed."""
     catalog, orders, payments = (market.database(n) for n in ("catalog", "orders", "payments"))
     try:
-        seeded = {p.id: p.stock for p in seeddata.products()}
+        seeded = {p.id: p.stock for p in seeddata.products()} | market.created_stock
         async with catalog.session() as session:
             stock = dict((await session.execute(select(Product.id, Product.stock))).all())
             held = dict((await session.execute(
                 select(ReservationLine.product_id, func.sum(ReservationLine.quantity))
                 .join(Reservation, Reservation.id == ReservationLine.reservation_id)
                 .where(Reservation.released.is_(False)).group_by(ReservationLine.product_id))).all())
-        taken = {pid: seeded[pid] - stock[pid] for pid in seeded if seeded[pid] != stock[pid]}
+        taken = {pid: seeded[pid] - stock[pid] for pid in seeded if seeded[pid] != stock.get(pid, seeded[pid])}
         async with orders.session() as session:
             placed = list(await session.scalars(select(Order).where(Order.reservation_id.is_not(None))))
         owed = sum(o.total - o.refunded for o in placed if o.status in HOLDING_MONEY)

@@ -17,7 +17,7 @@ FAST = {
     "GRAFT_ORDER_TTL_SECONDS": "8",  # unpaid orders expire quickly here
     "GRAFT_RESERVATION_GRACE_SECONDS": "2",
     "GRAFT_SWEEP_SECONDS": "0.5",
-    "GRAFT_RECONCILE_SECONDS": "0.5",
+    "GRAFT_PAYMENTS_RECONCILE_INTERVAL": "0.5",
     "GRAFT_PEER_TIMEOUT_SECONDS": "3",  # orders gives up on a stalled catalog quickly
     "GRAFT_EVENTS_RETRY_BASE": "0.25",  # a delivery to a service that was down is retried soon
     "GRAFT_EVENTS_RETRY_MAX": "2",

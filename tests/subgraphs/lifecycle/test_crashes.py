@@ -43,7 +43,11 @@ async def _applied(market: Marketplace, consumer: str) -> set[str]:
 
 
 async def _exactly_once(market: Marketplace, consumer: str) -> dict[str, int]:
-    """Every published event for `consumer` applied, none twice (the processed id is unique)."""
+    """Once every outbox is drained: every event published for `consumer` applied, none twice
+    (the processed id is unique)."""
+    for producer in ("catalog", "orders", "payments"):
+        await eventually(lambda: _unpublished(market, producer), lambda n: n == 0, timeout=30)
+
     async def gap() -> tuple[set[str], set[str]]:
         return await _published_for(market, consumer), await _applied(market, consumer)
     published, applied = await eventually(gap, lambda pa: pa[0] <= pa[1], timeout=30)

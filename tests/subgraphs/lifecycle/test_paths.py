@@ -26,6 +26,7 @@ async def _product(market: Marketplace, admin: str, stock: int) -> str:
     data = await market.data(CREATE, {"input": {"sku": f"SKU-LIFE-{uuid.uuid4().hex[:8]}", "name": "Lifecycle Lamp",
                                                 "categoryId": "1", "weight": 500, "stock": stock,
                                                 "price": {"amount": 2500, "currency": "USD"}}}, admin)
+    market.created_stock[int(data["createProduct"]["id"])] = stock
     return data["createProduct"]["id"]
 
 

@@ -20,11 +20,11 @@ def test_subscribers_of_a_type():
 
 @pytest.mark.parametrize("name", sorted(SUBGRAPH_PORTS))
 async def test_a_service_handles_exactly_the_types_routed_to_it(name, monkeypatch):
-    """Services that declare no events yet are left out; each that does must match its row."""
+    """A consumer's handlers are exactly its row of the routing table (the HTTP relay delivers by
+    the table; a handler missing from it would never be called over HTTP)."""
     monkeypatch.setenv("GRAFT_SEED", "0")
     monkeypatch.setenv("GRAFT_JOBS", "0")
     async with subgraph_client(name) as client:
         runtime = client.client.app.get(EVENTS)
-        if runtime is None and name in SUBSCRIPTIONS:
-            pytest.skip(f"{name} declares no events yet")
-        assert runtime is None or set(runtime.handlers) == SUBSCRIPTIONS.get(name, frozenset())
+        handled = set(runtime.handlers) if runtime is not None else set()
+        assert handled == SUBSCRIPTIONS.get(name, frozenset())
