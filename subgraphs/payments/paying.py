@@ -22,8 +22,7 @@ ORDER = """query Order($id: ID!) {
   orderForPayment(id: $id) { id status buyer { id } total { amount currency } }
 }"""
 
-# what orders' orderForPayment answers for an order that can be paid (PLACED until the orders state
-# machine lands, PENDING_PAYMENT after)
+# what orders' orderForPayment answers for an order that can be paid
 PAYABLE = ("PENDING_PAYMENT",)
 DECLINED = "CARD_DECLINED"
 

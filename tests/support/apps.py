@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -82,9 +82,8 @@ async def subgraph_client(name: str, database_url: str | None = None,
                           schema_prefix: str = "") -> AsyncIterator[SubgraphClient]:
     """The named subgraph's real app, seeded, on SQLite by default or the given database."""
     settings = ServiceSettings.from_env(name, 0)
-    if database_url:
-        settings = ServiceSettings(name=name, port=0, database_url=database_url,
-                                    database_schema=schema_prefix + name)
+    if database_url:  # the environment's other settings (GRAFT_JOBS, ...) still apply
+        settings = replace(settings, database_url=database_url, database_schema=schema_prefix + name)
     app = importlib.import_module(f"subgraphs.{name}.service").create_app(settings)
     async with TestClient(TestServer(app)) as client:
         yield SubgraphClient(client)

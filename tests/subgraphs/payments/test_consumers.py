@@ -19,7 +19,7 @@ from tests.subgraphs.payments.support import (
 from tests.support.apps import ADMIN, bearer
 
 # unpaid orders of the demo shopper: every tenth
-UNPAID = [o.id for o in seeddata.orders() if o.status == "PLACED" and o.buyer_id == 1]
+UNPAID = [o.id for o in seeddata.orders() if o.status == "PENDING_PAYMENT" and o.buyer_id == 1]
 
 
 def _handlers(payments):
