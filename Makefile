@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint schema clean bench fuzz
+.PHONY: install run test lint schema clean bench fuzz faults
 
 GRAPHIQL := router/server/graphiql_assets/graphiql.min.js
 
@@ -32,6 +32,12 @@ test: install
 FUZZ_EXAMPLES ?= 3000
 fuzz: install
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/router/fuzz -m fuzz -s -p no:cacheprovider --timeout=0 $(PYTEST_ARGS)
+
+# The lifecycle's crash tests long: FAULT_ROUNDS rounds of a consumer killed (SIGKILL) while it applies
+# events, on SQLite/HTTP and PostgreSQL/Redis; prints events published, applied and duplicates suppressed.
+FAULT_ROUNDS ?= 20
+faults: install
+	FAULT_ROUNDS=$(FAULT_ROUNDS) $(BIN)/python -m pytest tests/subgraphs/lifecycle/test_crashes.py -s -p no:cacheprovider --timeout=0 $(PYTEST_ARGS)
 
 # Types (mypy, configured in pyproject.toml) over router/, auth/, subgraphs/ and bench/.
 lint: install

@@ -25,7 +25,7 @@ FAST = {
 }
 
 
-@pytest.fixture(scope="module", params=["sqlite-http", pytest.param("postgres-redis", marks=[pytest.mark.postgres,
+@pytest.fixture(scope="session", params=["sqlite-http", pytest.param("postgres-redis", marks=[pytest.mark.postgres,
                                                                                           pytest.mark.redis])])
 def marketplace(request, tmp_path_factory):
     env = dict(FAST)
