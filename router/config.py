@@ -167,7 +167,7 @@ class AuthSettings(_Section):
 # marketplace's domain answers (subgraphs/common/errors.py, catalog/inventory.py, payments/providers).
 DEFAULT_ALLOWED_ERROR_CODES = (
     "BAD_USER_INPUT", "FORBIDDEN", "UNAUTHORIZED", "UNAUTHENTICATED", "NOT_FOUND", "CONFLICT",
-    "INSUFFICIENT_STOCK", "CARD_DECLINED", "PAYMENT_FAILED", "PAYMENT_INCOMPLETE", "PROVIDER_UNAVAILABLE",
+    "INSUFFICIENT_STOCK", "CARD_DECLINED", "PAYMENT_FAILED", "PROVIDER_UNAVAILABLE",
 )
 
 

@@ -134,3 +134,24 @@ async def test_a_catalog_stalled_during_place_order_holds_nothing_once_swept(mar
     await eventually(lambda: marketplace.stock(int(product), admin), lambda stock: stock == 3, timeout=20)
     await _balanced(marketplace)
 
+
+
+async def test_a_partial_refund_then_the_rest(marketplace: Marketplace):
+    shopper, admin = await _tokens(marketplace)
+    product = await _product(marketplace, admin, stock=2)
+    order = await _place(marketplace, shopper, product)
+    payment = (await marketplace.data(PAY, {"id": order["id"], "method": "pm_card_visa"}, shopper))["payOrder"]
+    await marketplace.order_becomes(order["id"], shopper, "PAID")
+    refund = "mutation($id: ID!, $amount: MoneyInput) { refundPayment(id: $id, amount: $amount) { status } }"
+    denied = await marketplace.graphql(refund, {"id": payment["id"], "amount": {"amount": 500}}, shopper)
+    assert denied["errors"][0]["extensions"]["code"] in ("UNAUTHORIZED", "FORBIDDEN"), denied
+    part = await marketplace.data(refund, {"id": payment["id"], "amount": {"amount": 500}}, admin)
+    assert part["refundPayment"]["status"] == "PARTIALLY_REFUNDED"
+    partly = await marketplace.order_becomes(order["id"], shopper, "PARTIALLY_REFUNDED")
+    assert partly["refunded"]["amount"] == 500
+    await _balanced(marketplace)
+    rest = await marketplace.data(refund, {"id": payment["id"]}, admin)
+    assert rest["refundPayment"]["status"] == "REFUNDED"
+    done = await marketplace.order_becomes(order["id"], shopper, "REFUNDED")
+    assert done["refunded"] == done["total"]
+    await _balanced(marketplace)
