@@ -1,4 +1,8 @@
-"""`make run`: every service as a child process, logs prefixed, Ctrl-C stops them all."""
+"""`make run`: every service as a child process, logs prefixed, Ctrl-C stops them all.
+
+Each child runs in its own session, so the terminal's Ctrl-C reaches only this supervisor, which
+asks every child to stop with SIGTERM: a child still importing just ends, one serving stops in
+order; neither prints a traceback."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from router.schema_files import SUPERGRAPH
 
 COLOURS = ("36", "33", "35", "32", "34")
 ROUTER_PORT = 4000
+STOP_TIMEOUT = 15.0
 
 
 @dataclass(frozen=True)
@@ -46,20 +51,20 @@ async def _pipe(name: str, colour: str, stream: asyncio.StreamReader) -> None:
 
 async def _run(children: list[DevProcess]) -> int:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     procs, pipes = [], []
     for colour, child in zip(COLOURS * 2, children):
         proc = await asyncio.create_subprocess_exec(
             *child.argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            env={**env, **dict(child.env)},
+            env={**env, **dict(child.env)}, start_new_session=True,
         )
         if proc.stdout is None:
             raise RuntimeError(f"{child.name}: started without its output pipe")
         procs.append(proc)
         pipes.append(asyncio.create_task(_pipe(child.name, colour, proc.stdout)))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     waits = [asyncio.create_task(p.wait()) for p in procs]
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait([*waits, stopper], return_when=asyncio.FIRST_COMPLETED)
@@ -67,7 +72,7 @@ async def _run(children: list[DevProcess]) -> int:
     for proc in procs:
         if proc.returncode is None:
             proc.terminate()
-    await asyncio.gather(*waits)
+    await _stopped(procs, waits)
     await asyncio.gather(*pipes, return_exceptions=True)
     if failed:
         print(f"stopped: {', '.join(failed)} exited with an error", file=sys.stderr)
@@ -75,5 +80,18 @@ async def _run(children: list[DevProcess]) -> int:
     return 0
 
 
+async def _stopped(procs: list[asyncio.subprocess.Process], waits: list[asyncio.Task[int]]) -> None:
+    """Every child gone: STOP_TIMEOUT seconds to stop in order, then killed."""
+    _, late = await asyncio.wait(waits, timeout=STOP_TIMEOUT)
+    if late:
+        for proc in procs:
+            if proc.returncode is None:
+                proc.kill()
+        await asyncio.gather(*late)
+
+
 def run_stack() -> int:
-    return asyncio.run(_run(stack()))
+    try:
+        return asyncio.run(_run(stack()))
+    except KeyboardInterrupt:  # Ctrl-C before the signal handlers were in place: no child started yet
+        return 0

@@ -51,9 +51,11 @@ def subgraph_error(error: Mapping[str, Any], service: str, path: Path | None, po
     code = extensions.get("code")
     if policy.includes(service):
         message = error.get("message", "Subgraph error")
-    elif isinstance(code, str) and code in policy.allowed_codes:
+        log.info("subgraph %s error (request %s, code %s, path %s): %s", service, request, code, path, message)
+    elif isinstance(code, str) and code in policy.allowed_codes:  # an answer (a declined card): no alarm
         message = error.get("message", "Subgraph error")
         extensions = {k: v for k, v in extensions.items() if k not in DEBUG_EXTENSIONS}
+        log.info("subgraph %s error (request %s, code %s, path %s): %s", service, request, code, path, message)
     else:
         log.warning("subgraph %s error withheld from the client (request %s, code %s, path %s): %s",
                     service, request, code, path, error.get("message"))

@@ -20,6 +20,7 @@ from subgraphs.common.events.runtime import EventsRuntime, receive_events
 from subgraphs.common.events.service import ServiceEvents
 from subgraphs.common.jobs import start_jobs, stop_jobs
 from subgraphs.common.identity import Identity, IdentityVerifier, unauthenticated
+from subgraphs.common.serving import run_forever
 from subgraphs.common.settings import ServiceSettings, token_url
 
 log = logging.getLogger("graft.subgraph")
@@ -123,11 +124,5 @@ def mutation_over_get(operation_type: str) -> web.HTTPMethodNotAllowed:
 
 
 def run(app: web.Application, settings: ServiceSettings) -> None:
-    """Serve in the foreground on uvloop until interrupted."""
-    try:
-        import uvloop
-
-        uvloop.install()
-    except ImportError:  # pragma: no cover - uvloop is absent only on Windows
-        pass
-    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
+    """Serve in the foreground on uvloop until SIGINT or SIGTERM (subgraphs/common/serving.py)."""
+    run_forever(app, settings.host, settings.port)

@@ -59,9 +59,12 @@ def is_expected(error: GraphQLError) -> bool:
 
 
 def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
-    """The error as the client sees it: an expected one as it is; an unexpected one logged in
-    full with the request id, and answered with only that id."""
+    """The error as the client sees it: an expected one as it is, logged at INFO in one line (an
+    answer, not a fault: no traceback); an unexpected one logged once at ERROR in full with the
+    request id, and answered with only that id."""
     if is_expected(error):
+        code = (error.extensions or {}).get("code")
+        log.info("request %s: %s at %s: %s", request_id, code, error.path, error.message)
         return dict(error.formatted)
     log.error("request %s: unexpected error at %s", request_id, error.path, exc_info=error.original_error)
     masked = {"message": "Internal server error", "locations": error.formatted.get("locations"),

@@ -142,3 +142,14 @@ async def test_over_http_the_response_carries_the_request_id_of_its_errors(make_
         await gateway.close()
     assert resp.headers["X-Request-Id"] == "edge-1" == body["errors"][0]["extensions"]["requestId"]
     assert LEAK not in json.dumps(body)
+
+
+async def test_an_allow_listed_error_is_logged_at_info_and_a_withheld_one_once_as_a_warning(ask, caplog):
+    caplog.set_level(logging.INFO, "graft.execution")
+    result = await ask("{ leaky declined }")
+    request_id = by_path(result)[("leaky",)]["extensions"]["requestId"]
+    declined = [r for r in caplog.records if "CARD_DECLINED" in r.getMessage()]
+    assert [r.levelno for r in declined] == [logging.INFO] and declined[0].exc_info is None
+    assert request_id in declined[0].getMessage()
+    withheld = [r for r in caplog.records if "CATALOG_UNAVAILABLE" in r.getMessage()]
+    assert [r.levelno for r in withheld] == [logging.WARNING] and withheld[0].exc_info is None

@@ -83,3 +83,30 @@ async def test_expected_errors_keep_their_message_and_code():
         body = await catalog.execute('{ products(first: 0) { totalCount } }')
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "first must be between 1 and 100" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("name", ["orders", "payments"])  # strawberry and ariadne
+async def test_an_expected_error_is_one_info_line_and_an_unexpected_one_error_once(name, monkeypatch, caplog):
+    query = '{ order(id: "x") { id } }' if name == "orders" else '{ payment(id: "x") { id } }'
+    caplog.set_level(logging.DEBUG)
+    async with subgraph_client(name) as client:
+        resp = await client.client.post("/graphql", json={"query": query}, headers={**bearer(2, ADMIN),
+                                                                                    "X-Request-Id": "req-expected"})
+        assert (await resp.json())["errors"]
+    mine = [r for r in caplog.records if "req-expected" in r.getMessage()]
+    assert [r.levelno for r in mine] == [logging.INFO] and mine[0].exc_info is None, mine
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+    async def fail(*_: object) -> None:
+        raise RuntimeError(LEAKY)
+
+    target = FAILING[1][1] if name == "orders" else FAILING[3][1]
+    monkeypatch.setattr(target, fail)
+    caplog.clear()
+    query = FAILING[1][2] if name == "orders" else FAILING[3][2]
+    async with subgraph_client(name) as client:
+        await client.client.post("/graphql", json={"query": query}, headers={**bearer(2, ADMIN),
+                                                                             "X-Request-Id": "req-bug"})
+    errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(errors) == 1 and errors[0].levelno == logging.ERROR and "req-bug" in errors[0].getMessage()
+    assert errors[0].exc_info is not None

@@ -1,0 +1,43 @@
+"""Serving one subgraph in the foreground: SIGINT and SIGTERM stop it in order (stop listening,
+then the app's cleanup: jobs, events, Redis, the database), so Ctrl-C prints no traceback.
+
+aiohttp's `run_app` raises GracefulExit from its signal handler into whatever is running, which
+can be a database call of a background job; here a signal only sets an event."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable
+
+from aiohttp import web
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is absent only on Windows
+        return None
+    return uvloop.new_event_loop
+
+
+async def serve(app: web.Application, host: str, port: int, stop: asyncio.Event | None = None) -> None:
+    """Listen until `stop` is set (by SIGINT or SIGTERM), then clean up."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        if not stop.is_set():
+            await web.TCPSite(runner, host, port).start()
+            await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def run_forever(app: web.Application, host: str, port: int) -> None:
+    """`serve` on uvloop, to completion."""
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        runner.run(serve(app, host, port))
