@@ -114,6 +114,17 @@ class MetricsSettings(_Section):
         return token
 
 
+class LogSettings(_Section):
+    """The router's request log: one line per request (logger `graft.requests`)."""
+
+    format: Literal["text", "json"] = Field("text", description="text: readable key=value lines (make run); "
+                                                                "json: one JSON object per line, for a log pipeline.")
+
+
+class TelemetrySettings(_Section):
+    logs: LogSettings = Field(default_factory=LogSettings)
+
+
 class CorsSettings(_Section):
     allow_origins: list[str] = Field(default_factory=list, description='Exact origins, or ["*"].')
     allow_credentials: bool = False
@@ -303,6 +314,7 @@ class RouterSettings(BaseSettings):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     cors: CorsSettings = Field(default_factory=CorsSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     graphiql: GraphiQLSettings = Field(default_factory=GraphiQLSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)

@@ -39,6 +39,7 @@ class ExecutionState:
     conditions: dict[str, Any] = field(default_factory=dict)
     error_policy: SubgraphErrorPolicy = field(default_factory=SubgraphErrorPolicy)
     request_id: str = ""
+    fetches: int = 0  # requests sent to subgraphs (a cache layer may answer some): the request log's count
 
 
 async def execute_node(node: PlanNode | None, state: ExecutionState) -> None:
@@ -68,6 +69,7 @@ async def _root_fetch(fetch: FetchNode, state: ExecutionState) -> None:
     request = SubgraphRequest(fetch.service_name, fetch.operation, _variables(fetch, state), state.headers,
                               dedupe=fetch.operation_kind == "query")
     try:
+        state.fetches += 1
         result = (await state.subgraphs.send(request)).result
     except SubgraphError as exc:
         state.errors.append(_fetch_error(exc, fetch, state))
@@ -158,6 +160,7 @@ async def _send(fetch: FetchNode | BatchFetchNode, variables: dict[str, Any], st
     request = SubgraphRequest(fetch.service_name, fetch.operation, variables, state.headers, dedupe=True,
                               entity_fields=_entity_fields(fetch))
     try:
+        state.fetches += 1
         return (await state.subgraphs.send(request)).result
     except SubgraphError as exc:
         state.errors.append(_fetch_error(exc, fetch, state))  # about the whole fetch, not one of its objects

@@ -4,12 +4,16 @@ the pipeline in service → HTTP."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from router.config import RouterSettings
+from router.features import request_log
 from router.features.metrics import REQUESTS
+from router.features.request_log import error_codes, summarize
 from router.pipeline import RequestError, RouterRequest, run_stages
 from router.pipeline.request import REQUEST_ID_HEADER, request_id
 from router.server.graphiql import graphiql_response
@@ -22,16 +26,33 @@ INCLUDE_PLAN_HEADER = "graft-include-plan"
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
+@dataclass
+class _Outcome:
+    """What the request log needs beyond the response: the routed request, its error codes."""
+
+    request_id: str
+    routed: RouterRequest | None = None
+    codes: tuple[str, ...] = field(default_factory=tuple)
+
+
 def graphql_handler(settings: RouterSettings, pipelines: Swappable[Pipeline]) -> Handler:
+    log_format = settings.telemetry.logs.format
+    request_log.configure(log_format)
+
     async def handler(request: web.Request) -> web.Response:
-        response = await _answer(request, settings, pipelines)
+        started = time.perf_counter()
+        outcome = _Outcome(request_id(request.headers.get(REQUEST_ID_HEADER)))
+        response = await _answer(request, settings, pipelines, outcome)
         REQUESTS.labels(str(response.status)).inc()
+        request_log.write(summarize(outcome.request_id, request.headers, outcome.routed, response.status,
+                                    time.perf_counter() - started, outcome.codes), log_format)
         return response
 
     return handler
 
 
-async def _answer(request: web.Request, settings: RouterSettings, pipelines: Swappable[Pipeline]) -> web.Response:
+async def _answer(request: web.Request, settings: RouterSettings, pipelines: Swappable[Pipeline],
+                  outcome: _Outcome) -> web.Response:
     wants_page = settings.graphiql.enabled and request.method == "GET"
     media_type = negotiate(request.headers.get("Accept"), html=wants_page)
     if media_type is None:
@@ -39,26 +60,29 @@ async def _answer(request: web.Request, settings: RouterSettings, pipelines: Swa
             status=406, text="Not Acceptable: ask for application/graphql-response+json or application/json.\n")
     if media_type == TEXT_HTML:
         return graphiql_response()
-    routed: RouterRequest | None = None
-    identity = request_id(request.headers.get(REQUEST_ID_HEADER))
+    identity = outcome.request_id
     try:
-        routed = RouterRequest(await read_request(request, settings.limits.max_body_bytes), request.headers,
-                               request.remote, include_plan=_include_plan(request, settings), request_id=identity)
+        outcome.routed = RouterRequest(
+            await read_request(request, settings.limits.max_body_bytes), request.headers, request.remote,
+            include_plan=_include_plan(request, settings), request_id=identity)
         async with pipelines.lease() as pipeline:
-            await run_stages(pipeline.stages, routed)
+            await run_stages(pipeline.stages, outcome.routed)
     except RequestError as error:
+        outcome.codes = error_codes(error.errors)
         response = error_response(error, media_type)
     except Exception:  # a bug below us: say so as a GraphQL response, keep the details in the log
         log.exception("request %s failed", identity)
         failed = {"message": "Internal server error.", "extensions": {"code": "INTERNAL_SERVER_ERROR",
                                                                        "requestId": identity}}
+        outcome.codes = ("INTERNAL_SERVER_ERROR",)
         response = graphql_response({"errors": [failed]}, media_type, 500)
     else:
-        assert routed.response is not None, "the last stage fills request.response"
-        body = routed.response.formatted()
+        assert outcome.routed.response is not None, "the last stage fills request.response"
+        outcome.codes = error_codes(outcome.routed.response.errors)
+        body = outcome.routed.response.formatted()
         response = graphql_response(body, media_type, status_for(body, media_type, request_error=False))
-    if routed is not None:
-        response.headers.update(routed.response_headers)
+    if outcome.routed is not None:
+        response.headers.update(outcome.routed.response_headers)
     response.headers[REQUEST_ID_HEADER] = identity
     return response
 
