@@ -13,12 +13,13 @@ from router.config import RouterSettings
 from router.execution.client import SubgraphClient, Subgraphs
 from router.features.entity_cache import EntityCache, EntityStore, LocalStore, RedisStore
 from router.features.plan_cache import PlanCache, SharedPlans
+from router.features.subgraph_metrics import MeasuredSubgraphs
 
 
 @dataclass
 class Caches:
     plans: PlanCache
-    subgraphs: Subgraphs  # the client, or the entity cache wrapped around it
+    subgraphs: Subgraphs  # the measured client, or the entity cache wrapped around it
     entities: EntityCache | None = None
     redis: aioredis.Redis | None = None
 
@@ -35,9 +36,10 @@ def build_caches(settings: RouterSettings, client: SubgraphClient) -> Caches:
     redis = redis_client(url) if url and (cache.plan_redis or cache.entity) else None
     shared = SharedPlans(redis, prefix, cache.plan_redis_ttl) if redis is not None and cache.plan_redis else None
     plans = PlanCache(cache.plan_size, shared)
+    measured = MeasuredSubgraphs(client)
     if not cache.entity:
-        return Caches(plans, client, None, redis)
+        return Caches(plans, measured, None, redis)
     store: EntityStore = RedisStore(redis) if redis is not None else LocalStore(cache.entity_size)
-    entities = EntityCache(client, store, prefix, default_ttl=cache.default_ttl, max_ttl=cache.max_ttl,
+    entities = EntityCache(measured, store, prefix, default_ttl=cache.default_ttl, max_ttl=cache.max_ttl,
                            versioned=redis is not None)
     return Caches(plans, entities, entities, redis)

@@ -134,8 +134,9 @@ class DocumentCache:
     (each AST keeps its source) plus its parsed form. Refusals for a ceiling are never cached."""
 
     def __init__(self, schema: GraphQLSchema, *, introspection: bool = True, size: int | None = None,
-                 limits: DocumentLimits = DocumentLimits()) -> None:
+                 limits: DocumentLimits = DocumentLimits(), looked_up: Callable[[bool], None] | None = None) -> None:
         self.schema = schema
+        self.looked_up = looked_up  # told hit (True) or miss of every lookup, for /metrics
         self.introspection = introspection
         self.limits = limits
         self.size = size if size is not None else limits.cache_entries
@@ -156,6 +157,8 @@ class DocumentCache:
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
+        if self.looked_up is not None:
+            self.looked_up(entry is not None)
         if entry is None:
             entry = self._validate(query, len(encoded), tier)
             self._store(key, entry)

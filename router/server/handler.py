@@ -12,7 +12,8 @@ from aiohttp import web
 
 from router.config import RouterSettings
 from router.features import request_log
-from router.features.metrics import REQUESTS
+from router.features.metrics import IN_FLIGHT, REQUESTS
+from router.features.request_metrics import observe_request
 from router.features.request_log import error_codes, summarize
 from router.pipeline import RequestError, RouterRequest, run_stages
 from router.pipeline.request import REQUEST_ID_HEADER, request_id
@@ -42,10 +43,13 @@ def graphql_handler(settings: RouterSettings, pipelines: Swappable[Pipeline]) ->
     async def handler(request: web.Request) -> web.Response:
         started = time.perf_counter()
         outcome = _Outcome(request_id(request.headers.get(REQUEST_ID_HEADER)))
-        response = await _answer(request, settings, pipelines, outcome)
+        with IN_FLIGHT.track_inprogress():
+            response = await _answer(request, settings, pipelines, outcome)
         REQUESTS.labels(str(response.status)).inc()
-        request_log.write(summarize(outcome.request_id, request.headers, outcome.routed, response.status,
-                                    time.perf_counter() - started, outcome.codes), log_format)
+        summary = summarize(outcome.request_id, request.headers, outcome.routed, response.status,
+                            time.perf_counter() - started, outcome.codes)
+        observe_request(summary)
+        request_log.write(summary, log_format)
         return response
 
     return handler

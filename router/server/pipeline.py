@@ -4,10 +4,12 @@ more entry here, made by the feature module that owns it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from router.config import RouterSettings
 from router.features.identity import identity_stage
 from router.features.limits import count_refusal, limits_stage
+from router.features.metrics import cache_lookup
 from router.features.persisted import persisted_stage, register_stage
 from router.features.rate_limits import rate_limit_stage
 from router.pipeline import Stage, SupergraphService
@@ -42,7 +44,7 @@ def build_pipeline(settings: RouterSettings, resources: Resources, service: Supe
         stages.append(rate_limit_stage(resources.rate_limiter))
     stages.append(persisted_stage(resources.persisted))
     documents = DocumentCache(service.api_schema, introspection=settings.introspection,
-                              limits=document_limits(settings))
+                              limits=document_limits(settings), looked_up=partial(cache_lookup, "document"))
     operation_limits = settings.operation_limits
     tier_tokens = (lambda tier: operation_limits.for_tier(tier)["max_tokens"]) if operation_limits.enabled else None
     stages.append(document_stage(documents, tier_tokens, count_refusal))

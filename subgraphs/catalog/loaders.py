@@ -7,13 +7,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiodataloader import DataLoader
 from sqlalchemy import func, select
 
 from subgraphs.catalog.cache import ProductCache
 from subgraphs.catalog.models import Category, Product
 from subgraphs.common.db import Database
-from subgraphs.common.loaders import one_per_key
+from subgraphs.common.loaders import DataLoader, one_per_key
 
 # (category id, id after which the page starts, page size)
 PageKey = tuple[int, int, int]

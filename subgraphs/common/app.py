@@ -1,4 +1,4 @@
-"""The aiohttp application every subgraph runs: /graphql, /health, database lifecycle."""
+"""The aiohttp application every subgraph runs: /graphql, /health, /metrics, database lifecycle."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from subgraphs.common.events.runtime import EventsRuntime, receive_events
 from subgraphs.common.events.service import ServiceEvents
 from subgraphs.common.jobs import start_jobs, stop_jobs
 from subgraphs.common.identity import Identity, IdentityVerifier, unauthenticated
+from subgraphs.common import metrics
 from subgraphs.common.serving import run_forever
 from subgraphs.common.settings import ServiceSettings, token_url
 
@@ -52,9 +53,11 @@ def create_app(
     app = web.Application(client_max_size=MAX_BODY)
     app[SETTINGS] = settings
     app[DATABASE] = database
-    app.router.add_route("GET", "/graphql", graphql)
-    app.router.add_route("POST", "/graphql", graphql)
+    measured = metrics.timed(settings.name, graphql)
+    app.router.add_route("GET", "/graphql", measured)
+    app.router.add_route("POST", "/graphql", measured)
     app.router.add_get("/health", _health)
+    app.router.add_get("/metrics", metrics.metrics)
     if events is not None:
         app.router.add_post("/events", receive_events)  # the HTTP transport's deliveries
 

@@ -10,6 +10,8 @@ from sqlalchemy import CursorResult, Delete, MetaData, Update, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from subgraphs.common.metrics import SQL_STATEMENTS
+
 
 # False in background tasks (jobs, the event consumer): `statement_count` is what requests cost
 _COUNTED: ContextVar[bool] = ContextVar("graft_statements_counted", default=True)
@@ -49,7 +51,9 @@ class Database:
         return {"connect_args": {"timeout": 30}}
 
     def _count(self, *_: Any) -> None:
-        if _COUNTED.get():
+        counted = _COUNTED.get()
+        SQL_STATEMENTS.labels("request" if counted else "background").inc()
+        if counted:
             self.statement_count += 1
 
     async def create_all(self) -> None:

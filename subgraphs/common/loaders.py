@@ -1,13 +1,32 @@
-"""Helpers that line batch query results up with DataLoader keys."""
+"""The subgraphs' DataLoader (aiodataloader's, with its batch sizes observed for /metrics) and
+helpers that line batch query results up with its keys."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import aiodataloader
+
+from subgraphs.common.metrics import BATCH_SIZE
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
+
+
+class DataLoader(aiodataloader.DataLoader):
+    """aiodataloader's DataLoader; each batch's size goes to the histogram under the batch
+    function's name (`_products_by_id` → products_by_id)."""
+
+    def __init__(self, batch_load_fn: Callable[[list[Any]], Any], **options: Any) -> None:
+        name = getattr(batch_load_fn, "__name__", "loader").lstrip("_")
+
+        async def load(keys: list[Any]) -> Any:
+            BATCH_SIZE.labels(name).observe(len(keys))
+            return await batch_load_fn(keys)
+
+        super().__init__(load, **options)
 
 
 def one_per_key(rows: Iterable[T], keys: Sequence[K], key: Callable[[T], K]) -> list[T | None]:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from aiodataloader import DataLoader
 from sqlalchemy import func, select
 
 from subgraphs.common.db import Database
-from subgraphs.common.loaders import many_per_key, one_per_key
+from subgraphs.common.loaders import DataLoader, many_per_key, one_per_key
 from subgraphs.orders.models import Order, OrderItem
 
 # (buyer id, order id the page starts below — newest first, page size)

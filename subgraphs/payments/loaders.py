@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from aiodataloader import DataLoader
 from sqlalchemy import select
 
 from subgraphs.common.db import Database
-from subgraphs.common.loaders import many_per_key, one_per_key
+from subgraphs.common.loaders import DataLoader, many_per_key, one_per_key
 from subgraphs.payments.models import Payment, Refund
 
 
