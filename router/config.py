@@ -121,8 +121,24 @@ class LogSettings(_Section):
                                                                 "json: one JSON object per line, for a log pipeline.")
 
 
+class TracingSettings(_Section):
+    """OpenTelemetry traces (router/features/tracing.py). Off: no provider, no span is made."""
+
+    enabled: bool = False
+    exporter: Literal["otlp_http", "otlp_grpc", "console"] = Field(
+        "otlp_http", description="otlp_grpc needs the opentelemetry-exporter-otlp-proto-grpc package.")
+    endpoint: str | None = Field(None, description="Where spans go; default the exporter's own "
+                                                   "(http://localhost:4318/v1/traces for otlp_http).")
+    headers: dict[str, str] = Field(default_factory=dict, description="Sent with every export (an API key).")
+    sampling_ratio: float = Field(1.0, ge=0, le=1, description="Share of new traces recorded.")
+    parent_based: bool = Field(True, description="Follow the caller's sampling decision (traceparent) when "
+                                                 "there is one; the ratio decides only for new traces.")
+    service_name: str = "graft-router"
+
+
 class TelemetrySettings(_Section):
     logs: LogSettings = Field(default_factory=LogSettings)
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
 
 
 class CorsSettings(_Section):

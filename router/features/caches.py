@@ -14,6 +14,7 @@ from router.execution.client import SubgraphClient, Subgraphs
 from router.features.entity_cache import EntityCache, EntityStore, LocalStore, RedisStore
 from router.features.plan_cache import PlanCache, SharedPlans
 from router.features.subgraph_metrics import MeasuredSubgraphs
+from router.features.tracing import start_tracing
 
 
 @dataclass
@@ -36,7 +37,7 @@ def build_caches(settings: RouterSettings, client: SubgraphClient) -> Caches:
     redis = redis_client(url) if url and (cache.plan_redis or cache.entity) else None
     shared = SharedPlans(redis, prefix, cache.plan_redis_ttl) if redis is not None and cache.plan_redis else None
     plans = PlanCache(cache.plan_size, shared)
-    measured = MeasuredSubgraphs(client)
+    measured = MeasuredSubgraphs(client, start_tracing(settings.telemetry.tracing))
     if not cache.entity:
         return Caches(plans, measured, None, redis)
     store: EntityStore = RedisStore(redis) if redis is not None else LocalStore(cache.entity_size)

@@ -30,6 +30,7 @@ class RequestSummary:
 
     time: str
     request_id: str
+    trace_id: str | None  # when tracing is on and this request's trace is recorded
     operation: str | None
     client_name: str | None
     client_version: str | None
@@ -54,7 +55,7 @@ def error_codes(errors: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
 
 
 def summarize(request_id: str, headers: Mapping[str, str], routed: RouterRequest | None, status: int,
-              seconds: float, codes: tuple[str, ...]) -> RequestSummary:
+              seconds: float, codes: tuple[str, ...], trace_id: str | None = None) -> RequestSummary:
     """The summary of an answered request; `routed` is None when the request never became one
     (unreadable body, 406)."""
     operation = None
@@ -63,7 +64,7 @@ def summarize(request_id: str, headers: Mapping[str, str], routed: RouterRequest
     fetches = routed.execution.fetches if routed is not None and routed.execution is not None else 0
     return RequestSummary(
         time=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        request_id=request_id, operation=_cut(operation), client_name=_cut(headers.get(CLIENT_NAME_HEADER)),
+        request_id=request_id, trace_id=trace_id, operation=_cut(operation), client_name=_cut(headers.get(CLIENT_NAME_HEADER)),
         client_version=_cut(headers.get(CLIENT_VERSION_HEADER)), status=status,
         duration_ms=round(seconds * 1000, 3), subgraph_fetches=fetches, error_codes=codes)
 
@@ -83,7 +84,10 @@ def as_text(summary: RequestSummary) -> str:
 
 
 def as_json(summary: RequestSummary) -> str:
-    return orjson.dumps(asdict(summary)).decode()
+    fields = asdict(summary)
+    if fields["trace_id"] is None:
+        del fields["trace_id"]
+    return orjson.dumps(fields).decode()
 
 
 class _Plain(logging.Formatter):

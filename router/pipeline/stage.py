@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from graphql import GraphQLSchema
 
 from router.pipeline.request import RouterRequest
 from router.supergraph.cost import CostDirectives
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
 
 StageFunction = Callable[[RouterRequest], Awaitable[None]]
 
@@ -23,10 +26,16 @@ class Stage:
     run: StageFunction
 
 
-async def run_stages(stages: Sequence[Stage], request: RouterRequest) -> None:
-    """Each stage in order; a RequestError from one ends the request there."""
+async def run_stages(stages: Sequence[Stage], request: RouterRequest, tracer: Tracer | None = None) -> None:
+    """Each stage in order; a RequestError from one ends the request there. With a `tracer`
+    (tracing on), each stage is a span, a child of the request's."""
+    if tracer is None:
+        for stage in stages:
+            await stage.run(request)
+        return
     for stage in stages:
-        await stage.run(request)
+        with tracer.start_as_current_span(f"stage {stage.name}", attributes={"graft.stage": stage.name}):
+            await stage.run(request)
 
 
 class SupergraphService(Protocol):

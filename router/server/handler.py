@@ -6,7 +6,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -15,12 +17,16 @@ from router.features import request_log
 from router.features.metrics import IN_FLIGHT, REQUESTS
 from router.features.request_metrics import observe_request
 from router.features.request_log import error_codes, summarize
+from router.features.tracing import finish_span, request_span, start_tracing, trace_id
 from router.pipeline import RequestError, RouterRequest, run_stages
 from router.pipeline.request import REQUEST_ID_HEADER, request_id
 from router.server.graphiql import graphiql_response
 from router.server.http import TEXT_HTML, error_response, graphql_response, negotiate, read_request, status_for
 from router.server.pipeline import Pipeline
 from router.server.reload import Swappable
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Span, Tracer
 
 log = logging.getLogger("graft.server")
 INCLUDE_PLAN_HEADER = "graft-include-plan"
@@ -34,20 +40,28 @@ class _Outcome:
     request_id: str
     routed: RouterRequest | None = None
     codes: tuple[str, ...] = field(default_factory=tuple)
+    tracer: Tracer | None = None  # tracing on: run_stages makes a span per stage
 
 
 def graphql_handler(settings: RouterSettings, pipelines: Swappable[Pipeline]) -> Handler:
     log_format = settings.telemetry.logs.format
     request_log.configure(log_format)
+    tracer = start_tracing(settings.telemetry.tracing)
 
     async def handler(request: web.Request) -> web.Response:
         started = time.perf_counter()
         outcome = _Outcome(request_id(request.headers.get(REQUEST_ID_HEADER)))
-        with IN_FLIGHT.track_inprogress():
+        span: Span | None = None
+        with IN_FLIGHT.track_inprogress(), ExitStack() as stack:
+            if tracer is not None:
+                outcome.tracer = tracer
+                span = stack.enter_context(request_span(tracer, request.headers, outcome.request_id))
             response = await _answer(request, settings, pipelines, outcome)
+            summary = summarize(outcome.request_id, request.headers, outcome.routed, response.status,
+                                time.perf_counter() - started, outcome.codes, trace_id(span) if span else None)
+            if span is not None:
+                finish_span(span, summary.operation, response.status, summary.error_codes)
         REQUESTS.labels(str(response.status)).inc()
-        summary = summarize(outcome.request_id, request.headers, outcome.routed, response.status,
-                            time.perf_counter() - started, outcome.codes)
         observe_request(summary)
         request_log.write(summary, log_format)
         return response
@@ -70,7 +84,7 @@ async def _answer(request: web.Request, settings: RouterSettings, pipelines: Swa
             await read_request(request, settings.limits.max_body_bytes), request.headers, request.remote,
             include_plan=_include_plan(request, settings), request_id=identity)
         async with pipelines.lease() as pipeline:
-            await run_stages(pipeline.stages, outcome.routed)
+            await run_stages(pipeline.stages, outcome.routed, outcome.tracer)
     except RequestError as error:
         outcome.codes = error_codes(error.errors)
         response = error_response(error, media_type)

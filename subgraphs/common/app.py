@@ -23,6 +23,7 @@ from subgraphs.common.identity import Identity, IdentityVerifier, unauthenticate
 from subgraphs.common import metrics
 from subgraphs.common.serving import run_forever
 from subgraphs.common.settings import ServiceSettings, token_url
+from subgraphs.common.tracing import trace_app
 
 log = logging.getLogger("graft.subgraph")
 
@@ -58,6 +59,7 @@ def create_app(
     app.router.add_route("POST", "/graphql", measured)
     app.router.add_get("/health", _health)
     app.router.add_get("/metrics", metrics.metrics)
+    trace_app(app, settings.name, database)
     if events is not None:
         app.router.add_post("/events", receive_events)  # the HTTP transport's deliveries
 

@@ -73,8 +73,9 @@ def test_one_json_line_per_request_whatever_the_outcome(tiny, tmp_path):
 
 
 def test_text_lines_quote_what_a_client_chose():
-    summary = RequestSummary("2026-01-01T00:00:00.000Z", "abc", "Pid", 'evil\nrequest id=forged', None,
-                             200, 1.5, 2, ("A", "B"))
+    summary = RequestSummary(time="2026-01-01T00:00:00.000Z", request_id="abc", trace_id=None, operation="Pid",
+                             client_name='evil\nrequest id=forged', client_version=None, status=200,
+                             duration_ms=1.5, subgraph_fetches=2, error_codes=("A", "B"))
     line = as_text(summary)
     assert "\n" not in line and line.startswith("request request_id=abc operation=Pid")
     assert 'client_name="evil\\nrequest id=forged"' in line and "error_codes=A,B" in line
