@@ -64,8 +64,9 @@ def summarize(request_id: str, headers: Mapping[str, str], routed: RouterRequest
     fetches = routed.execution.fetches if routed is not None and routed.execution is not None else 0
     return RequestSummary(
         time=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        request_id=request_id, trace_id=trace_id, operation=_cut(operation), client_name=_cut(headers.get(CLIENT_NAME_HEADER)),
-        client_version=_cut(headers.get(CLIENT_VERSION_HEADER)), status=status,
+        request_id=request_id, trace_id=trace_id, operation=_cut(operation),
+        client_name=_cut(headers.get(CLIENT_NAME_HEADER)), client_version=_cut(headers.get(CLIENT_VERSION_HEADER)),
+        status=status,
         duration_ms=round(seconds * 1000, 3), subgraph_fetches=fetches, error_codes=codes)
 
 
