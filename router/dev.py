@@ -53,7 +53,7 @@ async def _run(children: list[DevProcess]) -> int:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # SIGHUP: the terminal closed; children go too
         loop.add_signal_handler(sig, stop.set)
     procs, pipes = [], []
     for colour, child in zip(COLOURS * 2, children):
