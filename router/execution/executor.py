@@ -39,6 +39,7 @@ class ExecutionState:
     conditions: dict[str, Any] = field(default_factory=dict)
     error_policy: SubgraphErrorPolicy = field(default_factory=SubgraphErrorPolicy)
     request_id: str = ""
+    deadline: float | None = None  # time.monotonic() by which the client's request must be answered
 
 
 async def execute_node(node: PlanNode | None, state: ExecutionState) -> None:
@@ -66,7 +67,8 @@ def _variables(fetch: FetchNode | BatchFetchNode, state: ExecutionState) -> dict
 
 async def _root_fetch(fetch: FetchNode, state: ExecutionState) -> None:
     request = SubgraphRequest(fetch.service_name, fetch.operation, _variables(fetch, state), state.headers,
-                              dedupe=fetch.operation_kind == "query")
+                              dedupe=fetch.operation_kind == "query", deadline=state.deadline,
+                              retryable=fetch.operation_kind == "query")
     try:
         result = (await state.subgraphs.send(request)).result
     except SubgraphError as exc:
@@ -156,7 +158,7 @@ def _collect(data: dict, paths: tuple[tuple[str, ...], ...], requires: tuple) ->
 
 async def _send(fetch: FetchNode | BatchFetchNode, variables: dict[str, Any], state: ExecutionState) -> dict | None:
     request = SubgraphRequest(fetch.service_name, fetch.operation, variables, state.headers, dedupe=True,
-                              entity_fields=_entity_fields(fetch))
+                              entity_fields=_entity_fields(fetch), deadline=state.deadline, retryable=True)
     try:
         return (await state.subgraphs.send(request)).result
     except SubgraphError as exc:

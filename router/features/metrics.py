@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 import orjson
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, generate_latest
 
 CACHE_LOOKUPS = Counter("graft_cache_lookups", "Cache lookups by cache and result (hit or miss).",
                         ["cache", "result"])
@@ -17,6 +17,13 @@ RATE_LIMITED = Counter("graft_rate_limited_requests", "Requests refused by a rat
 OPERATION_LIMITED = Counter("graft_operation_limited_requests", "Operations refused by an operation limit.",
                             ["limit"])
 REQUESTS = Counter("graft_requests", "GraphQL requests answered, by HTTP status.", ["status"])
+BREAKER_STATE = Gauge("graft_circuit_breaker_state", "Circuit breaker per subgraph: 0 closed, 1 open, "
+                      "2 half-open.", ["subgraph"])
+SUBGRAPH_RETRIES = Counter("graft_subgraph_retries", "Fetches sent again after a failure, by subgraph.",
+                           ["subgraph"])
+SUBGRAPH_FETCHES = Counter("graft_subgraph_fetches", "Fetches through a circuit breaker, by subgraph and "
+                           "outcome (ok, failed, not_sent: our queue or the deadline, rejected: refused while open).",
+                           ["subgraph", "outcome"])
 
 
 def cache_lookup(cache: str, hit: bool) -> None:

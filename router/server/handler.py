@@ -3,12 +3,15 @@ the pipeline in service → HTTP."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
 from router.config import RouterSettings
+from router.execution.client import DEADLINE_HEADER
 from router.features.metrics import REQUESTS
 from router.pipeline import RequestError, RouterRequest, run_stages
 from router.pipeline.request import REQUEST_ID_HEADER, request_id
@@ -43,9 +46,10 @@ async def _answer(request: web.Request, settings: RouterSettings, pipelines: Swa
     identity = request_id(request.headers.get(REQUEST_ID_HEADER))
     try:
         routed = RouterRequest(await read_request(request, settings.limits.max_body_bytes), request.headers,
-                               request.remote, include_plan=_include_plan(request, settings), request_id=identity)
+                               request.remote, include_plan=_include_plan(request, settings), request_id=identity,
+                               deadline=deadline(request.headers, settings.traffic.timeout))
         async with pipelines.lease() as pipeline:
-            await run_stages(pipeline.stages, routed)
+            await _run_by_deadline(pipeline, routed)
     except RequestError as error:
         response = error_response(error, media_type)
     except Exception:  # a bug below us: say so as a GraphQL response, keep the details in the log
@@ -61,6 +65,29 @@ async def _answer(request: web.Request, settings: RouterSettings, pipelines: Swa
         response.headers.update(routed.response_headers)
     response.headers[REQUEST_ID_HEADER] = identity
     return response
+
+
+def deadline(headers: Mapping[str, str], timeout: float) -> float:
+    """time.monotonic() by which the request is answered: traffic.timeout from now, sooner when the
+    caller's X-Graft-Deadline-Ms (milliseconds left) says so; never later."""
+    seconds = timeout
+    given = headers.get(DEADLINE_HEADER, "").strip()
+    if given.isdigit():
+        seconds = min(seconds, int(given) / 1000)
+    return time.monotonic() + seconds
+
+
+async def _run_by_deadline(pipeline: Pipeline, routed: RouterRequest) -> None:
+    """Fetches stop at the deadline themselves (partial data); this bounds every other stage too."""
+    assert routed.deadline is not None
+    try:
+        async with asyncio.timeout(max(0.0, routed.deadline - time.monotonic())) as bound:
+            await run_stages(pipeline.stages, routed)
+    except TimeoutError:
+        if not bound.expired():
+            raise
+        raise RequestError("The request did not finish within its deadline.", status=504,
+                           code="GATEWAY_TIMEOUT") from None
 
 
 def _include_plan(request: web.Request, settings: RouterSettings) -> bool:

@@ -102,7 +102,9 @@ async def run_server(settings: RouterSettings, *, reuse_port: bool = False, stop
         await resources.close()
         await pipelines.aclose()
         raise StartupError(str(exc)) from exc
-    runner = RouterRunner(app, access_log=None, handle_signals=False)
+    # On stop, aiohttp stops listening, closes idle keep-alive connections and gives requests in
+    # flight drain.grace_seconds before cancelling them.
+    runner = RouterRunner(app, access_log=None, handle_signals=False, shutdown_timeout=settings.drain.grace_seconds)
     await runner.setup()
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)

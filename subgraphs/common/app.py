@@ -16,6 +16,7 @@ from aiohttp import web
 from auth.tokens import TokenError
 from subgraphs.common.credentials import SERVICE_SCOPES, ServiceClient, ServiceToken
 from subgraphs.common.db import Database
+from subgraphs.common.deadline import deadline_middleware
 from subgraphs.common.events.runtime import EventsRuntime, receive_events
 from subgraphs.common.events.service import ServiceEvents
 from subgraphs.common.jobs import start_jobs, stop_jobs
@@ -48,7 +49,7 @@ def create_app(
 ) -> web.Application:
     """`graphql` handles GET and POST /graphql the way the subgraph's library does it; `events`
     are the domain events the service consumes and the background jobs it runs."""
-    app = web.Application(client_max_size=MAX_BODY)
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[deadline_middleware])
     app[SETTINGS] = settings
     app[DATABASE] = database
     app.router.add_route("GET", "/graphql", graphql)
@@ -123,11 +124,13 @@ def mutation_over_get(operation_type: str) -> web.HTTPMethodNotAllowed:
 
 
 def run(app: web.Application, settings: ServiceSettings) -> None:
-    """Serve in the foreground on uvloop until interrupted."""
+    """Serve in the foreground on uvloop until SIGINT/SIGTERM; then stop accepting connections and
+    give requests in flight `drain_seconds` to finish (aiohttp's graceful shutdown)."""
     try:
         import uvloop
 
         uvloop.install()
     except ImportError:  # pragma: no cover - uvloop is absent only on Windows
         pass
-    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
+    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None,
+                shutdown_timeout=settings.drain_seconds)
