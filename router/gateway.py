@@ -50,7 +50,7 @@ from router.supergraph import SupergraphModel, load_supergraph
 from router.supergraph.cost import CostDirectives
 
 FORWARDED_HEADERS = ("authorization",)
-SHAPE_MARGIN = 0.05  # seconds before the request's deadline when fetches stop, to shape partial data in time
+SHAPE_MARGIN = 0.1  # seconds before the request's deadline when fetches stop, to shape partial data in time
 INTROSPECTION_ROOTS = ("__schema", "__type")
 
 
@@ -88,7 +88,8 @@ class Gateway:
                    error_policy=SubgraphErrorPolicy.everything())
 
     @classmethod
-    def from_settings(cls, sdl: str, settings: RouterSettings) -> Gateway:
+    def from_settings(cls, sdl: str, settings: RouterSettings, replacing: Gateway | None = None) -> Gateway:
+        """`replacing`: the gateway a reload swaps out, whose circuit breakers' state carries over."""
         supergraph = load_supergraph(sdl)
         configured = {name: str(sub.url) for name, sub in settings.subgraphs.items() if sub.url is not None}
         defaults = settings.subgraph_defaults
@@ -100,7 +101,8 @@ class Gateway:
                              for name in names},
             default_max_concurrency=defaults.max_concurrency, queue_timeout=defaults.queue_timeout)
         retried = Retries(client, settings.traffic.retries)
-        breakers = CircuitBreakers(retried, {name: settings.circuit_breaker(name) for name in names})
+        kept = replacing.breakers.circuits if replacing is not None and replacing.breakers is not None else None
+        breakers = CircuitBreakers(retried, {name: settings.circuit_breaker(name) for name in names}, kept=kept)
         return cls(supergraph, client, load_policies(settings.auth.policies), build_caches(settings, breakers),
                    error_policy(settings), breakers)
 

@@ -85,11 +85,17 @@ class CircuitBreakers:
     """Wraps the subgraph client; subgraphs without a configured breaker pass straight through."""
 
     def __init__(self, subgraphs: Subgraphs, settings: Mapping[str, CircuitBreakerSettings],
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, kept: Mapping[str, Circuit] | None = None) -> None:
+        """`kept`: the circuits of the gateway a reload replaces; one with the same settings goes on
+        as it was, so a reload during an outage does not send a full wave to the dead subgraph."""
         self.subgraphs = subgraphs
-        self.circuits = {name: Circuit(name, s, clock) for name, s in settings.items() if s.enabled}
-        for name in self.circuits:
-            BREAKER_STATE.labels(name).set(State.CLOSED.value)
+        self.circuits: dict[str, Circuit] = {}
+        for name, given in settings.items():
+            if not given.enabled:
+                continue
+            old = (kept or {}).get(name)
+            self.circuits[name] = old if old is not None and old.settings == given else Circuit(name, given, clock)
+            BREAKER_STATE.labels(name).set(self.circuits[name].state.value)
 
     async def send(self, request: SubgraphRequest) -> SubgraphResponse:
         circuit = self.circuits.get(request.service)

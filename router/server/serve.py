@@ -118,7 +118,9 @@ async def run_server(settings: RouterSettings, *, reuse_port: bool = False, stop
                  type(asyncio.get_running_loop()).__module__.split(".")[0], gateway.supergraph_sha[:12])
         if settings.supergraph.watch:
             def rebuild(sdl: str) -> Pipeline:
-                return build_pipeline(settings, resources, Gateway.from_settings(sdl, settings))
+                current = pipelines.current.service
+                replacing = current if isinstance(current, Gateway) else None
+                return build_pipeline(settings, resources, Gateway.from_settings(sdl, settings, replacing))
 
             tasks.append(asyncio.create_task(watch_file(
                 supergraph_path(settings), pipelines, rebuild,

@@ -127,3 +127,14 @@ async def test_probes_are_limited_while_half_open() -> None:
     gate.set()
     results = await asyncio.gather(*tasks)
     assert results.count("ok") == probes and breakers.states()["orders"] is State.CLOSED
+
+
+async def test_a_reload_keeps_circuits_whose_settings_did_not_change() -> None:
+    clock = Clock()
+    old = CircuitBreakers(FakeClient(), {"orders": SETTINGS, "users": SETTINGS}, clock)
+    for _ in range(4):
+        await attempt(old)
+    old.circuits["users"]._enter(State.OPEN)
+    changed = SETTINGS.model_copy(update={"open_seconds": 1})
+    new = CircuitBreakers(FakeClient(), {"orders": SETTINGS, "users": changed}, clock, kept=old.circuits)
+    assert new.states() == {"orders": State.OPEN, "users": State.CLOSED}
