@@ -138,3 +138,25 @@ async def test_a_reload_keeps_circuits_whose_settings_did_not_change() -> None:
     changed = SETTINGS.model_copy(update={"open_seconds": 1})
     new = CircuitBreakers(FakeClient(), {"orders": SETTINGS, "users": changed}, clock, kept=old.circuits)
     assert new.states() == {"orders": State.OPEN, "users": State.CLOSED}
+
+
+async def test_the_state_gauge_follows_the_circuit() -> None:
+    from prometheus_client import REGISTRY
+
+    clock = Clock()
+    breakers = CircuitBreakers(FakeClient(), {"gauged": SETTINGS}, clock)
+    request = SubgraphRequest("gauged", "{ a }", {})
+
+    def gauge() -> float | None:
+        return REGISTRY.get_sample_value("graft_circuit_breaker_state", {"subgraph": "gauged"})
+
+    assert gauge() == 0
+    for _ in range(4):
+        try:
+            await breakers.send(request)
+        except SubgraphError:
+            pass
+    assert gauge() == 1
+    clock.now += 5
+    breakers.circuits["gauged"].admit()
+    assert gauge() == 2

@@ -31,3 +31,22 @@ async def test_a_handler_past_its_deadline_is_cancelled() -> None:
         assert cancelled.is_set()
         async with http.get(server.make_url("/graphql?s=0.3")) as resp:
             assert resp.status == 200
+
+
+async def test_calls_to_peers_carry_what_is_left() -> None:
+    from subgraphs.common.deadline import deadline_headers
+
+    seen: list[dict[str, str]] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append(deadline_headers())
+        return web.json_response({"data": {}})
+
+    app = web.Application(middlewares=[deadline_middleware])
+    app.router.add_get("/graphql", handler)
+    async with TestServer(app) as server, ClientSession() as http:
+        async with http.get(server.make_url("/graphql"), headers={DEADLINE_HEADER: "3000"}):
+            pass
+        async with http.get(server.make_url("/graphql")):
+            pass
+    assert 2000 < int(seen[0][DEADLINE_HEADER]) <= 3000 and seen[1] == {}
