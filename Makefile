@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint schema clean bench fuzz faults
+.PHONY: install run test lint schema clean bench fuzz faults resilience
 
 GRAPHIQL := router/server/graphiql_assets/graphiql.min.js
 
@@ -38,6 +38,13 @@ fuzz: install
 FAULT_ROUNDS ?= 20
 faults: install
 	FAULT_ROUNDS=$(FAULT_ROUNDS) $(BIN)/python -m pytest tests/subgraphs/lifecycle/test_crashes.py -s -p no:cacheprovider --timeout=0 $(PYTEST_ARGS)
+
+# The router's fault tests long: FAULT_SECONDS of load from FAULT_CLIENTS clients per fault (a subgraph
+# killed, one hung, the router stopped); prints requests, errors by kind, max latency and time to recover.
+FAULT_SECONDS ?= 20
+FAULT_CLIENTS ?= 20
+resilience: install
+	FAULT_SECONDS=$(FAULT_SECONDS) FAULT_CLIENTS=$(FAULT_CLIENTS) $(BIN)/python -m pytest tests/router/server/test_faults.py -s -p no:cacheprovider --timeout=0 $(PYTEST_ARGS)
 
 # Types (mypy, configured in pyproject.toml) over router/, auth/, subgraphs/ and bench/.
 lint: install

@@ -35,17 +35,60 @@ class SupergraphSettings(_Section):
     poll_interval: float = Field(1.0, gt=0, description="Seconds between checks of the file.")
 
 
+class CircuitBreakerSettings(_Section):
+    """Per subgraph: a failure ratio over a rolling window opens the circuit; while it is open,
+    fetches fail at once instead of each paying a connect error or a timeout."""
+
+    enabled: bool = True
+    window: float = Field(10.0, gt=0, description="Seconds of fetches the failure ratio is computed over.")
+    min_requests: int = Field(20, ge=1, description="Fetches the window must hold before it may open.")
+    failure_ratio: float = Field(0.5, gt=0, le=1, description="Failed fetches / fetches that opens it.")
+    open_seconds: float = Field(5.0, gt=0, description="Seconds it stays open before half-open probes.")
+    half_open_probes: int = Field(3, ge=1, description="Fetches let through at once while half-open; one "
+                                  "success closes the circuit, one failure opens it again.")
+
+
 class SubgraphSettings(_Section):
     url: HttpUrl | None = Field(None, description="Replaces the URL the supergraph names.")
     timeout: float = Field(30.0, gt=0, description="Seconds allowed for one subgraph request.")
     max_concurrency: int | None = Field(None, ge=1, description="Requests in flight to this subgraph at once; "
                                         "unset: subgraph_defaults.max_concurrency.")
+    circuit_breaker: CircuitBreakerSettings | None = Field(None, description="Unset: "
+                                                           "subgraph_defaults.circuit_breaker.")
 
 
 class SubgraphDefaults(_Section):
     max_concurrency: int = Field(64, ge=1, description="Requests in flight to one subgraph at once.")
     queue_timeout: float = Field(5.0, gt=0, description="Seconds a request waits for a free slot before the "
                                  "fetch fails with \"Subgraph 'x' is busy\".")
+    circuit_breaker: CircuitBreakerSettings = Field(default_factory=CircuitBreakerSettings)
+
+
+class RetrySettings(_Section):
+    """Retries of failed fetches (unreachable, timed out, 5xx) for queries only, never mutations,
+    within a budget per subgraph so that retries cannot multiply the load on a struggling one."""
+
+    enabled: bool = True
+    max_retries: int = Field(2, ge=0, description="Further attempts after the first.")
+    backoff_base: float = Field(0.05, gt=0, description="Seconds before the first retry, doubling each time, "
+                                "with full jitter; never past the request's deadline.")
+    backoff_max: float = Field(1.0, gt=0, description="Longest wait between attempts.")
+    retry_percent: float = Field(0.2, ge=0, le=1, description="Retries allowed as a share of requests in the "
+                                 "budget window (Apollo Router's retry_percent).")
+    min_per_sec: float = Field(10.0, ge=0, description="Retries per second allowed whatever the traffic.")
+    budget_window: float = Field(10.0, gt=0, description="Seconds the budget counts requests and retries over.")
+
+
+class TrafficSettings(_Section):
+    retries: RetrySettings = Field(default_factory=RetrySettings)
+    timeout: float = Field(30.0, gt=0, description="Seconds one client request may take in all; an incoming "
+                           "X-Graft-Deadline-Ms may shorten it, never lengthen it. Each subgraph fetch gets what "
+                           "is left (within its own timeout) and the same header.")
+
+
+class DrainSettings(_Section):
+    grace_seconds: float = Field(15.0, ge=0, description="On SIGTERM: seconds requests in flight get to finish "
+                                 "after the router stops accepting connections.")
 
 
 class LimitSettings(_Section):
@@ -328,6 +371,8 @@ class RouterSettings(BaseSettings):
     supergraph: SupergraphSettings = Field(default_factory=SupergraphSettings)
     subgraphs: dict[str, SubgraphSettings] = Field(default_factory=dict)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    traffic: TrafficSettings = Field(default_factory=TrafficSettings)
+    drain: DrainSettings = Field(default_factory=DrainSettings)
     cors: CorsSettings = Field(default_factory=CorsSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
@@ -375,6 +420,9 @@ class RouterSettings(BaseSettings):
 
     def subgraph(self, name: str) -> SubgraphSettings:
         return self.subgraphs.get(name) or SubgraphSettings()
+
+    def circuit_breaker(self, name: str) -> CircuitBreakerSettings:
+        return self.subgraph(name).circuit_breaker or self.subgraph_defaults.circuit_breaker
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -4,6 +4,7 @@ its own; a reload builds a new Gateway and swaps it in whole."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 
 from graphql import (
@@ -28,7 +29,9 @@ from router.execution.executor import ExecutionState, execute_node
 from router.execution.shaping import Shaper
 from router.features.authorization import AuthorizationRules, Authorizer, Policy, authorize_stage, load_policies, prune
 from router.features.caches import Caches, build_caches
+from router.features.circuit_breaker import CircuitBreakers
 from router.features.plan_cache import PlanCache, PlanKey
+from router.features.retries import Retries
 from router.pipeline import (
     Caller,
     Denials,
@@ -37,6 +40,7 @@ from router.pipeline import (
     RequestError,
     RouterRequest,
     Stage,
+    SubgraphReadiness,
     run_stages,
 )
 from router.pipeline.document import DocumentCache, document_stage
@@ -46,13 +50,14 @@ from router.supergraph import SupergraphModel, load_supergraph
 from router.supergraph.cost import CostDirectives
 
 FORWARDED_HEADERS = ("authorization",)
+SHAPE_MARGIN = 0.1  # seconds before the request's deadline when fetches stop, to shape partial data in time
 INTROSPECTION_ROOTS = ("__schema", "__type")
 
 
 class Gateway:
     def __init__(self, supergraph: SupergraphModel, client: SubgraphClient,
                  policies: dict[str, Policy] | None = None, caches: Caches | None = None,
-                 error_policy: SubgraphErrorPolicy | None = None) -> None:
+                 error_policy: SubgraphErrorPolicy | None = None, breakers: CircuitBreakers | None = None) -> None:
         self.supergraph = supergraph
         self.error_policy = error_policy or SubgraphErrorPolicy()
         self.client = client
@@ -60,6 +65,7 @@ class Gateway:
         self.caches = caches or Caches(PlanCache(), client)
         self.plans = self.caches.plans
         self.authorizer = Authorizer(AuthorizationRules.from_supergraph(supergraph), policies)
+        self.breakers = breakers  # the layer around the client (from_settings), under the caches
 
     @property
     def api_schema(self) -> GraphQLSchema:
@@ -82,7 +88,8 @@ class Gateway:
                    error_policy=SubgraphErrorPolicy.everything())
 
     @classmethod
-    def from_settings(cls, sdl: str, settings: RouterSettings) -> Gateway:
+    def from_settings(cls, sdl: str, settings: RouterSettings, replacing: Gateway | None = None) -> Gateway:
+        """`replacing`: the gateway a reload swaps out, whose circuit breakers' state carries over."""
         supergraph = load_supergraph(sdl)
         configured = {name: str(sub.url) for name, sub in settings.subgraphs.items() if sub.url is not None}
         defaults = settings.subgraph_defaults
@@ -93,8 +100,11 @@ class Gateway:
             max_concurrency={name: settings.subgraph(name).max_concurrency or defaults.max_concurrency
                              for name in names},
             default_max_concurrency=defaults.max_concurrency, queue_timeout=defaults.queue_timeout)
-        return cls(supergraph, client, load_policies(settings.auth.policies), build_caches(settings, client),
-                   error_policy(settings))
+        retried = Retries(client, settings.traffic.retries)
+        kept = replacing.breakers.circuits if replacing is not None and replacing.breakers is not None else None
+        breakers = CircuitBreakers(retried, {name: settings.circuit_breaker(name) for name in names}, kept=kept)
+        return cls(supergraph, client, load_policies(settings.auth.policies), build_caches(settings, breakers),
+                   error_policy(settings), breakers)
 
     def stages(self) -> Sequence[Stage]:
         """authorize (only where the supergraph has requirements) → plan → execute → shape."""
@@ -115,7 +125,7 @@ class Gateway:
         prepared, plan = request.prepared(), request.planned()
         state = ExecutionState(self.caches.subgraphs, request.graphql.variables, _forwarded(request.headers),
                                conditions=prepared.variables, error_policy=self.error_policy,
-                               request_id=request.request_id)
+                               request_id=request.request_id, deadline=_fetch_deadline(request.deadline))
         await execute_node(plan.node, state)
         part = introspection_part(prepared.document, prepared.operation)
         if part is not None:
@@ -163,6 +173,13 @@ class Gateway:
         assert request.response is not None
         return request.response.formatted()
 
+    async def readiness(self) -> Sequence[SubgraphReadiness]:
+        names = sorted(self.client.urls)
+        reachable = await asyncio.gather(*(self.client.reachable(name) for name in names))
+        states = self.breakers.states() if self.breakers is not None else {}
+        return [SubgraphReadiness(name, up, states[name].name.lower() if name in states else None)
+                for name, up in zip(names, reachable)]
+
     async def close(self) -> None:
         await self.client.close()
         await self.caches.close()
@@ -184,6 +201,10 @@ def error_policy(settings: RouterSettings) -> SubgraphErrorPolicy:
         return SubgraphErrorPolicy.everything()
     errors = settings.include_subgraph_errors
     return SubgraphErrorPolicy(errors.all, dict(errors.subgraphs), frozenset(errors.allowed_codes), errors.service_name)
+
+
+def _fetch_deadline(deadline: float | None) -> float | None:
+    return None if deadline is None else deadline - SHAPE_MARGIN
 
 
 def _forwarded(headers: Mapping[str, str]) -> dict[str, str]:

@@ -4,26 +4,30 @@ subgraph, orjson."""
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import aiohttp
 import orjson
+from yarl import URL
 
 
 UNAVAILABLE = "Subgraph unavailable"
 TIMED_OUT = "Subgraph timed out"
 BUSY = "Subgraph busy"
 INVALID_RESPONSE = "Subgraph sent an invalid response"
+DEADLINE_HEADER = "X-Graft-Deadline-Ms"  # milliseconds the request has left, to the router and from it
 
 
 class SubgraphError(Exception):
     """A subgraph could not answer (unreachable, timed out, busy, not GraphQL). The message names
     the subgraph, for the log; `public_message` says only which of these, for any client."""
 
-    def __init__(self, message: str, public_message: str = UNAVAILABLE) -> None:
+    def __init__(self, message: str, public_message: str = UNAVAILABLE, *, sent: bool = True) -> None:
         super().__init__(message)
         self.public_message = public_message
+        self.sent = sent  # False: never reached the subgraph (our queue, the deadline), so no sign of its health
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ class SubgraphRequest:
     headers: dict[str, str] = field(default_factory=dict)
     dedupe: bool = False  # share an identical request already in flight (queries only)
     entity_fields: EntityFields = ()
+    deadline: float | None = None  # time.monotonic() by which the client's request must be answered
+    retryable: bool = False  # reads only (queries, entity fetches): safe to send again
 
 
 class Subgraphs(Protocol):
@@ -80,30 +86,34 @@ class SubgraphClient:
         """With `dedupe`, an identical request already in flight (same subgraph, query, variables
         and headers, so never across callers) is shared."""
         body = orjson.dumps({"query": request.query, "variables": request.variables})
-        service, headers = request.service, request.headers
+        service, headers, deadline = request.service, request.headers, request.deadline
         if not request.dedupe:
-            return _parse(service, *await self._post(service, body, headers))
+            return _parse(service, *await self._post(service, body, headers, deadline))
         key = b"\0".join((service.encode(), body, orjson.dumps(sorted(headers.items()))))
         pending = self._in_flight.get(key)
         if pending is None:
-            pending = self._in_flight[key] = asyncio.ensure_future(self._post(service, body, headers))
+            pending = self._in_flight[key] = asyncio.ensure_future(self._post(service, body, headers, deadline))
             pending.add_done_callback(lambda _: self._in_flight.pop(key, None))
         else:
             self.deduplicated += 1
         # each caller parses its own copy: the executor merges answers into its response in place
         return _parse(service, *await asyncio.shield(pending))
 
-    async def _post(self, service: str, body: bytes, headers: dict[str, str] | None) -> tuple[int, bytes, str | None]:
+    async def _post(self, service: str, body: bytes, headers: dict[str, str] | None,
+                    deadline: float | None = None) -> tuple[int, bytes, str | None]:
         url = self.urls[service]
-        timeout = aiohttp.ClientTimeout(total=self.timeouts.get(service, self.default_timeout))
         request_headers = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
         gate = self._gate(service)
         try:
-            async with asyncio.timeout(self.queue_timeout):
+            async with asyncio.timeout(min(self.queue_timeout, _left(service, deadline))):
                 await gate.acquire()
         except TimeoutError:
-            raise SubgraphError(f"Subgraph '{service}' is busy", BUSY) from None
+            raise SubgraphError(f"Subgraph '{service}' is busy", BUSY, sent=False) from None
         try:
+            left = _left(service, deadline)  # the subgraph gets what the client's request has left
+            timeout = aiohttp.ClientTimeout(total=min(self.timeouts.get(service, self.default_timeout), left))
+            if deadline is not None:
+                request_headers[DEADLINE_HEADER] = str(int(left * 1000))
             async with self.session().post(url, data=body, headers=request_headers, timeout=timeout) as resp:
                 return resp.status, await resp.read(), resp.headers.get("Cache-Control")
         except TimeoutError as exc:
@@ -123,9 +133,32 @@ class SubgraphClient:
             gate = self._gates[service] = asyncio.Semaphore(cap)
         return gate
 
+    async def reachable(self, service: str, timeout: float = 1.0) -> bool:
+        """Whether the subgraph's host accepts a TCP connection (for /ready; no request is sent)."""
+        url = URL(self.urls[service])
+        try:
+            async with asyncio.timeout(timeout):
+                _, writer = await asyncio.open_connection(url.host, url.port)
+        except (OSError, TimeoutError):
+            return False
+        writer.close()
+        return True
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+def _left(service: str, deadline: float | None) -> float:
+    """Seconds until the request's deadline (unbounded without one); past it, the fetch times out
+    before it is sent."""
+    if deadline is None:
+        return float("inf")
+    left = deadline - time.monotonic()
+    if left <= 0.001:
+        raise SubgraphError(f"Subgraph '{service}' not asked: the request's deadline has passed", TIMED_OUT,
+                            sent=False)
+    return left
 
 
 def _parse(service: str, status: int, raw: bytes, cache_control: str | None) -> SubgraphResponse:

@@ -40,6 +40,7 @@ class ExecutionState:
     error_policy: SubgraphErrorPolicy = field(default_factory=SubgraphErrorPolicy)
     request_id: str = ""
     fetches: int = 0  # requests sent to subgraphs (a cache layer may answer some): the request log's count
+    deadline: float | None = None  # time.monotonic() by which the client's request must be answered
 
 
 async def execute_node(node: PlanNode | None, state: ExecutionState) -> None:
@@ -67,7 +68,8 @@ def _variables(fetch: FetchNode | BatchFetchNode, state: ExecutionState) -> dict
 
 async def _root_fetch(fetch: FetchNode, state: ExecutionState) -> None:
     request = SubgraphRequest(fetch.service_name, fetch.operation, _variables(fetch, state), state.headers,
-                              dedupe=fetch.operation_kind == "query")
+                              dedupe=fetch.operation_kind == "query", deadline=state.deadline,
+                              retryable=fetch.operation_kind == "query")
     try:
         state.fetches += 1
         result = (await state.subgraphs.send(request)).result
@@ -158,7 +160,7 @@ def _collect(data: dict, paths: tuple[tuple[str, ...], ...], requires: tuple) ->
 
 async def _send(fetch: FetchNode | BatchFetchNode, variables: dict[str, Any], state: ExecutionState) -> dict | None:
     request = SubgraphRequest(fetch.service_name, fetch.operation, variables, state.headers, dedupe=True,
-                              entity_fields=_entity_fields(fetch))
+                              entity_fields=_entity_fields(fetch), deadline=state.deadline, retryable=True)
     try:
         state.fetches += 1
         return (await state.subgraphs.send(request)).result

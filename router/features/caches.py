@@ -10,7 +10,7 @@ import redis.asyncio as aioredis
 
 from auth.redis_guard import redis_client
 from router.config import RouterSettings
-from router.execution.client import SubgraphClient, Subgraphs
+from router.execution.client import Subgraphs
 from router.features.entity_cache import EntityCache, EntityStore, LocalStore, RedisStore
 from router.features.plan_cache import PlanCache, SharedPlans
 from router.features.subgraph_metrics import MeasuredSubgraphs
@@ -31,7 +31,7 @@ class Caches:
             await self.redis.aclose()
 
 
-def build_caches(settings: RouterSettings, client: SubgraphClient) -> Caches:
+def build_caches(settings: RouterSettings, client: Subgraphs) -> Caches:
     """One Redis client per supergraph (its pool is per event loop); none without redis.url."""
     cache, url, prefix = settings.cache, settings.redis.url, settings.redis.key_prefix
     redis = redis_client(url) if url and (cache.plan_redis or cache.entity) else None

@@ -32,6 +32,13 @@ SUBGRAPH_DURATION = Histogram("graft_subgraph_fetch_duration_seconds",
 SUBGRAPH_ERRORS = Counter("graft_subgraph_fetch_errors", "Subgraph fetches that failed (kind: the public "
                           "reason: unavailable, timed out, busy, invalid) or answered GraphQL errors (graphql).",
                           ["subgraph", "kind"])
+BREAKER_STATE = Gauge("graft_circuit_breaker_state", "Circuit breaker per subgraph: 0 closed, 1 open, "
+                      "2 half-open.", ["subgraph"])
+SUBGRAPH_RETRIES = Counter("graft_subgraph_retries", "Fetches sent again after a failure, by subgraph.",
+                           ["subgraph"])
+SUBGRAPH_FETCHES = Counter("graft_subgraph_fetches", "Fetches through a circuit breaker, by subgraph and "
+                           "outcome (ok, failed, not_sent: our queue or the deadline, rejected: refused while open).",
+                           ["subgraph", "outcome"])
 
 
 def cache_lookup(cache: str, hit: bool) -> None:

@@ -12,7 +12,7 @@ from router.pipeline.request import (
     RequestError,
     RouterRequest,
 )
-from router.pipeline.stage import Stage, SupergraphService, run_stages
+from router.pipeline.stage import Stage, SubgraphReadiness, SupergraphService, run_stages
 
 __all__ = [
     "Caller",
@@ -23,6 +23,7 @@ __all__ = [
     "RequestError",
     "RouterRequest",
     "Stage",
+    "SubgraphReadiness",
     "SupergraphService",
     "run_stages",
 ]

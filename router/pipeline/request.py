@@ -159,6 +159,7 @@ class RouterRequest:
     execution: ExecutionState | None = None
     response: GraphQLResponse | None = None
     response_headers: dict[str, str] = field(default_factory=dict)
+    deadline: float | None = None  # time.monotonic() by which it must be answered (traffic.timeout)
 
     def prepared(self) -> PreparedOperation:
         return _filled(self.operation, "operation", "document")

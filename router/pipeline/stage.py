@@ -26,6 +26,21 @@ class Stage:
     run: StageFunction
 
 
+@dataclass(frozen=True)
+class SubgraphReadiness:
+    """One subgraph as /ready reports it: whether it accepts connections, and its circuit breaker's
+    state (None: no breaker). With a breaker the router copes with it being down (fetches fail
+    at once, the rest is served), so the router is ready either way."""
+
+    name: str
+    reachable: bool
+    circuit: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.reachable or self.circuit is not None
+
+
 async def run_stages(stages: Sequence[Stage], request: RouterRequest, tracer: Tracer | None = None) -> None:
     """Each stage in order; a RequestError from one ends the request there. With a `tracer`
     (tracing on), each stage is a span, a child of the request's."""
@@ -53,5 +68,8 @@ class SupergraphService(Protocol):
 
     def stages(self) -> Sequence[Stage]:
         """authorize → plan → execute → shape, or whatever fills `request.response`."""
+
+    async def readiness(self) -> Sequence[SubgraphReadiness]:
+        """Each subgraph's state, for /ready."""
 
     async def close(self) -> None: ...

@@ -27,6 +27,18 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "pid": os.getpid(), "supergraph_sha": service.supergraph_sha})
 
 
+async def ready(request: web.Request) -> web.Response:
+    """Readiness: a supergraph is in service and every subgraph is reachable or has a circuit
+    breaker (whose state the body gives); else 503 naming the subgraphs that are not."""
+    service = request.app[PIPELINES].current.service
+    subgraphs = await service.readiness()
+    not_ready = [s.name for s in subgraphs if not s.ok]
+    body = {"status": "not ready" if not_ready else "ready", "supergraph_sha": service.supergraph_sha,
+            "not_ready": not_ready,
+            "subgraphs": {s.name: {"reachable": s.reachable, "circuit": s.circuit} for s in subgraphs}}
+    return web.json_response(body, status=503 if not_ready else 200)
+
+
 def create_metrics_app(settings: RouterSettings) -> web.Application:
     """GET /metrics alone, for metrics.listen."""
     app = web.Application()
@@ -54,6 +66,7 @@ def create_app(settings: RouterSettings, pipelines: Swappable[Pipeline], resourc
     app.router.add_route("*", "/graphql", graphql_handler(settings, pipelines))  # other methods get 405 there
     app.router.add_get("/", root_handler(settings.graphiql.enabled))  # browsers go on to GraphiQL
     app.router.add_get("/health", health)
+    app.router.add_get("/ready", ready)
     if settings.metrics.listen is None:
         app.router.add_get("/metrics", metrics_handler(settings.metrics.read_token()))
     app.router.add_get(ASSET_PREFIX + "{name}", asset_handler())

@@ -58,7 +58,7 @@ def serve(args: argparse.Namespace) -> int:
              "--host", settings.listen.host, "--port", str(settings.listen.port)]
     if args.config:
         child += ["--config", str(args.config)]
-    return supervise(worker_argv(child), args.workers)
+    return supervise(worker_argv(child), args.workers, settings.drain.grace_seconds)
 
 
 def config_schema(args: argparse.Namespace) -> int:

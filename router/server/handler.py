@@ -3,9 +3,10 @@ the pipeline in service → HTTP."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from router.config import RouterSettings
+from router.execution.client import DEADLINE_HEADER
 from router.features import request_log
 from router.features.metrics import IN_FLIGHT, REQUESTS
 from router.features.request_metrics import observe_request
@@ -82,9 +84,10 @@ async def _answer(request: web.Request, settings: RouterSettings, pipelines: Swa
     try:
         outcome.routed = RouterRequest(
             await read_request(request, settings.limits.max_body_bytes), request.headers, request.remote,
-            include_plan=_include_plan(request, settings), request_id=identity)
+            include_plan=_include_plan(request, settings), request_id=identity,
+            deadline=deadline(request.headers, settings.traffic.timeout))
         async with pipelines.lease() as pipeline:
-            await run_stages(pipeline.stages, outcome.routed, outcome.tracer)
+            await _run_by_deadline(pipeline, outcome.routed, outcome.tracer)
     except RequestError as error:
         outcome.codes = error_codes(error.errors)
         response = error_response(error, media_type)
@@ -103,6 +106,29 @@ async def _answer(request: web.Request, settings: RouterSettings, pipelines: Swa
         response.headers.update(outcome.routed.response_headers)
     response.headers[REQUEST_ID_HEADER] = identity
     return response
+
+
+def deadline(headers: Mapping[str, str], timeout: float) -> float:
+    """time.monotonic() by which the request is answered: traffic.timeout from now, sooner when the
+    caller's X-Graft-Deadline-Ms (milliseconds left) says so; never later."""
+    seconds = timeout
+    given = headers.get(DEADLINE_HEADER, "").strip()
+    if given.isdigit():
+        seconds = min(seconds, int(given) / 1000)
+    return time.monotonic() + seconds
+
+
+async def _run_by_deadline(pipeline: Pipeline, routed: RouterRequest, tracer: Tracer | None) -> None:
+    """Fetches stop at the deadline themselves (partial data); this bounds every other stage too."""
+    assert routed.deadline is not None
+    try:
+        async with asyncio.timeout(max(0.0, routed.deadline - time.monotonic())) as bound:
+            await run_stages(pipeline.stages, routed, tracer)
+    except TimeoutError:
+        if not bound.expired():
+            raise
+        raise RequestError("The request did not finish within its deadline.", status=504,
+                           code="GATEWAY_TIMEOUT") from None
 
 
 def _include_plan(request: web.Request, settings: RouterSettings) -> bool:

@@ -102,7 +102,9 @@ async def run_server(settings: RouterSettings, *, reuse_port: bool = False, stop
         await resources.close()
         await pipelines.aclose()
         raise StartupError(str(exc)) from exc
-    runner = RouterRunner(app, access_log=None, handle_signals=False)
+    # On stop, aiohttp stops listening, closes idle keep-alive connections and gives requests in
+    # flight drain.grace_seconds before cancelling them.
+    runner = RouterRunner(app, access_log=None, handle_signals=False, shutdown_timeout=settings.drain.grace_seconds)
     await runner.setup()
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
@@ -116,7 +118,9 @@ async def run_server(settings: RouterSettings, *, reuse_port: bool = False, stop
                  type(asyncio.get_running_loop()).__module__.split(".")[0], gateway.supergraph_sha[:12])
         if settings.supergraph.watch:
             def rebuild(sdl: str) -> Pipeline:
-                return build_pipeline(settings, resources, Gateway.from_settings(sdl, settings))
+                current = pipelines.current.service
+                replacing = current if isinstance(current, Gateway) else None
+                return build_pipeline(settings, resources, Gateway.from_settings(sdl, settings, replacing))
 
             tasks.append(asyncio.create_task(watch_file(
                 supergraph_path(settings), pipelines, rebuild,

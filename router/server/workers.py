@@ -16,7 +16,7 @@ log = logging.getLogger("graft.workers")
 
 QUICK_EXIT = 5.0  # seconds: a worker dying sooner than this counts as failing to start
 MAX_QUICK_EXITS = 3
-STOP_TIMEOUT = 15.0
+STOP_TIMEOUT = 15.0  # beyond a worker's own drain.grace_seconds
 
 
 @dataclass
@@ -27,9 +27,10 @@ class Worker:
 
 
 class Supervisor:
-    def __init__(self, argv: Sequence[str], count: int) -> None:
+    def __init__(self, argv: Sequence[str], count: int, drain_seconds: float = 0.0) -> None:
         self.argv = list(argv)
         self.count = count
+        self.stop_timeout = drain_seconds + STOP_TIMEOUT
         self.stopping = asyncio.Event()
         self.quick_exits = 0
         self.failed = False
@@ -67,9 +68,9 @@ class Supervisor:
         if worker.process.returncode is None:
             worker.process.terminate()
         try:
-            await asyncio.wait_for(asyncio.shield(waiter), STOP_TIMEOUT)
+            await asyncio.wait_for(asyncio.shield(waiter), self.stop_timeout)
         except TimeoutError:
-            log.error("worker %d did not stop in %.0fs; killing it", worker.index, STOP_TIMEOUT)
+            log.error("worker %d did not stop in %.0fs; killing it", worker.index, self.stop_timeout)
             worker.process.kill()
             await waiter
 
@@ -81,10 +82,11 @@ class Supervisor:
         return 1 if self.failed else 0
 
 
-def supervise(worker_argv: Sequence[str], count: int) -> int:
-    """Start `count` copies of `worker_argv` and look after them until a signal stops us."""
+def supervise(worker_argv: Sequence[str], count: int, drain_seconds: float = 0.0) -> int:
+    """Start `count` copies of `worker_argv` and look after them until a signal stops us; a worker
+    gets its `drain_seconds` and STOP_TIMEOUT more to stop before it is killed."""
     log.info("supervisor pid %d starting %d workers", os.getpid(), count)
-    return asyncio.run(Supervisor(worker_argv, count).run())
+    return asyncio.run(Supervisor(worker_argv, count, drain_seconds).run())
 
 
 def worker_argv(args: Sequence[str]) -> list[str]:

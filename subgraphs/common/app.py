@@ -16,6 +16,7 @@ from aiohttp import web
 from auth.tokens import TokenError
 from subgraphs.common.credentials import SERVICE_SCOPES, ServiceClient, ServiceToken
 from subgraphs.common.db import Database
+from subgraphs.common.deadline import deadline_middleware
 from subgraphs.common.events.runtime import EventsRuntime, receive_events
 from subgraphs.common.events.service import ServiceEvents
 from subgraphs.common.jobs import start_jobs, stop_jobs
@@ -51,7 +52,7 @@ def create_app(
 ) -> web.Application:
     """`graphql` handles GET and POST /graphql the way the subgraph's library does it; `events`
     are the domain events the service consumes and the background jobs it runs."""
-    app = web.Application(client_max_size=MAX_BODY)
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[deadline_middleware])
     app[SETTINGS] = settings
     app[DATABASE] = database
     measured = metrics.timed(settings.name, graphql)
@@ -129,5 +130,6 @@ def mutation_over_get(operation_type: str) -> web.HTTPMethodNotAllowed:
 
 
 def run(app: web.Application, settings: ServiceSettings) -> None:
-    """Serve in the foreground on uvloop until SIGINT or SIGTERM (subgraphs/common/serving.py)."""
-    run_forever(app, settings.host, settings.port)
+    """Serve in the foreground on uvloop until SIGINT or SIGTERM (subgraphs/common/serving.py): stop
+    accepting connections, give requests in flight `drain_seconds` to finish, then clean up."""
+    run_forever(app, settings.host, settings.port, settings.drain_seconds)

@@ -13,6 +13,7 @@ from graphql import GraphQLError
 
 from subgraphs.common.app import HTTP, SERVICE_TOKEN
 from subgraphs.common.credentials import CredentialsError, ServiceToken
+from subgraphs.common.deadline import deadline_headers
 from subgraphs.common.errors import FORBIDDEN, UNAUTHENTICATED
 from subgraphs.common.settings import peer_url
 
@@ -40,7 +41,8 @@ async def call_peer(
 ) -> dict[str, Any]:
     """POST one operation; return `data` or raise PeerError with the peer's first message."""
     try:
-        async with http.post(url, json={"query": query, "variables": variables or {}}, headers=headers) as resp:
+        async with http.post(url, json={"query": query, "variables": variables or {}},
+                             headers={**(headers or {}), **deadline_headers()}) as resp:
             body = await resp.json(content_type=None)
     except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
         raise PeerError(f"{url} is unavailable: {exc}") from exc

@@ -21,13 +21,15 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
-async def serve(app: web.Application, host: str, port: int, stop: asyncio.Event | None = None) -> None:
-    """Listen until `stop` is set (by SIGINT or SIGTERM), then clean up."""
+async def serve(app: web.Application, host: str, port: int, stop: asyncio.Event | None = None,
+                drain: float = 15.0) -> None:
+    """Listen until `stop` is set (by SIGINT or SIGTERM); then stop accepting, give requests in
+    flight `drain` seconds to finish, and clean up."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=drain)
     await runner.setup()
     try:
         if not stop.is_set():
@@ -37,7 +39,7 @@ async def serve(app: web.Application, host: str, port: int, stop: asyncio.Event 
         await runner.cleanup()
 
 
-def run_forever(app: web.Application, host: str, port: int) -> None:
+def run_forever(app: web.Application, host: str, port: int, drain: float = 15.0) -> None:
     """`serve` on uvloop, to completion."""
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        runner.run(serve(app, host, port))
+        runner.run(serve(app, host, port, drain=drain))

@@ -49,6 +49,7 @@ class ServiceSettings:
     jobs: bool = True  # background jobs (sweepers, the event relay); GRAFT_JOBS=0 turns them off
     sweep_seconds: float = 30.0  # how often the sweepers look for expired orders and reservations
     peer_timeout: float = 10.0  # seconds a call to another service (or the token endpoint) may take
+    drain_seconds: float = 15.0  # on SIGTERM, seconds requests in flight get to finish
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -65,4 +66,5 @@ class ServiceSettings:
             jobs=os.environ.get("GRAFT_JOBS", "1") != "0",
             sweep_seconds=float(os.environ.get("GRAFT_SWEEP_SECONDS", "30")),
             peer_timeout=float(os.environ.get("GRAFT_PEER_TIMEOUT_SECONDS", "10")),
+            drain_seconds=float(os.environ.get("GRAFT_DRAIN_SECONDS", "15")),
         )

@@ -90,3 +90,21 @@ def test_example_file_is_valid():
     assert settings.subgraph("payments").timeout == 20
     assert settings.cache.entity and settings.cache.max_ttl == 300
     assert settings.cors.allow_credentials
+
+
+def test_resilience_settings(monkeypatch, tmp_path):
+    from tests.support.processes import ROOT
+
+    example = load_settings(ROOT / "router.example.yaml")
+    assert example.circuit_breaker("payments").open_seconds == 10
+    assert example.circuit_breaker("catalog") == example.subgraph_defaults.circuit_breaker
+    assert example.traffic.timeout == 30 and example.traffic.retries.retry_percent == 0.2
+    assert example.drain.grace_seconds == 15
+    monkeypatch.setenv("GRAFT_SUBGRAPH_DEFAULTS__CIRCUIT_BREAKER__OPEN_SECONDS", "2.5")
+    monkeypatch.setenv("GRAFT_TRAFFIC__TIMEOUT", "4")
+    settings = load_settings()
+    assert settings.circuit_breaker("orders").open_seconds == 2.5 and settings.traffic.timeout == 4
+    schema = json.loads(settings_json_schema())
+    assert {"traffic", "drain"} <= set(schema["properties"])
+    with pytest.raises(ConfigError, match="failure_ratio"):
+        load_settings(subgraph_defaults={"circuit_breaker": {"failure_ratio": 2}})

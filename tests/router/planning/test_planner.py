@@ -254,9 +254,10 @@ def recording_gateway(case: str, base_url: str) -> tuple[Gateway, list[tuple[str
     sent: list[tuple[str, dict]] = []
     post = gateway.client._post
 
-    async def recorded(service: str, body: bytes, headers: dict | None) -> tuple[int, bytes]:
+    async def recorded(service: str, body: bytes, headers: dict | None,
+                       deadline: float | None = None) -> tuple[int, bytes, str | None]:
         sent.append((service, orjson.loads(body)["variables"]))
-        return await post(service, body, headers)
+        return await post(service, body, headers, deadline)
 
     gateway.client._post = recorded  # type: ignore[method-assign]
     return gateway, sent

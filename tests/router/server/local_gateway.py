@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from graphql import ExecutionResult, build_schema, execute
 
-from router.pipeline import GraphQLResponse, RouterRequest, Stage
+from router.pipeline import GraphQLResponse, RouterRequest, Stage, SubgraphReadiness
 from router.supergraph.cost import CostDirectives
 
 SDL = """
@@ -27,6 +27,10 @@ class LocalGateway:
         self.bumps = 0
         self.costs = CostDirectives()
         self.requests: list[RouterRequest] = []  # every request that reached execution
+        self.subgraphs: list[SubgraphReadiness] = []  # what /ready reports
+
+    async def readiness(self) -> Sequence[SubgraphReadiness]:
+        return self.subgraphs
 
     def stages(self) -> Sequence[Stage]:
         return (Stage("execute", self.execute),)

@@ -236,6 +236,18 @@ async def test_health(client):
     assert (await resp.json())["status"] == "ok"
 
 
+async def test_ready_names_the_subgraphs_that_are_not(client):
+    from router.pipeline import SubgraphReadiness
+
+    gateway = client.pipelines.current.service
+    gateway.subgraphs = [SubgraphReadiness("a", True, None), SubgraphReadiness("b", False, "open")]
+    resp = await client.get("/ready")
+    assert resp.status == 200 and (await resp.json())["subgraphs"]["b"] == {"reachable": False, "circuit": "open"}
+    gateway.subgraphs.append(SubgraphReadiness("c", False, None))
+    resp = await client.get("/ready")
+    assert resp.status == 503 and (await resp.json())["not_ready"] == ["c"]
+
+
 async def test_a_failing_gateway_is_a_500_graphql_error(make_client, caplog):
     gateway = LocalGateway()
 
