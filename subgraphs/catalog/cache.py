@@ -19,7 +19,10 @@ import redis.asyncio as aioredis
 from aiohttp import web
 from redis.exceptions import RedisError
 
+from sqlalchemy import select
+
 from subgraphs.catalog.models import Product
+from subgraphs.common.db import Database
 
 log = logging.getLogger("graft.catalog.cache")
 T = TypeVar("T")
@@ -109,6 +112,15 @@ class ProductCache:
 
         if deletes or versions:
             await self._call(write, None)
+
+    async def invalidate_ids(self, db: Database, product_ids: Iterable[int]) -> None:
+        """`invalidate` for products known by id (a reservation's released or committed lines)."""
+        ids = list(product_ids)
+        if not ids:
+            return
+        async with db.session() as session:
+            products = list(await session.scalars(select(Product).where(Product.id.in_(ids))))
+        await self.invalidate(products)
 
     async def _call(self, action: Callable[[], Awaitable[T]], default: T) -> T:
         try:

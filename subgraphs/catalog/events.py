@@ -8,11 +8,9 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
-from sqlalchemy import select
 
 from subgraphs.catalog import inventory
 from subgraphs.catalog.cache import PRODUCT_CACHE
-from subgraphs.catalog.models import Product
 from subgraphs.common.app import DATABASE
 from subgraphs.common.db import Database
 from subgraphs.common.events import Event, applying
@@ -64,11 +62,8 @@ async def _release(db: Database, event: Event, reservation_id: str | None,
 async def _changed(app: web.Application, product_ids: list[int]) -> None:
     """After the commit: cached rows and the routers' cached entities of these are stale."""
     cache = app.get(PRODUCT_CACHE)
-    if cache is None or not product_ids:
-        return
-    async with app[DATABASE].session() as session:
-        products = list(await session.scalars(select(Product).where(Product.id.in_(product_ids))))
-    await cache.invalidate(products)
+    if cache is not None:
+        await cache.invalidate_ids(app[DATABASE], product_ids)
 
 
 async def expire_reservations(app: web.Application) -> int:

@@ -299,10 +299,9 @@ class Mutation:
                                     description="placeOrder returns the stock of an order it could not write, once.")
     async def release_stock(self, info: Info, reservation_id: strawberry.ID) -> bool:
         require_scope(info.context.identity, scopes.INVENTORY_RESERVE)
-        products = await _reserved_products(info, str(reservation_id)) if info.context.cache else []
         released = await inventory.release(info.context.db, str(reservation_id), "abandoned")
-        if released:
-            await _changed(info, products)
+        if info.context.cache is not None:
+            await info.context.cache.invalidate_ids(info.context.db, released)
         return bool(released)
 
 
@@ -310,14 +309,6 @@ async def _changed(info: Info, products: list[models.Product], category_ids: tup
     """After a commit: cached rows and every router's cached entities of these are stale."""
     if info.context.cache is not None:
         await info.context.cache.invalidate(products, category_ids)
-
-
-async def _reserved_products(info: Info, reservation_id: str) -> list[models.Product]:
-    async with info.context.db.session() as session:
-        rows = await session.scalars(
-            select(models.Product).join(models.ReservationLine, models.ReservationLine.product_id == models.Product.id)
-            .where(models.ReservationLine.reservation_id == reservation_id))
-        return list(rows)
 
 
 def _apply_update(row: models.Product, input: UpdateProductInput) -> None:

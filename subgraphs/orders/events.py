@@ -21,7 +21,6 @@ from subgraphs.common.events.service import Handler
 from subgraphs.common.jobs import Job
 from subgraphs.orders import lifecycle
 from subgraphs.orders.models import Order
-from subgraphs.orders.placing import SOURCE
 
 log = logging.getLogger("graft.orders.events")
 EXPIRY_BATCH = 100
@@ -59,9 +58,9 @@ async def on_payment_succeeded(db: Database, event: Event) -> None:
             if current.payment_id is None:
                 current.payment_id = paid.payment_id  # the money this order took, to be returned
             log.info("payment %s is not wanted: %s; asking for a refund", paid.payment_id, refused)
-            publish(session, SOURCE, OrderRefundRequested(order_id=paid.order_id, payment_id=paid.payment_id))
+            publish(session, lifecycle.SOURCE, OrderRefundRequested(order_id=paid.order_id, payment_id=paid.payment_id))
             return
-        publish(session, SOURCE, OrderPaid(order_id=order.id, reservation_id=order.reservation_id,
+        publish(session, lifecycle.SOURCE, OrderPaid(order_id=order.id, reservation_id=order.reservation_id,
                                            payment_id=paid.payment_id))
 
 
@@ -87,7 +86,7 @@ async def on_payment_refunded(db: Database, event: Event) -> None:
         except lifecycle.InvalidTransition as refused:
             log.info("refund of payment %s leaves the order as it is: %s", refund.payment_id, refused)
             return
-        publish(session, SOURCE, OrderRefunded(order_id=order.id, refunded=refunded, total=order.total,
+        publish(session, lifecycle.SOURCE, OrderRefunded(order_id=order.id, refunded=refunded, total=order.total,
                                                currency=order.currency))
 
 
@@ -106,7 +105,7 @@ async def expire_orders(app: web.Application) -> int:
                 order = await lifecycle.apply(session, order_id, lifecycle.EXPIRE, cancel_reason="expired")
             except lifecycle.InvalidTransition:
                 continue  # paid or cancelled meanwhile, or another replica expired it
-            publish(session, SOURCE, OrderExpired(order_id=order.id, reservation_id=order.reservation_id))
+            publish(session, lifecycle.SOURCE, OrderExpired(order_id=order.id, reservation_id=order.reservation_id))
         log.info("order %s expired unpaid", order_id)
     return len(due)
 

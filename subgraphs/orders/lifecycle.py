@@ -5,6 +5,7 @@ published as an event in the same transaction."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -12,9 +13,12 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.common.db import rows_matched
+from subgraphs.common.db import Database, rows_matched
 from subgraphs.common.errors import CONFLICT, NOT_FOUND, graphql_error
+from subgraphs.common.events import Payload, publish
 from subgraphs.orders.models import Order
+
+SOURCE = "orders"  # the events orders publishes
 
 
 class OrderStatus(enum.StrEnum):
@@ -75,3 +79,16 @@ async def apply(session: AsyncSession, order_id: int, transition: Transition, **
 def refused(error: InvalidTransition) -> Exception:
     """The client's answer to an invalid transition: CONFLICT with the reason."""
     return graphql_error(str(error), CONFLICT)
+
+
+async def move(db: Database, order_id: int, transition: Transition, event: Callable[[Order], Payload],
+               **values: Any) -> Order:
+    """A client's change (cancel, fulfil, ship, deliver): the transition and `event(moved order)`
+    in one transaction, or a CONFLICT saying why when the order's status does not allow it."""
+    async with db.session() as session, session.begin():
+        try:
+            moved = await apply(session, order_id, transition, **values)
+        except InvalidTransition as error:
+            raise refused(error) from None
+        publish(session, SOURCE, event(moved))
+    return moved

@@ -28,7 +28,6 @@ log = logging.getLogger("graft.orders")
 
 MAX_LINE_QUANTITY = 100
 MAX_LINES = 50
-SOURCE = "orders"
 CancelReason = Literal["customer", "admin"]
 
 RESERVE = """
@@ -117,7 +116,7 @@ async def _write_order(db: Database, buyer_id: int, reservation_id: str, reserve
                       quantity=line["quantity"], unit_price=line["unitPrice"]["amount"])
             for line in reserved
         )
-        publish(session, SOURCE, OrderPlaced(
+        publish(session, lifecycle.SOURCE, OrderPlaced(
             order_id=order.id, buyer_id=buyer_id, reservation_id=reservation_id, total=order.total,
             currency=order.currency, expires_at=order.expires_at))
     return order
@@ -134,7 +133,7 @@ async def _abandon(db: Database, reservation_id: str) -> None:
     """The catalog will release it when it can (the event waits in our outbox)."""
     try:
         async with db.session() as session, session.begin():
-            publish(session, SOURCE, ReservationAbandoned(reservation_id=reservation_id))
+            publish(session, lifecycle.SOURCE, ReservationAbandoned(reservation_id=reservation_id))
         log.warning("reservation %s abandoned; the catalog releases it when it answers", reservation_id)
     except Exception:  # our own database failed too: the catalog's expiry releases it
         log.exception("could not record abandoned reservation %s; it expires in the catalog", reservation_id)
@@ -143,11 +142,6 @@ async def _abandon(db: Database, reservation_id: str) -> None:
 async def cancel_order(db: Database, order: Order, reason: CancelReason = "customer") -> Order:
     """Cancelled here, at once; the catalog releases the stock and payments refunds any money on
     the order.cancelled event."""
-    async with db.session() as session, session.begin():
-        try:
-            cancelled = await lifecycle.apply(session, order.id, lifecycle.CANCEL, cancel_reason=reason)
-        except lifecycle.InvalidTransition as error:
-            raise lifecycle.refused(error) from None
-        publish(session, SOURCE, OrderCancelled(order_id=order.id, reservation_id=order.reservation_id,
-                                                reason=reason, was_paid=cancelled.payment_id is not None))
-    return cancelled
+    return await lifecycle.move(db, order.id, lifecycle.CANCEL, lambda cancelled: OrderCancelled(
+        order_id=cancelled.id, reservation_id=cancelled.reservation_id, reason=reason,
+        was_paid=cancelled.payment_id is not None), cancel_reason=reason)
