@@ -1,5 +1,6 @@
 """What a subgraph serves on GET /metrics (Prometheus text format): request duration by operation,
-SQL statements run, and the sizes of DataLoader batches (how well N+1 lookups are batched).
+SQL statements run, the sizes of DataLoader batches (how well N+1 lookups are batched), and how far
+events lag: from an event's occurrence to its effect here, and what the outbox has not yet sent.
 
 Operation names come from callers, so the label is bounded the way the router bounds its own
 (router/features/labels.py; subgraphs never import the router): well-formed names only, the first
@@ -13,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from threading import Lock
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
 
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 REQUEST_DURATION = Histogram("graft_subgraph_request_duration_seconds",
@@ -23,6 +24,15 @@ SQL_STATEMENTS = Counter("graft_subgraph_sql_statements", "SQL statements run, f
                          "work (jobs, events).", ["work"])
 BATCH_SIZE = Histogram("graft_subgraph_dataloader_batch_size", "Keys per DataLoader batch, by loader.",
                        ["loader"], buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000))
+EVENT_LAG = Histogram("graft_event_lag_seconds", "From an event's occurrence (its outbox commit) to its effect "
+                      "in a consuming service, by consumer and event type.", ["service", "type"],
+                      buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 1800.0))
+OUTBOX_BACKLOG = Gauge("graft_event_outbox_backlog", "Outbox events not yet published, by producing service.",
+                       ["service"])
+OUTBOX_OLDEST = Gauge("graft_event_outbox_oldest_seconds", "Age of the oldest unpublished outbox event "
+                      "(0 when the outbox is empty), by producing service.", ["service"])
+DEAD_DELIVERIES = Gauge("graft_event_dead_deliveries", "HTTP transport: deliveries given up on (dead letters "
+                        "awaiting `graft events retry`), by producing service.", ["service"])
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 OPERATION_LIMIT = 100

@@ -18,6 +18,7 @@ from subgraphs.common.db import Database
 from subgraphs.common.events.config import EventsSettings
 from subgraphs.common.events.deliveries import HttpPublisher
 from subgraphs.common.events.endpoint import receive
+from subgraphs.common.events.lag import backlog_job, lagged
 from subgraphs.common.events.relay import Publisher, Relay
 from subgraphs.common.events.service import Handler
 from subgraphs.common.events.streams import StreamConsumer, StreamPublisher, consumer_client
@@ -47,6 +48,7 @@ class EventsRuntime:
                     redis: aioredis.Redis | None, token: ServiceToken | None) -> EventsRuntime:
         """With background jobs off (GRAFT_JOBS=0) only POST /events works: no relay, no consumer."""
         settings = EventsSettings.from_env(service.redis_url)
+        handlers = lagged(service.name, handlers)
         runtime = app[EVENTS] = cls(service.name, handlers, verifier, settings)
         if not service.jobs:
             return runtime
@@ -57,7 +59,7 @@ class EventsRuntime:
             if handlers:
                 runtime.start_consumer(service.redis_url)
         relay = Relay(db, publisher, settings.relay_batch, settings.lease)
-        runtime.relay = start_jobs(app, [relay.job(settings.relay_interval)])
+        runtime.relay = start_jobs(app, [relay.job(settings.relay_interval), backlog_job(db, service.name)])
         log.info("%s events: relay over %s%s", service.name, settings.transport,
                  f", consuming {', '.join(sorted(handlers))}" if handlers else "")
         return runtime
