@@ -169,9 +169,10 @@ class TracingSettings(_Section):
 
     enabled: bool = False
     exporter: Literal["otlp_http", "otlp_grpc", "console"] = Field(
-        "otlp_http", description="otlp_grpc needs the opentelemetry-exporter-otlp-proto-grpc package.")
+        "otlp_http", description="OTLP over HTTP (protobuf) or gRPC, or the console for development.")
     endpoint: str | None = Field(None, description="Where spans go; default the exporter's own "
-                                                   "(http://localhost:4318/v1/traces for otlp_http).")
+                                                   "(http://localhost:4318/v1/traces for otlp_http, "
+                                                   "http://localhost:4317 for otlp_grpc).")
     headers: dict[str, str] = Field(default_factory=dict, description="Sent with every export (an API key).")
     sampling_ratio: float = Field(1.0, ge=0, le=1, description="Share of new traces recorded.")
     parent_based: bool = Field(True, description="Follow the caller's sampling decision (traceparent) when "

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from router.config import ConfigError, TracingSettings
+from router.config import TracingSettings
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
@@ -25,13 +25,8 @@ def _exporter(settings: TracingSettings) -> SpanExporter:
 
         return ConsoleSpanExporter()
     if settings.exporter == "otlp_grpc":
-        try:
-            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (  # type: ignore[import-not-found]
-                OTLPSpanExporter as Grpc,
-            )
-        except ImportError as exc:
-            raise ConfigError("telemetry.tracing.exporter otlp_grpc needs the "
-                              "opentelemetry-exporter-otlp-proto-grpc package") from exc
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as Grpc
+
         return Grpc(endpoint=settings.endpoint, headers=settings.headers or None)
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 

@@ -1,5 +1,5 @@
-"""OpenTelemetry tracing for a subgraph, off unless GRAFT_TRACING_EXPORTER is set (otlp_http or
-console). On, the subgraph continues the caller's trace (W3C traceparent, aiohttp server
+"""OpenTelemetry tracing for a subgraph, off unless GRAFT_TRACING_EXPORTER is set (otlp_http,
+otlp_grpc or console). On, the subgraph continues the caller's trace (W3C traceparent, aiohttp server
 middleware) down to its SQL (the database engine's statements) and Redis calls, and its own calls
 to peers carry the trace on. The OTLP endpoint and headers are OpenTelemetry's own variables
 (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, ..._HEADERS); GRAFT_TRACING_SAMPLING_RATIO (1.0) decides
@@ -17,6 +17,7 @@ from subgraphs.common.db import Database
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
 
+EXPORTERS = ("otlp_http", "otlp_grpc", "console")
 _providers: dict[str, TracerProvider] = {}  # one per process
 
 
@@ -38,6 +39,10 @@ def _provider(service: str, exporter: str) -> TracerProvider:
     span_exporter: SpanExporter
     if exporter == "console":
         span_exporter = ConsoleSpanExporter()
+    elif exporter == "otlp_grpc":
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as Grpc
+
+        span_exporter = Grpc()
     else:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -58,8 +63,8 @@ def trace_app(app: web.Application, service: str, database: Database) -> None:
     exporter = os.environ.get("GRAFT_TRACING_EXPORTER", "").strip()
     if not exporter:
         return
-    if exporter not in ("otlp_http", "console"):
-        raise ValueError(f"GRAFT_TRACING_EXPORTER must be otlp_http or console, not {exporter!r}")
+    if exporter not in EXPORTERS:
+        raise ValueError(f"GRAFT_TRACING_EXPORTER must be one of {', '.join(EXPORTERS)}, not {exporter!r}")
     from opentelemetry.instrumentation.aiohttp_server import create_aiohttp_middleware
     from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
     from opentelemetry.metrics import get_meter
