@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,15 +82,16 @@ def start_graft(name: str, args: list[str], env: dict[str, str], log_dir: Path, 
 
 
 def start_router(name: str, subgraphs: dict[str, RunningService], base: Path, settings: str = "",
-                 env: dict[str, str] | None = None) -> RunningService:
+                 env: dict[str, str] | None = None, args: Sequence[str] = ()) -> RunningService:
     """`graft serve` over the project's supergraph, pointed at these subgraph processes; `settings`
-    is more router.yaml (whole top-level sections). GRAFT_DATA_DIR is `base`, so keys are shared."""
+    is more router.yaml (whole top-level sections), `args` more options (`--workers 2`).
+    GRAFT_DATA_DIR is `base`, so keys are shared."""
     from router.schema_files import SUPERGRAPH
 
     config = base / f"{name}.yaml"
     config.write_text(settings + "subgraphs:\n" + "".join(
         f"  {sub}:\n    url: {service.graphql_url}\n" for sub, service in subgraphs.items()))
-    return start_graft(name, ["serve", "--supergraph", str(SUPERGRAPH), "--config", str(config)],
+    return start_graft(name, ["serve", "--supergraph", str(SUPERGRAPH), "--config", str(config), *args],
                        {"GRAFT_DATA_DIR": str(base), **(env or {})}, base)
 
 

@@ -212,10 +212,12 @@ def test_a_killed_subgraph_opens_its_circuit_and_recovers(stack: Stack) -> None:
             partial_while_recovering=recovering)
 
 
-def test_sigterm_drains_requests_in_flight(stack: Stack) -> None:
-    """orders paused, so requests are in flight when SIGTERM arrives; resumed, they all finish."""
-    router = start_router("draining", stack.subgraphs, stack.base, SETTINGS.replace(f"timeout: {DEADLINE}",
-                                                                                 "timeout: 10"))
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigterm_drains_requests_in_flight(stack: Stack, workers: int) -> None:
+    """orders paused, so requests are in flight when SIGTERM arrives; resumed, they all finish.
+    With --workers 2 the supervisor gets the signal and each worker drains its own requests."""
+    router = start_router(f"draining-{workers}", stack.subgraphs, stack.base,
+                          SETTINGS.replace(f"timeout: {DEADLINE}", "timeout: 10"), args=["--workers", str(workers)])
     orders = stack.subgraphs["orders"]
     settle(router.graphql_url)
     orders.process.send_signal(signal.SIGSTOP)
@@ -228,6 +230,7 @@ def test_sigterm_drains_requests_in_flight(stack: Stack) -> None:
         orders.process.send_signal(signal.SIGCONT)
         in_flight = [f.result() for f in futures]
     code = router.process.wait(timeout=20)
-    figures("SIGTERM router", in_flight, late=late.kind, exit_code=code)
+    figures(f"SIGTERM router ({workers} worker{'s' if workers > 1 else ''})", in_flight, late=late.kind,
+            exit_code=code)
     assert [o.kind for o in in_flight] == ["ok"] * CLIENTS
     assert late.kind in ("ConnectionRefusedError", "URLError") and code == 0
