@@ -24,12 +24,18 @@ class GatewayUnderTest:
     name: str
     label: str
     needs_peers: bool
+    traced: bool = False  # telemetry on: every request traced, spans exported over OTLP/HTTP
 
-    def launch(self, tools: Tools, supergraph: Path, port: int) -> Launch:
+    def launch(self, tools: Tools, supergraph: Path, port: int, otlp_endpoint: str | None = None) -> Launch:
         if self.name.startswith("graft"):
             workers = ["--workers", "2"] if self.name == "graft-2" else []
             argv = [sys.executable, "-m", "router", "serve", "--supergraph", str(supergraph), "--port", str(port)]
-            return Launch(argv + workers, {"PYTHONUNBUFFERED": "1"})
+            env = {"PYTHONUNBUFFERED": "1"}
+            if self.traced:
+                assert otlp_endpoint is not None, "a traced gateway needs the bench's OTLP sink"
+                env |= {"GRAFT_TELEMETRY__TRACING__ENABLED": "true",
+                        "GRAFT_TELEMETRY__TRACING__ENDPOINT": otlp_endpoint}
+            return Launch(argv + workers, env)
         assert tools.peers is not None, "peer gateways are not installed"
         env = {"NODE_ENV": "production", "NODE_PATH": str(tools.peers / "node_modules")}
         if self.name == "apollo":
@@ -46,6 +52,8 @@ GATEWAYS = {
     for g in (
         GatewayUnderTest("graft", "Graft router (1 worker)", False),
         GatewayUnderTest("graft-2", "Graft router (--workers 2)", False),
+        GatewayUnderTest("graft-traced", "Graft router (1 worker), tracing on (every request, OTLP/HTTP)", False,
+                         traced=True),
         GatewayUnderTest("apollo", "Apollo Gateway (@apollo/gateway + @apollo/server)", True),
         GatewayUnderTest("hive", "Hive Gateway (@graphql-hive/gateway)", True),
     )

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import orjson
@@ -106,8 +107,10 @@ def bench_gateway(
     settings: Settings, tools: Tools, graph: BenchGraph, gateway: GatewayUnderTest, supergraph: Path,
     subgraphs: list[processes.BenchProcess], log_dir: Path, body_paths: list[Path],
 ) -> GatewayRow:
+    sink = start_otlp_sink(log_dir) if gateway.traced else None  # listening before the gateway's port is chosen
     port = processes.free_port()
-    launch = gateway.launch(tools, supergraph, port)
+    endpoint = f"http://127.0.0.1:{sink.port}/v1/traces" if sink is not None else None
+    launch = gateway.launch(tools, supergraph, port, endpoint)
     service = processes.start(gateway.name, launch.argv, launch.env, log_dir, port, log_dir)
     try:
         processes.wait_answering(service, PROBE)
@@ -125,6 +128,9 @@ def bench_gateway(
         check_answers(service, graph)
     finally:
         service.stop()
+        if sink is not None:
+            print(f"bench: {graph.name}: {gateway.name}: {exported_spans(sink)} spans exported", flush=True)
+            sink.stop()
     cpu = [b - a for a, b in zip(before, after)]
     statements = None
     if statements_before is not None and statements_after is not None and load.requests:
@@ -132,6 +138,27 @@ def bench_gateway(
         statements = (statements_after - statements_before - len(subgraphs)) / load.requests
     return GatewayRow(gateway, load, cpu[0], dict(zip((s.name for s in subgraphs), cpu[1:])), rss.peak, overhead,
                       statements)
+
+
+def start_otlp_sink(log_dir: Path) -> processes.BenchProcess:
+    """The traced router's OTLP/HTTP endpoint (bench/otlp_sink.py), once it answers."""
+    port = processes.free_port()
+    sink = processes.start("otlp-sink", [sys.executable, "-m", "bench.otlp_sink", str(port)], {}, log_dir, port, ROOT)
+    deadline = time.monotonic() + 30
+    while exported_spans(sink) is None:
+        if time.monotonic() > deadline or sink.process.poll() is not None:
+            sink.stop()
+            raise RuntimeError(f"the OTLP sink did not start:\n{sink.log()}")
+        time.sleep(0.1)
+    return sink
+
+
+def exported_spans(sink: processes.BenchProcess) -> int | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{sink.port}/spans", timeout=5) as response:
+            return int(orjson.loads(response.read())["spans"])
+    except OSError:
+        return None
 
 
 def run_graph(settings: Settings, tools: Tools, graph: BenchGraph, run_dir: Path) -> GraphResult:
@@ -177,7 +204,7 @@ def run(settings: Settings) -> list[GraphResult]:
 def parse_args(argv: list[str]) -> Settings:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--graphs", default="benchmark,commerce", help=f"comma-separated, from {', '.join(GRAPHS)}")
-    parser.add_argument("--gateways", default="graft,graft-2,apollo,hive",
+    parser.add_argument("--gateways", default="graft,graft-traced,graft-2,apollo,hive",
                         help=f"comma-separated, from {', '.join(GATEWAYS)}")
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30.0, help="measured load per gateway")

@@ -1,6 +1,7 @@
-"""Smoke run of the harness on both graphs: Graft's router only, a few seconds, no peers.
-Nothing about speed is asserted."""
+"""Smoke run of the harness on both graphs: Graft's router only (untraced and traced), a few
+seconds, no peers. Nothing about speed is asserted."""
 
+import re
 import subprocess
 import sys
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.node
 def test_bench_runs_graft_end_to_end_and_writes_the_report(tmp_path):
     report = tmp_path / "benchmarks.md"
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--gateways", "graft", "--seconds", "1", "--warmup", "0.5",
+        [sys.executable, "-m", "bench", "--gateways", "graft,graft-traced", "--seconds", "1", "--warmup", "0.5",
          "--concurrency", "2", "--output", str(report)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
@@ -26,3 +27,7 @@ def test_bench_runs_graft_end_to_end_and_writes_the_report(tmp_path):
     assert rows[0][11].strip() == "n/a" and float(rows[1][11]) > 0  # SQL statements only on commerce
     assert "## Graph `benchmark`" in text and "## Graph `commerce`" in text
     assert "`python -m bench --gateways graft" in text and "## Machine" in text
+    traced = [line for line in text.splitlines() if line.startswith("| Graft router (1 worker), tracing on")]
+    assert len(traced) == 2, text
+    exported = [int(n) for n in re.findall(r"graft-traced: (\d+) spans exported", done.stdout)]
+    assert len(exported) == 2 and all(n > 0 for n in exported), done.stdout
