@@ -49,6 +49,7 @@ class EventsSettings:
     retry_base: float = 1.0  # HTTP: first retry after this, doubling each time
     retry_max: float = 300.0  # HTTP: the longest wait between retries
     delivery_timeout: float = 5.0  # HTTP: one POST /events
+    retention: float = 86400.0  # Redis: acknowledged stream entries are kept this long, then trimmed
 
     @property
     def dead_stream(self) -> str:
@@ -72,4 +73,5 @@ class EventsSettings:
             retry_base=_number("GRAFT_EVENTS_RETRY_BASE", cls.retry_base),
             retry_max=_number("GRAFT_EVENTS_RETRY_MAX", cls.retry_max),
             delivery_timeout=_number("GRAFT_EVENTS_DELIVERY_TIMEOUT", cls.delivery_timeout),
+            retention=_number("GRAFT_EVENTS_RETENTION_SECONDS", cls.retention),
         )

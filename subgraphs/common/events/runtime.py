@@ -22,6 +22,7 @@ from subgraphs.common.events.lag import backlog_job, lagged
 from subgraphs.common.events.relay import Publisher, Relay
 from subgraphs.common.events.service import Handler
 from subgraphs.common.events.streams import StreamConsumer, StreamPublisher, consumer_client
+from subgraphs.common.events.trim import trim_job
 from subgraphs.common.identity import IdentityVerifier
 from subgraphs.common.jobs import start_jobs, stop_jobs
 from subgraphs.common.settings import ServiceSettings
@@ -53,13 +54,15 @@ class EventsRuntime:
         if not service.jobs:
             return runtime
         publisher: Publisher = HttpPublisher(db, http, token, settings)
+        jobs = [backlog_job(db, service.name)]
         if settings.transport == "redis":
             assert redis is not None and service.redis_url  # transport_for demands REDIS_URL
             publisher = StreamPublisher(redis, settings.stream)
+            jobs.append(trim_job(redis, settings))
             if handlers:
                 runtime.start_consumer(service.redis_url)
         relay = Relay(db, publisher, settings.relay_batch, settings.lease)
-        runtime.relay = start_jobs(app, [relay.job(settings.relay_interval), backlog_job(db, service.name)])
+        runtime.relay = start_jobs(app, [relay.job(settings.relay_interval), *jobs])
         log.info("%s events: relay over %s%s", service.name, settings.transport,
                  f", consuming {', '.join(sorted(handlers))}" if handlers else "")
         return runtime
