@@ -1,8 +1,10 @@
 """multipart/mixed responses for @defer, as Apollo Router writes them (deferSpec=20220824): the
 primary payload is written at once, each later one as the executor hands it over.
 
-Framing (boundary "-"): every part is `\\r\\n---\\r\\ncontent-type: application/json; charset=utf-8`,
-a blank line and the JSON payload; after the last, the close delimiter `\\r\\n-----\\r\\n`."""
+Framing (boundary "-"): the body opens with the delimiter `\r\n---`; each part is
+`\r\ncontent-type: application/json; charset=utf-8`, a blank line, the JSON payload and the next
+delimiter, written together so a client can read the part at once; the last delimiter is closed
+with `--\r\n`."""
 
 from __future__ import annotations
 
@@ -20,8 +22,9 @@ from router.pipeline import RouterRequest
 log = logging.getLogger("graft.server")
 DEFER_SPEC = "20220824"
 CONTENT_TYPE = f'multipart/mixed;boundary="-";deferSpec={DEFER_SPEC}'
-PART_HEAD = b"\r\n---\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"
-CLOSE = b"\r\n-----\r\n"
+DELIMITER = b"\r\n---"
+PART_HEAD = b"\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"
+CLOSE = b"--\r\n"
 
 
 def accepts_incremental(accept: str | None) -> bool:
@@ -49,13 +52,13 @@ async def write_incremental(request: web.Request, routed: RouterRequest, headers
     response = web.StreamResponse(status=200, headers={**headers, "Content-Type": CONTENT_TYPE})
     await response.prepare(request)
     first = {**routed.response.formatted(), "hasNext": True}
-    await response.write(PART_HEAD + orjson.dumps(first))
+    await response.write(DELIMITER + PART_HEAD + orjson.dumps(first) + DELIMITER)
     last: dict[str, Any] = {"hasNext": False}
     try:
         left = None if routed.deadline is None else max(0.0, routed.deadline - time.monotonic())
         async with asyncio.timeout(left):
             async for payload in routed.response.subsequent:
-                await response.write(PART_HEAD + orjson.dumps(payload))
+                await response.write(PART_HEAD + orjson.dumps(payload) + DELIMITER)
                 routed.response.errors += [e for i in payload.get("incremental", ()) for e in i.get("errors", ())]
             last = {}
     except TimeoutError:
@@ -70,7 +73,7 @@ async def write_incremental(request: web.Request, routed: RouterRequest, headers
     finally:
         await routed.response.subsequent.aclose()
     if last:
-        await response.write(PART_HEAD + orjson.dumps(last))
+        await response.write(PART_HEAD + orjson.dumps(last) + DELIMITER)
     await response.write(CLOSE)
     await response.write_eof()
     return response
