@@ -54,3 +54,13 @@ async def test_denials_and_subgraph_errors_land_in_their_deferred_part(router):
     assert entries["broken"]["data"] is None  # restockForecast is non-null: the fragment's data is null
     assert [e["path"] for e in entries["broken"]["errors"]][0] == ["product", "restockForecast"]
     assert rest[-1]["hasNext"] is False
+
+
+def test_apollo_client_renders_the_primary_part_then_the_deferred_one(router):
+    from tests.support.apollo_client import emitted
+
+    first, second = emitted(router.graphql_url, QUERY, {"delay": DELAY_MS}, until=2)
+    assert "error" not in first, first
+    assert first["data"]["product"]["sku"].startswith("SKU-") and "restockForecast" not in first["data"]["product"]
+    assert second["data"]["product"]["restockForecast"] == f"product 1: restocked within {DELAY_MS} ms"
+    assert second["ms"] - first["ms"] >= DELAY_MS - 500  # Apollo saw the first part well before the slow one
