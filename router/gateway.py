@@ -146,7 +146,7 @@ class Gateway:
                         frozenset(d.fragment for d in later))
         response = GraphQLResponse(shaper.operation(prepared.operation, state.data), state.errors)
         if later:
-            response.subsequent = subsequent_payloads(later, state, shaper)
+            response.subsequent = subsequent_payloads(request.planned(), later, state, shaper)
         if request.include_plan:
             response.extensions["queryPlan"] = request.planned().pretty()
         request.response = response

@@ -24,15 +24,33 @@ def streamed(plan: QueryPlan, conditions: dict[str, Any]) -> tuple[DeferredNode,
     return tuple(d for d in plan.deferred if d.condition is None or conditions.get(d.condition))
 
 
-async def run_inline(plan: QueryPlan, later: Sequence[DeferredNode], state: ExecutionState) -> None:
-    """Deferred fragments not delivered later are fetched now, before the response, a parent's
-    before its children's (whose representations come from its data)."""
+def delivered_with(plan: QueryPlan, later: Sequence[DeferredNode]) -> dict[int, int | None]:
+    """For each deferred fragment not delivered later, the part it rides in: its nearest enclosing
+    fragment that is delivered later, or None for the primary part."""
+    by_id = {d.id: d for d in plan.deferred}
+    later_ids = {d.id for d in later}
+    rides: dict[int, int | None] = {}
     for deferred in plan.deferred:
-        if deferred not in later:
+        if deferred.id in later_ids:
+            continue
+        parent = deferred.parent
+        while parent is not None and parent not in later_ids:
+            parent = by_id[parent].parent
+        rides[deferred.id] = parent
+    return rides
+
+
+async def run_inline(plan: QueryPlan, later: Sequence[DeferredNode], state: ExecutionState,
+                     part: int | None = None) -> None:
+    """The fetches of deferred fragments that ride in `part` (None: the primary one), in plan
+    order: a parent's before its children's, whose representations come from its data."""
+    rides = delivered_with(plan, later)
+    for deferred in plan.deferred:
+        if deferred.id in rides and rides[deferred.id] == part:
             await execute_node(deferred.node, state)
 
 
-async def subsequent_payloads(later: Sequence[DeferredNode], state: ExecutionState,
+async def subsequent_payloads(plan: QueryPlan, later: Sequence[DeferredNode], state: ExecutionState,
                               shaper: Shaper) -> AsyncGenerator[Payload, None]:
     """The payloads after the primary one: each deferred fragment's fetches start once its
     parent's part is out (the primary's for the outermost), and its part goes out when they are done.
@@ -40,7 +58,7 @@ async def subsequent_payloads(later: Sequence[DeferredNode], state: ExecutionSta
     pending: dict[int, list[Pending]] = {}
     _note(pending, shaper.pending)
     sent = {d.id: asyncio.Event() for d in later}
-    tasks = [asyncio.create_task(_fetch(d, state, sent)) for d in later]
+    tasks = [asyncio.create_task(_fetch(plan, later, d, state, sent)) for d in later]
     left = len(tasks)
     try:
         for next_done in asyncio.as_completed(tasks):
@@ -58,13 +76,19 @@ async def subsequent_payloads(later: Sequence[DeferredNode], state: ExecutionSta
             task.cancel()
 
 
-async def _fetch(deferred: DeferredNode, state: ExecutionState,
+async def _fetch(plan: QueryPlan, later: Sequence[DeferredNode], deferred: DeferredNode, state: ExecutionState,
                  sent: dict[int, asyncio.Event]) -> tuple[DeferredNode, ExecutionState]:
-    """The fragment's fetches, with errors of their own; the data merges into the shared tree."""
-    if deferred.parent is not None and deferred.parent in sent:
-        await sent[deferred.parent].wait()
+    """The fragment's fetches (and those of fragments inside it not deferred), with errors of
+    their own; the data merges into the shared tree. It starts once its parent's part is out."""
+    rides = delivered_with(plan, later)
+    parent = deferred.parent
+    while parent is not None and parent not in sent:
+        parent = rides.get(parent)
+    if parent is not None:
+        await sent[parent].wait()
     part = dataclasses.replace(state, errors=[], fetches=0)
     await execute_node(deferred.node, part)
+    await run_inline(plan, later, part, deferred.id)
     return deferred, part
 
 

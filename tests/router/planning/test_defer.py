@@ -106,3 +106,14 @@ async def test_defer_on_a_type_condition_applies_to_matching_objects_only(payloa
     assert await payloads("abstract", query) == [
         {"data": {"media": [{"title": "Dune"}, {"title": "Alien"}]}, "hasNext": True},
         {"incremental": [{"data": {"pages": 412}, "path": ["media", 0]}], "hasNext": False}]
+
+
+async def test_a_nested_defer_switched_off_rides_in_its_parent_s_part(payloads):
+    query = """query($v: Boolean!) { topProducts { upc ... @defer(label: "outer") { name
+                 ... @defer(if: $v, label: "inner") { reviews { body } } } } }"""
+    assert await payloads("entity_jump", query, {"v": False}) == [
+        {"data": {"topProducts": [{"upc": "1"}, {"upc": "2"}]}, "hasNext": True},
+        {"incremental": [
+            {"data": {"name": "Table", "reviews": [{"body": "Sturdy"}]}, "path": ["topProducts", 0], "label": "outer"},
+            {"data": {"name": "Chair", "reviews": []}, "path": ["topProducts", 1], "label": "outer"}],
+         "hasNext": False}]
