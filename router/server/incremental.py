@@ -28,15 +28,17 @@ CLOSE = b"--\r\n"
 
 
 def accepts_incremental(accept: str | None) -> bool:
-    """The Accept header names multipart/mixed with our deferSpec (or none), at a quality above 0."""
+    """The Accept header names multipart/mixed with our deferSpec (or no spec at all), at a quality
+    above 0."""
     for entry in (accept or "").split(","):
         media, *params = (piece.strip() for piece in entry.split(";"))
         if media.lower() != "multipart/mixed":
             continue
         values = {name.strip().lower(): value.strip().strip('"') for name, _, value in
                   (param.partition("=") for param in params)}
-        if values.get("defer_spec", values.get("deferspec", DEFER_SPEC)) != DEFER_SPEC:
-            continue
+        spec = values.get("deferspec")
+        if spec != DEFER_SPEC and (spec is not None or "subscriptionspec" in values):
+            continue  # another version, or the multipart of subscriptions only
         try:
             if float(values.get("q", "1")) > 0:
                 return True
