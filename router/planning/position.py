@@ -27,8 +27,8 @@ class Position:
     the type they are selected on; `path`: their response path ("@" for each list level);
     `provided`: what @provides makes local here; `condition`: the @include/@skip variable the
     fetches made here run under; `defer`: the deferred fragment the fields here belong to (a fetch
-    of another, or the primary one, only supplies their keys); `internal`: the router's own fields (keys, @requires), not the
-    client's; `suppliers`: one set per @requires being planned around here, collecting the
+    of another, or the primary one, only supplies their keys); `internal`: the router's own
+    fields (keys, @requires), not the client's; `suppliers`: one set per @requires being planned around here, collecting the
     fetches that supply its fields (an inner @requires' fetches supply the outer ones too)."""
 
     group: FetchGroup

@@ -23,7 +23,15 @@ from router.features.tracing import finish_span, request_span, start_tracing, tr
 from router.pipeline import RequestError, RouterRequest, run_stages
 from router.pipeline.request import REQUEST_ID_HEADER, request_id
 from router.server.graphiql import graphiql_response
-from router.server.http import APPLICATION_JSON, TEXT_HTML, error_response, graphql_response, negotiate, read_request, status_for
+from router.server.http import (
+    APPLICATION_JSON,
+    TEXT_HTML,
+    error_response,
+    graphql_response,
+    negotiate,
+    read_request,
+    status_for,
+)
 from router.server.incremental import accepts_incremental, write_incremental
 from router.server.pipeline import Pipeline
 from router.server.reload import Swappable
