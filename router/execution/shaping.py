@@ -164,7 +164,8 @@ class Shaper:
                 denied = bool(self.denied) and all(id(node) in self.denied for node in nodes)
                 out.append(_Field(key, definition.type, tuple(nodes), children, f"{type_.name}.{name}",
                                   DENIED if denied else _scalar_kind(definition.type)))
-        out += [_Field("", None, (), (inner,), "defer", DEFERRED, fragment) for fragment, inner in later]
+        once = {fragment: inner for fragment, inner in later}  # met through several selection sets: once
+        out += [_Field("", None, (), (inner,), "defer", DEFERRED, fragment) for fragment, inner in once.items()]
         return out
 
     def value(self, type_: GraphQLOutputType, field: _Field, raw: Any, path: LinkedPath) -> Any:

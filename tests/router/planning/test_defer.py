@@ -117,3 +117,13 @@ async def test_a_nested_defer_switched_off_rides_in_its_parent_s_part(payloads):
             {"data": {"name": "Table", "reviews": [{"body": "Sturdy"}]}, "path": ["topProducts", 0], "label": "outer"},
             {"data": {"name": "Chair", "reviews": []}, "path": ["topProducts", 1], "label": "outer"}],
          "hasNext": False}]
+
+
+async def test_a_deferred_fragment_met_through_two_selections_is_delivered_once(payloads):
+    query = """{ topProducts { upc ...F } topProducts { name ...F } }
+               fragment F on Product { ... @defer(label: "f") { reviews { body } } }"""
+    got = await payloads("entity_jump", query)
+    assert got[0] == {"data": {"topProducts": [{"upc": "1", "name": "Table"}, {"upc": "2", "name": "Chair"}]},
+                      "hasNext": True}
+    assert [(e["path"], e["data"]) for e in got[1]["incremental"]] == [
+        (["topProducts", 0], {"reviews": [{"body": "Sturdy"}]}), (["topProducts", 1], {"reviews": []})]
