@@ -64,3 +64,14 @@ def test_apollo_client_renders_the_primary_part_then_the_deferred_one(router):
     assert first["data"]["product"]["sku"].startswith("SKU-") and "restockForecast" not in first["data"]["product"]
     assert second["data"]["product"]["restockForecast"] == f"product 1: restocked within {DELAY_MS} ms"
     assert second["ms"] - first["ms"] >= DELAY_MS - 500  # Apollo saw the first part well before the slow one
+
+
+async def test_a_deferred_part_ends_by_the_request_s_deadline(router):
+    streamed = await read_streamed(router.graphql_url, QUERY, {"delay": 5000}, headers={"X-Graft-Deadline-Ms": "800"})
+    assert streamed.closed
+    first, *rest = [a.payload for a in streamed.arrivals]
+    assert first["hasNext"] is True and first["data"]["product"]["name"]
+    assert rest[-1]["hasNext"] is False
+    errors = [e for p in rest for e in p.get("errors", []) + [x for i in p.get("incremental", ()) for x in i.get("errors", [])]]
+    assert errors, rest
+    assert streamed.arrivals[-1].seconds < 3  # not the 5 s the slow subgraph would take

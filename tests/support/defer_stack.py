@@ -61,12 +61,12 @@ class Streamed:
 
 
 async def read_streamed(url: str, query: str, variables: dict | None = None,
-                        accept: str = MULTIPART_ACCEPT) -> Streamed:
+                        accept: str = MULTIPART_ACCEPT, headers: dict[str, str] | None = None) -> Streamed:
     """POSTs the query and reads the body as it comes; a JSON answer is one arrival."""
     started = time.perf_counter()
     async with aiohttp.ClientSession() as session:
         async with session.post(url, json={"query": query, "variables": variables or {}},
-                                headers={"Accept": accept}) as response:
+                                headers={"Accept": accept, **(headers or {})}) as response:
             content_type = response.headers["Content-Type"]
             if not content_type.startswith("multipart/mixed"):
                 body = await response.json(content_type=None)
