@@ -127,3 +127,11 @@ async def test_a_deferred_fragment_met_through_two_selections_is_delivered_once(
                       "hasNext": True}
     assert [(e["path"], e["data"]) for e in got[1]["incremental"]] == [
         (["topProducts", 0], {"reviews": [{"body": "Sturdy"}]}), (["topProducts", 1], {"reviews": []})]
+
+
+async def test_a_deferred_object_without_a_key_is_fetched_at_once_and_delivered_later(payloads, plan_snapshot):
+    query = "{ topProducts { reviews { ... @defer { body } } } }"
+    assert planned("entity_jump", query) == plan_snapshot  # Review has no key: body stays in the reviews fetch
+    assert await payloads("entity_jump", query) == [
+        {"data": {"topProducts": [{"reviews": [{}]}, {"reviews": []}]}, "hasNext": True},
+        {"incremental": [{"data": {"body": "Sturdy"}, "path": ["topProducts", 0, "reviews", 0]}], "hasNext": False}]
