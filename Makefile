@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint schema clean bench fuzz faults resilience
+.PHONY: install run test lint schema clean bench fuzz faults resilience defer-timeline
 
 GRAPHIQL := router/server/graphiql_assets/graphiql.min.js
 
@@ -45,6 +45,11 @@ FAULT_SECONDS ?= 20
 FAULT_CLIENTS ?= 20
 resilience: install
 	FAULT_SECONDS=$(FAULT_SECONDS) FAULT_CLIENTS=$(FAULT_CLIENTS) $(BIN)/python -m pytest tests/router/server/test_faults.py -s -p no:cacheprovider --timeout=0 $(PYTEST_ARGS)
+
+# @defer against a real stack with a slow subgraph: time to the first part and to the whole response.
+DEFER_ROUNDS ?= 10
+defer-timeline: install
+	$(BIN)/python -m tests.support.defer_timeline --rounds $(DEFER_ROUNDS)
 
 # Types (mypy, configured in pyproject.toml) over router/, auth/, subgraphs/ and bench/.
 lint: install

@@ -18,7 +18,7 @@ from graphql import (
     OperationDefinitionNode,
     SelectionNode,
     SelectionSetNode,
-    execute,
+    experimental_execute_incrementally,
     print_ast,
 )
 
@@ -26,6 +26,7 @@ from router.config import RouterSettings
 from router.execution.client import SubgraphClient
 from router.execution.errors import SubgraphErrorPolicy
 from router.execution.executor import ExecutionState, execute_node
+from router.execution.incremental import run_inline, streamed, subsequent_payloads
 from router.execution.shaping import Shaper
 from router.features.authorization import AuthorizationRules, Authorizer, Policy, authorize_stage, load_policies, prune
 from router.features.caches import Caches, build_caches
@@ -46,6 +47,7 @@ from router.pipeline import (
 from router.pipeline.document import DocumentCache, document_stage
 from router.pipeline.request import text_hash
 from router.planning import PlanningError, QueryPlan, QueryPlanner
+from router.planning.plan import DeferredNode
 from router.supergraph import SupergraphModel, load_supergraph
 from router.supergraph.cost import CostDirectives
 
@@ -127,6 +129,7 @@ class Gateway:
                                conditions=prepared.variables, error_policy=self.error_policy,
                                request_id=request.request_id, deadline=_fetch_deadline(request.deadline))
         await execute_node(plan.node, state)
+        await run_inline(plan, self._streamed(request), state)
         part = introspection_part(prepared.document, prepared.operation)
         if part is not None:
             _introspect(self.api_schema, part, request.graphql.variables, state)
@@ -138,11 +141,21 @@ class Gateway:
         document = prepared.document
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         denied = request.denials.messages if request.denials else {}
-        shaper = Shaper(self.api_schema, fragments, prepared.variable_values, state.errors, denied)
+        later = self._streamed(request)
+        shaper = Shaper(self.api_schema, fragments, prepared.variable_values, state.errors, denied,
+                        frozenset(d.fragment for d in later))
         response = GraphQLResponse(shaper.operation(prepared.operation, state.data), state.errors)
+        if later:
+            response.subsequent = subsequent_payloads(request.planned(), later, state, shaper)
         if request.include_plan:
             response.extensions["queryPlan"] = request.planned().pretty()
         request.response = response
+
+    def _streamed(self, request: RouterRequest) -> tuple[DeferredNode, ...]:
+        """The deferred fragments this request gets in later parts (none unless it takes multipart)."""
+        if not request.incremental:
+            return ()
+        return streamed(request.planned(), request.prepared().variables)
 
     def plan(self, document: DocumentNode, operation_name: str | None, denials: Denials | None = None) -> QueryPlan:
         """The plan, through the in-process plan cache: for the CLI and benchmarks."""
@@ -162,16 +175,27 @@ class Gateway:
                             *, caller: Caller | None = None, headers: Mapping[str, str] | None = None,
                             include_plan: bool = False) -> dict:
         """The document stage and this gateway's stages, for tests and scripts (no HTTP)."""
+        payloads = await self.execute_payloads(query, variables, operation_name, caller=caller, headers=headers,
+                                               include_plan=include_plan)
+        return payloads[0]
+
+    async def execute_payloads(self, query: str, variables: dict | None = None, operation_name: str | None = None,
+                               *, caller: Caller | None = None, headers: Mapping[str, str] | None = None,
+                               include_plan: bool = False, incremental: bool = False) -> list[dict]:
+        """Like execute_query; `incremental`: as a client taking multipart, every payload in order."""
         request = RouterRequest(GraphQLRequest(query, operation_name, variables or {}), headers or {},
-                                include_plan=include_plan)
+                                include_plan=include_plan, incremental=incremental)
         if caller is not None:
             request.caller = caller
         try:
             await run_stages((document_stage(DocumentCache(self.api_schema)), *self.stages()), request)
         except RequestError as error:
-            return error.body
+            return [error.body]
         assert request.response is not None
-        return request.response.formatted()
+        if request.response.subsequent is None:
+            return [request.response.formatted()]
+        return [{**request.response.formatted(), "hasNext": True},
+                *[payload async for payload in request.response.subsequent]]
 
     async def readiness(self) -> Sequence[SubgraphReadiness]:
         names = sorted(self.client.urls)
@@ -246,13 +270,14 @@ def _introspection_selections(selection_set: SelectionSetNode, fragments: Mappin
             continue
         found = _introspection_selections(inner, fragments, spreads)
         if found:
-            kept.append(InlineFragmentNode(type_condition=condition, directives=selection.directives,
+            directives = tuple(d for d in selection.directives or () if d.name.value != "defer")  # answered at once
+            kept.append(InlineFragmentNode(type_condition=condition, directives=directives,
                                            selection_set=SelectionSetNode(selections=found)))
     return tuple(kept)
 
 
 def _introspect(schema: GraphQLSchema, part: DocumentNode, variables: dict | None, state: ExecutionState) -> None:
-    result = execute(schema, part, variable_values=variables)
+    result = experimental_execute_incrementally(schema, part, variable_values=variables)
     assert isinstance(result, ExecutionResult), "the API schema has no async resolvers"
     state.data.update(result.data or {})
     state.errors.extend(dict(error.formatted) for error in result.errors or ())

@@ -28,6 +28,8 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_directive_values
 
+from router.planning.fragments import defer_key
+
 Path = list[str | int]
 # an object type, or an interface answered from an @interfaceObject subgraph
 Selectable = GraphQLObjectType | GraphQLInterfaceType
@@ -54,11 +56,24 @@ class _Field:
     selection_sets: tuple[SelectionSetNode, ...]
     where: str
     scalar: int = 0  # SCALAR / NON_NULL_SCALAR: the raw value is the answer (most fields)
+    fragment: int | None = None  # DEFERRED: the deferred fragment's key (DeferredNode.fragment)
     # per runtime type name, the compiled fields of this field's selections (filled while shaping)
     compiled: dict[str, list[_Field]] = dataclasses.field(default_factory=dict, compare=False)
 
 
 SCALAR, NON_NULL_SCALAR, DENIED = 1, 2, 3  # DENIED: pruned by authorization, answered with an error
+DEFERRED = 4  # a fragment delivered in a later part: where it applies is noted, nothing is shaped
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A deferred fragment met while shaping, on one object: what its part will shape there."""
+
+    fragment: int
+    path: Path
+    type: Selectable
+    raw: dict
+    selection_set: SelectionSetNode
 
 
 def _scalar_kind(type_: GraphQLOutputType) -> int:
@@ -76,8 +91,10 @@ class Shaper:
     variables: VariableValues  # coerced, in graphql-core's own form (its directive helpers take it)
     errors: list[dict[str, Any]]
     denied: dict[int, str] = dataclasses.field(default_factory=dict)  # id(FieldNode) → UNAUTHORIZED message
+    deferred: frozenset[int] = frozenset()  # keys of fragments delivered later (incremental delivery)
 
     def __post_init__(self) -> None:
+        self.pending: list[Pending] = []  # deferred fragments met on objects that stayed non-null
         self.error_paths = {tuple(e["path"]) for e in self.errors if e.get("path")}
         # the same selections on the same type repeat for every object of a list
         self._fields: dict[tuple[str, tuple[int, ...]], list[_Field]] = {}
@@ -85,13 +102,24 @@ class Shaper:
     def operation(self, operation: OperationDefinitionNode, data: dict[str, Any] | None) -> dict[str, Any] | None:
         root = self.schema.get_root_type(operation.operation)
         assert root is not None
-        result = self.object(root, self.fields(root, (operation.selection_set,)), data or {}, None)
+        result = self.object(root, self.fields(root, (operation.selection_set,)), {} if data is None else data, None)
         return result if isinstance(result, dict) else None
 
     def object(self, type_: Selectable, fields: list[_Field], data: dict, path: LinkedPath) -> dict | _Null:
+        mark = len(self.pending)
+        out = self._object(type_, fields, data, path)
+        if out is PROPAGATE:
+            del self.pending[mark:]  # a nulled object gets no deferred parts
+        return out
+
+    def _object(self, type_: Selectable, fields: list[_Field], data: dict, path: LinkedPath) -> dict | _Null:
         out: dict[str, Any] = {}
         for field in fields:
             key = field.key
+            if field.scalar == DEFERRED:
+                assert field.fragment is not None
+                self.pending.append(Pending(field.fragment, _listed(path), type_, data, field.selection_sets[0]))
+                continue
             if field.scalar == SCALAR:
                 out[key] = data.get(key)
                 continue
@@ -123,7 +151,8 @@ class Shaper:
 
     def _compile(self, type_: Selectable, selection_sets: tuple[SelectionSetNode, ...]) -> list[_Field]:
         out: list[_Field] = []
-        for key, nodes in self.collect(type_, list(selection_sets)).items():
+        later: list[tuple[int, SelectionSetNode]] = []
+        for key, nodes in self.collect(type_, list(selection_sets), later).items():
             name = nodes[0].name.value
             if name.startswith("__"):
                 # __typename: the runtime type; other introspection was answered by the router itself
@@ -135,6 +164,8 @@ class Shaper:
                 denied = bool(self.denied) and all(id(node) in self.denied for node in nodes)
                 out.append(_Field(key, definition.type, tuple(nodes), children, f"{type_.name}.{name}",
                                   DENIED if denied else _scalar_kind(definition.type)))
+        once = {fragment: inner for fragment, inner in later}  # met through several selection sets: once
+        out += [_Field("", None, (), (inner,), "defer", DEFERRED, fragment) for fragment, inner in once.items()]
         return out
 
     def value(self, type_: GraphQLOutputType, field: _Field, raw: Any, path: LinkedPath) -> Any:
@@ -150,8 +181,12 @@ class Shaper:
             if not isinstance(raw, list):
                 return self._invalid(path, field.where, "a list")
             item_type = type_.of_type
+            mark = len(self.pending)
             items = [self.value(item_type, field, item, (path, i)) for i, item in enumerate(raw)]
-            return None if PROPAGATE in items else items
+            if PROPAGATE in items:
+                del self.pending[mark:]
+                return None
+            return items
         if isinstance(type_, GraphQLScalarType):
             return raw
         if isinstance(type_, GraphQLEnumType):
@@ -177,31 +212,41 @@ class Shaper:
             return type_  # from an @interfaceObject subgraph, asked only for the interface's fields
         return None
 
-    def collect(self, type_: Selectable, selection_sets: list[SelectionSetNode]) -> dict[str, list[FieldNode]]:
+    def collect(self, type_: Selectable, selection_sets: list[SelectionSetNode],
+                later: list[tuple[int, SelectionSetNode]] | None = None) -> dict[str, list[FieldNode]]:
+        """The fields by response key; fragments delivered later go to `later`, not entered."""
         fields: dict[str, list[FieldNode]] = {}
         for selection_set in selection_sets:
-            self._collect(type_, selection_set, fields, set())
+            self._collect(type_, selection_set, fields, set(), later if later is not None else [])
         return fields
 
-    def _collect(self, type_: Selectable, selection_set: SelectionSetNode,
-                 fields: dict[str, list[FieldNode]], visited: set[str]) -> None:
+    def _collect(self, type_: Selectable, selection_set: SelectionSetNode, fields: dict[str, list[FieldNode]],
+                 visited: set[str], later: list[tuple[int, SelectionSetNode]]) -> None:
         for selection in selection_set.selections:
             if not self._included(selection):
                 continue
             if isinstance(selection, FieldNode):
                 key = selection.alias.value if selection.alias else selection.name.value
                 fields.setdefault(key, []).append(selection)
-            elif isinstance(selection, InlineFragmentNode):
-                if selection.type_condition is None or self._applies(selection.type_condition.name.value, type_):
-                    self._collect(type_, selection.selection_set, fields, visited)
+                continue
+            if isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition.name.value if selection.type_condition else None
+                inner = selection.selection_set
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
                 fragment = self.fragments.get(name)
                 if name in visited or fragment is None:
                     continue
                 visited.add(name)
-                if self._applies(fragment.type_condition.name.value, type_):
-                    self._collect(type_, fragment.selection_set, fields, visited)
+                condition, inner = fragment.type_condition.name.value, fragment.selection_set
+            else:
+                continue
+            if condition is not None and not self._applies(condition, type_):
+                continue
+            if self.deferred and defer_key(selection) in self.deferred:
+                later.append((defer_key(selection), inner))
+            else:
+                self._collect(type_, inner, fields, visited, later)
 
     def _included(self, node: Any) -> bool:
         skip = get_directive_values(GraphQLSkipDirective, node, self.variables)

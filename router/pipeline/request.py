@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -132,6 +132,8 @@ class GraphQLResponse:
     data: dict[str, Any] | None
     errors: list[dict[str, Any]] = field(default_factory=list)
     extensions: dict[str, Any] = field(default_factory=dict)
+    # @defer with a client that takes multipart: the payloads after this one, made as they are read
+    subsequent: AsyncGenerator[dict[str, Any], None] | None = None
 
     def formatted(self) -> dict[str, Any]:
         result: dict[str, Any] = {"data": self.data}
@@ -150,6 +152,7 @@ class RouterRequest:
     headers: Mapping[str, str] = field(default_factory=dict)
     remote: str | None = None  # the socket peer's address
     include_plan: bool = False
+    incremental: bool = False  # the client takes multipart/mixed incremental delivery (@defer)
     request_id: str = field(default_factory=request_id)  # in held-back errors, logs and X-Request-Id
     caller: Caller = field(default_factory=lambda: Caller(None, "unknown"))
     apq_hash: str | None = None  # an APQ query to store once it proved valid and within limits

@@ -5,17 +5,37 @@ from __future__ import annotations
 from graphql import OperationDefinitionNode, print_ast
 
 from router.planning.batch import EntityPart, batch_node
-from router.planning.groups import FetchGroup
-from router.planning.plan import ConditionNode, FetchNode, FlattenNode, ParallelNode, PlanNode, RepresentationField, SequenceNode
+from router.planning.groups import FetchGroup, FetchGroups
+from router.planning.plan import (
+    ConditionNode,
+    DeferredNode,
+    FetchNode,
+    FlattenNode,
+    ParallelNode,
+    PlanNode,
+    QueryPlan,
+    RepresentationField,
+    SequenceNode,
+)
 from router.planning.selections import RENAMED_MARK
 from router.supergraph.model import SupergraphModel
 
 
+def to_plan(model: SupergraphModel, operation: OperationDefinitionNode, fetches: FetchGroups) -> QueryPlan:
+    """The primary fetches, and per deferred fragment the fetches that deliver it."""
+    deferred = tuple(
+        DeferredNode(d.id, d.usage.fragment, d.usage.label, d.path, d.parent, d.usage.condition,
+                     to_node(model, operation, fetches.all, fetches.roots, d.id))
+        for d in fetches.defers)
+    return QueryPlan(to_node(model, operation, fetches.all, fetches.roots, None), deferred)
+
+
 def to_node(model: SupergraphModel, operation: OperationDefinitionNode, groups: list[FetchGroup],
-            roots: list[FetchGroup]) -> PlanNode | None:
+            roots: list[FetchGroup], defer: int | None = None) -> PlanNode | None:
     """A query's root fetches run together, then the entity fetches level by level. Mutation root
-    fields run in order, each (with all its entity fetches) complete before the next one starts."""
-    live = [g for g in groups if not g.tree.empty]
+    fields run in order, each (with all its entity fetches) complete before the next one starts.
+    `defer`: only the fetches of that deferred fragment (None: the primary ones)."""
+    live = [g for g in groups if not g.tree.empty and g.defer == defer]
     stages = sorted({g.stage for g in live})
     nodes = [_stage_node(model, operation, [g for g in live if g.stage == s], roots) for s in stages]
     return _sequence([n for n in nodes if n is not None])
@@ -23,9 +43,12 @@ def to_node(model: SupergraphModel, operation: OperationDefinitionNode, groups: 
 
 def _stage_node(model: SupergraphModel, operation: OperationDefinitionNode, groups: list[FetchGroup],
                 roots: list[FetchGroup]) -> PlanNode | None:
-    """The root fetches of one stage in parallel, then its entity fetches level by level."""
+    """The root fetches of one stage in parallel, then its entity fetches level by level. In a
+    deferred fragment's plan, entity fetches below an earlier plan's data start with the roots."""
     levels = _levels(groups)
-    steps = [_parallel([conditional(g, fetch_node(model, operation, g)) for g in roots if g in groups])]
+    first = [conditional(g, fetch_node(model, operation, g)) for g in roots if g in groups]
+    first += _level_nodes(model, operation, [g for g in groups if g.is_entity and levels[g.id] == 0])
+    steps = [_parallel(first)]
     for level in range(1, max(levels.values(), default=0) + 1):
         steps.append(_parallel(_level_nodes(model, operation, [g for g in groups if levels[g.id] == level])))
     return _sequence([s for s in steps if s is not None])

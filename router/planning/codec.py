@@ -9,6 +9,7 @@ from typing import Any
 
 from router.planning.plan import (
     ConditionNode,
+    DeferredNode,
     FetchNode,
     FlattenNode,
     ParallelNode,
@@ -18,7 +19,7 @@ from router.planning.plan import (
     SequenceNode,
 )
 
-FORMAT = 1  # bump when the node types change: part of the shared cache key
+FORMAT = 2  # bump when the node types change: part of the shared cache key
 
 
 class PlanDecodeError(ValueError):
@@ -26,14 +27,34 @@ class PlanDecodeError(ValueError):
 
 
 def plan_to_dict(plan: QueryPlan) -> dict[str, Any]:
-    return {"format": FORMAT, "node": _node_to_dict(plan.node) if plan.node else None}
+    return {"format": FORMAT, "node": _node_to_dict(plan.node) if plan.node else None,
+            "deferred": [_deferred_to_dict(d) for d in plan.deferred]}
 
 
 def plan_from_dict(data: Any) -> QueryPlan:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise PlanDecodeError(f"not a format-{FORMAT} plan")
     node = data.get("node")
-    return QueryPlan(None if node is None else _node_from_dict(node))
+    deferred = tuple(_deferred_from_dict(d) for d in _typed(data, "deferred", list))
+    return QueryPlan(None if node is None else _node_from_dict(node), deferred)
+
+
+def _deferred_to_dict(deferred: DeferredNode) -> dict[str, Any]:
+    return {"id": deferred.id, "fragment": deferred.fragment, "label": deferred.label, "path": list(deferred.path),
+            "parent": deferred.parent, "condition": deferred.condition,
+            "node": _node_to_dict(deferred.node) if deferred.node else None}
+
+
+def _deferred_from_dict(data: Any) -> DeferredNode:
+    if not isinstance(data, dict):
+        raise PlanDecodeError("a deferred fragment must be an object")
+    parent = data.get("parent")
+    if parent is not None and (not isinstance(parent, int) or isinstance(parent, bool)):
+        raise PlanDecodeError("'parent' must be an int")
+    node = data.get("node")
+    return DeferredNode(_typed(data, "id", int), _typed(data, "fragment", int), _optional(data, "label"),
+                        tuple(_strings(_typed(data, "path", list))), parent, _optional(data, "condition"),
+                        None if node is None else _node_from_dict(node))
 
 
 def _node_to_dict(node: PlanNode) -> dict[str, Any]:

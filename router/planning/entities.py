@@ -75,12 +75,13 @@ def child_fetch(walk: Walk, at: Position, graph: str, required: Required = Requi
     representation field they conflict with."""
     parent = at.group
     path = at.path + (f"?{at.condition}",) if at.condition else at.path
+    path += (f"!{at.defer}",) if at.defer is not None else ()
     n = 0
     while True:
         key = (graph, path if n == 0 else path + (f"#{n}",))
         child = parent.children.get(key)
         if child is None:
-            child = parent.children[key] = walk.fetches.new(graph, at.path, parent, at.condition)
+            child = parent.children[key] = walk.fetches.new(graph, at.path, parent, at.condition, at.defer)
             return child
         existing = child.representations.get(at.parent_type, [])
         if child.id not in required.suppliers and not conflicting(existing, list(required.fields)):

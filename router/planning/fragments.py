@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from graphql import (
+    BooleanValueNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -13,6 +14,8 @@ from graphql import (
     InlineFragmentNode,
     SelectionNode,
     SelectionSetNode,
+    StringValueNode,
+    VariableNode,
 )
 
 from router.planning.errors import PlanningError
@@ -34,6 +37,28 @@ class Fragments:
             condition, inner = self.type_condition(selection, type_name)
             if self.applies(condition, type_name):
                 yield from self.collect(type_name, inner)
+
+    def split(self, type_name: str, selection_set: SelectionSetNode | None
+              ) -> tuple[list[FieldNode], list[DeferUsage]]:
+        """Like collect, but fragments under an active @defer are handed back whole, not entered:
+        their fields are planned into fetches of their own."""
+        fields: list[FieldNode] = []
+        deferred: list[DeferUsage] = []
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                fields.append(selection)
+                continue
+            condition, inner = self.type_condition(selection, type_name)
+            if not self.applies(condition, type_name):
+                continue
+            usage = defer_usage(selection, inner)
+            if usage is not None:
+                deferred.append(usage)
+                continue
+            more_fields, more_deferred = self.split(type_name, inner)
+            fields += more_fields
+            deferred += more_deferred
+        return fields, deferred
 
     def type_condition(self, selection: SelectionNode, type_name: str) -> tuple[str, SelectionSetNode]:
         """A fragment's type condition (an inline fragment without one is on `type_name`) and selections."""
@@ -81,3 +106,38 @@ def with_selections(node: FieldNode, selections: Sequence[SelectionNode]) -> Fie
     """The same field (name, alias, arguments, directives) with other selections below it."""
     return FieldNode(name=node.name, alias=node.alias, arguments=node.arguments, directives=node.directives,
                      selection_set=SelectionSetNode(selections=tuple(selections)))
+
+
+@dataclass(frozen=True)
+class DeferUsage:
+    """A fragment under @defer (not `if: false`): the fields it delivers later, and how the plan
+    and shaping both name it (its place in the document text)."""
+
+    fragment: int
+    label: str | None
+    condition: str | None  # `if: $v`: deferred only when v is true; else it is delivered at once
+    selection_set: SelectionSetNode
+
+
+def defer_key(selection: SelectionNode) -> int:
+    """Where the fragment starts in the document: the same in every parse of the same text."""
+    return selection.loc.start if selection.loc is not None else id(selection)
+
+
+def defer_usage(selection: SelectionNode, inner: SelectionSetNode) -> DeferUsage | None:
+    """The fragment's @defer, unless it has none or `if: false`."""
+    directive = next((d for d in selection.directives or () if d.name.value == "defer"), None)
+    if directive is None:
+        return None
+    label: str | None = None
+    condition: str | None = None
+    for argument in directive.arguments or ():
+        value = argument.value
+        if argument.name.value == "label" and isinstance(value, StringValueNode):
+            label = value.value
+        elif argument.name.value == "if":
+            if isinstance(value, BooleanValueNode) and not value.value:
+                return None
+            if isinstance(value, VariableNode):
+                condition = value.name.value
+    return DeferUsage(defer_key(selection), label, condition, inner)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from router.planning.fragments import DeferUsage
 from router.planning.plan import RepresentationField
 from router.planning.selections import SelectionTree
 
@@ -23,6 +24,7 @@ class FetchGroup:
     # mutations: which run of root fields (consecutive ones of one subgraph) the fetch serves;
     # each run's fetches all complete before the next run starts
     stage: int = 0
+    defer: int | None = None  # the deferred fragment (DeferredNode.id) the fetch serves; None: primary
 
     @property
     def is_entity(self) -> bool:
@@ -30,31 +32,53 @@ class FetchGroup:
 
 
 @dataclass(frozen=True)
+class Defer:
+    """A deferred fragment met by the walk, at one path (a fragment spread in two places is two)."""
+
+    id: int
+    usage: DeferUsage
+    path: tuple[str, ...]
+    parent: int | None
+
+
+@dataclass(frozen=True)
 class FetchGroups:
-    """Every fetch of the plan being built, in the order made, and the root fetches among them."""
+    """Every fetch of the plan being built, in the order made, the root fetches among them, and
+    the deferred fragments met so far."""
 
     all: list[FetchGroup] = field(default_factory=list)
     roots: list[FetchGroup] = field(default_factory=list)
+    defers: list[Defer] = field(default_factory=list)
 
     def new(self, graph: str, path: tuple[str, ...], parent: FetchGroup | None,
-            condition: tuple[str, bool] | None) -> FetchGroup:
+            condition: tuple[str, bool] | None, defer: int | None = None) -> FetchGroup:
         stage = parent.stage if parent is not None else 0
-        group = FetchGroup(len(self.all), graph, path, parent, condition=condition, stage=stage)
+        group = FetchGroup(len(self.all), graph, path, parent, condition=condition, stage=stage, defer=defer)
         self.all.append(group)
         return group
 
-    def root(self, graph: str, condition: tuple[str, bool] | None, sequential: bool) -> FetchGroup:
+    def defer(self, usage: DeferUsage, path: tuple[str, ...], parent: int | None) -> Defer:
+        """The same fragment at the same path is one deferred part, whichever runtime type met it."""
+        for known in self.defers:
+            if known.usage.fragment == usage.fragment and known.path == path:
+                return known
+        made = Defer(len(self.defers), usage, path, parent)
+        self.defers.append(made)
+        return made
+
+    def root(self, graph: str, condition: tuple[str, bool] | None, sequential: bool,
+             defer: int | None = None) -> FetchGroup:
         """Root fields of one subgraph share a fetch: under one condition, or (mutations, which run
         in order) when they follow each other, as Apollo's planner concatenates them. Each other
         mutation root fetch starts a stage of its own."""
         if sequential:
-            if self.roots and self.roots[-1].graph == graph:
+            if self.roots and self.roots[-1].graph == graph and self.roots[-1].defer == defer:
                 return self.roots[-1]
         else:
             for group in self.roots:
-                if group.graph == graph and group.condition == condition:
+                if group.graph == graph and group.condition == condition and group.defer == defer:
                     return group
-        group = self.new(graph, (), None, condition)
+        group = self.new(graph, (), None, condition, defer)
         group.stage = len(self.roots) if sequential else 0
         self.roots.append(group)
         return group

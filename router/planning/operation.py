@@ -21,12 +21,12 @@ from graphql import (
 )
 
 from router.planning.abstract import note_alternatives, plan_abstract, plan_interface_object, via_interface_object
-from router.planning.build import to_node
-from router.planning.entities import jump, split_unreachable
+from router.planning.build import to_plan
+from router.planning.entities import at_root, entity_target, jump, split_unreachable
 from router.planning.errors import PlanningError
 from router.planning.fragments import Fragments
 from router.planning.groups import FetchGroups
-from router.planning.plan import PlanNode, RepresentationField
+from router.planning.plan import QueryPlan, RepresentationField
 from router.planning.position import Position, provided_below, provided_for, variable_condition
 from router.planning.reach import Reach
 from router.planning.roots import split_root
@@ -44,19 +44,30 @@ class OperationWalk:
     fetches: FetchGroups = field(default_factory=FetchGroups)
     alternatives: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
 
-    def plan(self, operation: OperationDefinitionNode) -> PlanNode | None:
+    def plan(self, operation: OperationDefinitionNode) -> QueryPlan:
         root = self.model.schema.get_root_type(operation.operation)
         if root is None:
             raise PlanningError(f"The supergraph has no {operation.operation.value} type")
-        mutation = operation.operation is OperationType.MUTATION
-        for node in self.fragments.collect(root.name, operation.selection_set):
+        self._root_fields(root.name, operation.selection_set, operation.operation is OperationType.MUTATION, None)
+        return to_plan(self.model, operation, self.fetches)
+
+    def _root_fields(self, root: str, selection_set: SelectionSetNode, mutation: bool, defer: int | None) -> None:
+        """Deferred root fields of a query get root fetches of their own; a mutation's run in
+        order with the others (their delivery is not deferred: the spec lets a server decline)."""
+        fields, deferred = self.fragments.split(root, selection_set)
+        for usage in deferred:
+            if mutation:
+                fields += self.fragments.collect(root, usage.selection_set)
+        for node in fields:
             if node.name.value.startswith("__"):
                 continue  # introspection and __typename are answered by the router
             condition = None if mutation else variable_condition(node)
-            for graph, part in split_root(self, root.name, node):
-                group = self.fetches.root(graph, condition, sequential=mutation)
-                self.field(Position(group, group.tree, root.name, condition=condition), part)
-        return to_node(self.model, operation, self.fetches.all, self.fetches.roots)
+            for graph, part in split_root(self, root, node):
+                group = self.fetches.root(graph, condition, sequential=mutation, defer=defer)
+                self.field(Position(group, group.tree, root, condition=condition, defer=defer), part)
+        for usage in deferred if not mutation else ():
+            made = self.fetches.defer(usage, (), defer)
+            self._root_fields(root, usage.selection_set, mutation, made.id)
 
     def selection_set(self, at: Position, selection_set: SelectionSetNode | None) -> list[RepresentationField]:
         type_model = self.model.types[at.parent_type]
@@ -68,8 +79,15 @@ class OperationWalk:
             at.selections.add_field("__typename")  # an entity interface with no implementation here
         elif type_model.kind in ("interface", "union"):
             return plan_abstract(self, at, selection_set)
-        return [rep for node in self.fragments.collect(at.parent_type, selection_set)
-                for rep in [self.field(at, node)] if rep]
+        if at.internal:
+            return [rep for node in self.fragments.collect(at.parent_type, selection_set)
+                    for rep in [self.field(at, node)] if rep]
+        fields, deferred = self.fragments.split(at.parent_type, selection_set)
+        reps = [rep for node in fields for rep in [self.field(at, node)] if rep]
+        for usage in deferred:
+            made = self.fetches.defer(usage, at.path, at.defer)
+            self.selection_set(replace(at, defer=made.id), usage.selection_set)
+        return reps
 
     def field(self, at: Position, node: FieldNode) -> RepresentationField | None:
         """Fetches made for a field under @include/@skip on a variable run only when it applies."""
@@ -85,10 +103,22 @@ class OperationWalk:
         source = field_model.sources.get(at.graph)
         needs_requires = source is not None and source.resolves and source.requires is not None
         if self.reach.resolvable(at.graph, at.parent_type, name, at.provided) and not needs_requires:
+            if at.defer is not None and at.group.defer != at.defer and not at.internal:
+                return self._deferred_jump(at, node)
             return self.local(at, node)
         if not needs_requires and not field_model.resolving_graphs():
             return via_interface_object(self, at, node)
         return jump(self, at, node, needs_requires)
+
+    def _deferred_jump(self, at: Position, node: FieldNode) -> RepresentationField | None:
+        """A deferred field the current fetch could resolve goes to a fetch of its deferred
+        fragment: back into the same subgraph through a key, so the primary fetch does not wait
+        for it. Without such a key it stays here, and only its delivery is deferred."""
+        try:
+            route = self.reach.self_route(at.graph, at.parent_type, node.name.value, at_root(self, at))
+        except PlanningError:
+            return self.local(at, node)
+        return self.local(entity_target(self, at, route), node)
 
     def local(self, at: Position, node: FieldNode) -> RepresentationField | None:
         at.note_supplier()

@@ -81,12 +81,36 @@ PlanNode = Union[FetchNode, FlattenNode, BatchFetchNode, SequenceNode, ParallelN
 
 
 @dataclass(frozen=True)
-class QueryPlan:
+class DeferredNode:
+    """A fragment under @defer: its fetches start once the primary ones (or its parent's) are
+    done, from their data, and its fields go out in an incremental part of their own.
+
+    `id`: its place in the plan's list; `fragment`: where it starts in the document (shaping
+    finds it by that); `path`: where it applies (response keys, "@" per list level); `parent`:
+    the deferred fragment it is nested in, whose part goes first; `condition`: `@defer(if: $v)`."""
+
+    id: int
+    fragment: int
+    label: str | None
+    path: tuple[str, ...]
+    parent: int | None
+    condition: str | None
     node: PlanNode | None
 
+
+@dataclass(frozen=True)
+class QueryPlan:
+    node: PlanNode | None
+    deferred: tuple[DeferredNode, ...] = ()
+
     def pretty(self) -> str:
-        body = _print(self.node, 1) if self.node else ""
-        return "QueryPlan {\n" + body + "}\n"
+        if not self.deferred:
+            body = _print(self.node, 1) if self.node else ""
+            return "QueryPlan {\n" + body + "}\n"
+        primary = _print(self.node, 3) if self.node else ""
+        body = "  Defer {\n    Primary {\n" + primary + "    },\n"
+        body += "".join(_print_deferred(d, 2) for d in self.deferred)
+        return "QueryPlan {\n" + body + "  },\n}\n"
 
     def __str__(self) -> str:
         return self.pretty()
@@ -126,6 +150,19 @@ def _print(node: PlanNode, level: int) -> str:
             out += f"{pad}}} Else {{\n" + _print(node.else_clause, level + 1)
         return out + f"{pad}}},\n"
     raise TypeError(node)
+
+
+def _print_deferred(deferred: DeferredNode, level: int) -> str:
+    pad = "  " * level
+    head = [f"#{deferred.id}", f'path: "{".".join(deferred.path)}"']
+    if deferred.label is not None:
+        head.append(f'label: "{deferred.label}"')
+    if deferred.condition is not None:
+        head.append(f"if: ${deferred.condition}")
+    if deferred.parent is not None:
+        head.append(f"after: #{deferred.parent}")
+    body = _print(deferred.node, level + 1) if deferred.node else ""
+    return f"{pad}Deferred({', '.join(head)}) {{\n" + body + f"{pad}}},\n"
 
 
 def _rep(fields: tuple[RepresentationField, ...]) -> str:

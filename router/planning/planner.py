@@ -31,4 +31,4 @@ class QueryPlanner:
         definitions = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         fragments = Fragments(self.supergraph.schema, definitions)
         walk = OperationWalk(self.supergraph, fragments, Reach(self.supergraph, fragments))
-        return QueryPlan(walk.plan(operation))
+        return walk.plan(operation)

@@ -26,8 +26,9 @@ class Position:
     `group`/`selections`: the fetch and the selection set in it where fields land; `parent_type`:
     the type they are selected on; `path`: their response path ("@" for each list level);
     `provided`: what @provides makes local here; `condition`: the @include/@skip variable the
-    fetches made here run under; `internal`: the router's own fields (keys, @requires), not the
-    client's; `suppliers`: one set per @requires being planned around here, collecting the
+    fetches made here run under; `defer`: the deferred fragment the fields here belong to (a fetch
+    of another, or the primary one, only supplies their keys); `internal`: the router's own
+    fields (keys, @requires), not the client's; `suppliers`: one set per @requires being planned around here, collecting the
     fetches that supply its fields (an inner @requires' fetches supply the outer ones too)."""
 
     group: FetchGroup
@@ -38,6 +39,7 @@ class Position:
     condition: tuple[str, bool] | None = None
     internal: bool = False
     suppliers: tuple[set[int], ...] = ()
+    defer: int | None = None
 
     @property
     def graph(self) -> str:

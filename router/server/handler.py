@@ -23,7 +23,16 @@ from router.features.tracing import finish_span, request_span, start_tracing, tr
 from router.pipeline import RequestError, RouterRequest, run_stages
 from router.pipeline.request import REQUEST_ID_HEADER, request_id
 from router.server.graphiql import graphiql_response
-from router.server.http import TEXT_HTML, error_response, graphql_response, negotiate, read_request, status_for
+from router.server.http import (
+    APPLICATION_JSON,
+    TEXT_HTML,
+    error_response,
+    graphql_response,
+    negotiate,
+    read_request,
+    status_for,
+)
+from router.server.incremental import accepts_incremental, write_incremental
 from router.server.pipeline import Pipeline
 from router.server.reload import Swappable
 
@@ -32,7 +41,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("graft.server")
 INCLUDE_PLAN_HEADER = "graft-include-plan"
-Handler = Callable[[web.Request], Awaitable[web.Response]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass
@@ -50,7 +59,7 @@ def graphql_handler(settings: RouterSettings, pipelines: Swappable[Pipeline]) ->
     request_log.configure(log_format)
     tracer = start_tracing(settings.telemetry.tracing)
 
-    async def handler(request: web.Request) -> web.Response:
+    async def handler(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
         outcome = _Outcome(request_id(request.headers.get(REQUEST_ID_HEADER)))
         span: Span | None = None
@@ -72,9 +81,12 @@ def graphql_handler(settings: RouterSettings, pipelines: Swappable[Pipeline]) ->
 
 
 async def _answer(request: web.Request, settings: RouterSettings, pipelines: Swappable[Pipeline],
-                  outcome: _Outcome) -> web.Response:
+                  outcome: _Outcome) -> web.StreamResponse:
     wants_page = settings.graphiql.enabled and request.method == "GET"
     media_type = negotiate(request.headers.get("Accept"), html=wants_page)
+    incremental = accepts_incremental(request.headers.get("Accept"))
+    if media_type is None and incremental:
+        media_type = APPLICATION_JSON  # for anything not deferred
     if media_type is None:
         return web.Response(
             status=406, text="Not Acceptable: ask for application/graphql-response+json or application/json.\n")
@@ -85,9 +97,14 @@ async def _answer(request: web.Request, settings: RouterSettings, pipelines: Swa
         outcome.routed = RouterRequest(
             await read_request(request, settings.limits.max_body_bytes), request.headers, request.remote,
             include_plan=_include_plan(request, settings), request_id=identity,
-            deadline=deadline(request.headers, settings.traffic.timeout))
+            deadline=deadline(request.headers, settings.traffic.timeout), incremental=incremental)
         async with pipelines.lease() as pipeline:
             await _run_by_deadline(pipeline, outcome.routed, outcome.tracer)
+            if outcome.routed.response is not None and outcome.routed.response.subsequent is not None:
+                headers = {**outcome.routed.response_headers, REQUEST_ID_HEADER: identity}
+                streamed = await write_incremental(request, outcome.routed, headers)  # on this pipeline
+                outcome.codes = error_codes(outcome.routed.response.errors)
+                return streamed
     except RequestError as error:
         outcome.codes = error_codes(error.errors)
         response = error_response(error, media_type)

@@ -9,6 +9,7 @@ from graphql import (
     DirectiveDefinitionNode,
     DirectiveLocation,
     DocumentNode,
+    GraphQLDeferDirective,
     GraphQLError,
     GraphQLSchema,
     SchemaDefinitionNode,
@@ -76,6 +77,15 @@ def api_document(document: DocumentNode, links: LinkImports) -> DocumentNode:
 
 def build_api_schema(sdl: str, links: LinkImports) -> GraphQLSchema:
     try:
-        return spec_schema(build_ast_schema(api_document(parse(sdl), links)))
+        return spec_schema(with_defer(build_ast_schema(api_document(parse(sdl), links))))
     except (GraphQLError, TypeError) as exc:
         raise SupergraphError(f"API schema cannot be built from the supergraph: {exc}") from None
+
+
+def with_defer(schema: GraphQLSchema) -> GraphQLSchema:
+    """The router serves @defer itself (incremental delivery), so clients may use it and see it."""
+    if schema.get_directive("defer") is not None:
+        return schema
+    kwargs = schema.to_kwargs()
+    kwargs["directives"] = (*schema.directives, GraphQLDeferDirective)
+    return GraphQLSchema(**kwargs)

@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from graphql import ExecutionResult, execute
+from graphql import ExecutionResult, experimental_execute_incrementally
 
 from router.composition import SubgraphSource, compose
 from router.pipeline import GraphQLResponse, RouterRequest, Stage
@@ -55,7 +55,7 @@ class ShopGateway:
             "product": lambda info, id: _product(int(id)),
             "restock": lambda info, id: _product(int(id)),
         }
-        result = execute(self.api_schema, operation.document, root_value=root,
+        result = experimental_execute_incrementally(self.api_schema, operation.document, root_value=root,
                          variable_values=request.graphql.variables, operation_name=operation.name)
         if asyncio.iscoroutine(result):
             result = await result

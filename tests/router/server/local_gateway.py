@@ -7,7 +7,7 @@ import asyncio
 import hashlib
 from collections.abc import Sequence
 
-from graphql import ExecutionResult, build_schema, execute
+from graphql import ExecutionResult, build_schema, experimental_execute_incrementally
 
 from router.pipeline import GraphQLResponse, RouterRequest, Stage, SubgraphReadiness
 from router.supergraph.cost import CostDirectives
@@ -38,7 +38,7 @@ class LocalGateway:
     async def execute(self, request: RouterRequest) -> None:
         self.requests.append(request)
         operation = request.prepared()
-        result = execute(self.api_schema, operation.document, root_value=self,
+        result = experimental_execute_incrementally(self.api_schema, operation.document, root_value=self,
                          variable_values=request.graphql.variables, operation_name=operation.name)
         if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
             result = await result
