@@ -33,7 +33,6 @@ from subgraphs.common.db import Database  # noqa: E402
 
 log = logging.getLogger("graft.migrations")
 
-SETUP_MODES = ("migrate", "check")
 VERSION_TABLE = "alembic_version"
 Seeder = Callable[[Database], Awaitable[Any]]
 
