@@ -6,22 +6,22 @@ import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import aiohttp
 import orjson
 import redis.asyncio as aioredis
 from aiohttp import web
 
-from auth.tokens import TokenError
+from auth.keys import KeyStore
+from auth.tokens import TokenError, VerificationUnavailable
 from subgraphs.common.credentials import SERVICE_SCOPES, ServiceClient, ServiceToken
 from subgraphs.common.db import Database
 from subgraphs.common.deadline import deadline_middleware
 from subgraphs.common.events.runtime import EventsRuntime, receive_events
 from subgraphs.common.events.service import ServiceEvents
 from subgraphs.common.jobs import start_jobs, stop_jobs
-from subgraphs.common.identity import Identity, IdentityVerifier, unauthenticated
-from subgraphs.common import metrics
+from subgraphs.common.identity import Identity, IdentityVerifier, auth_unavailable, unauthenticated
+from subgraphs.common import metrics, migrations
 from subgraphs.common.serving import run_forever
 from subgraphs.common.settings import ServiceSettings, token_url
 from subgraphs.common.tracing import trace_app
@@ -36,7 +36,6 @@ REDIS = web.AppKey[aioredis.Redis | None]("redis")  # the subgraph's one Redis c
 SERVICE_TOKEN = web.AppKey[ServiceToken | None]("service_token")  # for subgraphs that call another
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-Seeder = Callable[[Database], Awaitable[Any]]
 
 MAX_BODY = 1024 * 1024
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -47,11 +46,14 @@ def create_app(
     settings: ServiceSettings,
     database: Database,
     graphql: Handler,
-    seed: Seeder | None = None,
+    seed: migrations.Seeder | None = None,
     events: ServiceEvents | None = None,
+    keys: KeyStore | None = None,
 ) -> web.Application:
     """`graphql` handles GET and POST /graphql the way the subgraph's library does it; `events`
-    are the domain events the service consumes and the background jobs it runs."""
+    are the domain events the service consumes and the background jobs it runs; `keys` are the
+    signing keys of the service that holds them (users), which verifies tokens with them: every
+    other service verifies through its JWKS."""
     app = web.Application(client_max_size=MAX_BODY, middlewares=[deadline_middleware])
     app[SETTINGS] = settings
     app[DATABASE] = database
@@ -65,13 +67,11 @@ def create_app(
         app.router.add_post("/events", receive_events)  # the HTTP transport's deliveries
 
     async def lifecycle(app: web.Application):
-        await database.create_all()
-        if seed is not None and settings.seed:
-            await seed(database)
+        await migrations.prepare(database, settings.name, settings.db_setup, seed if settings.seed else None)
         app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.peer_timeout))
         redis = app[REDIS] = (aioredis.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=0.5)
                               if settings.redis_url else None)
-        app[VERIFIER] = IdentityVerifier.from_env(app[HTTP], redis)
+        app[VERIFIER] = IdentityVerifier.from_env(app[HTTP], redis, keys)
         app[SERVICE_TOKEN] = (ServiceToken(app[HTTP], token_url(), ServiceClient.from_env(settings.name))
                               if settings.name in SERVICE_SCOPES else None)
         jobs = start_jobs(app, list(events.jobs)) if events is not None and settings.jobs else []
@@ -117,6 +117,8 @@ async def request_identity(request: web.Request) -> Identity:
     """The caller's verified identity; a bad token ends the request with a 401."""
     try:
         return await request.app[VERIFIER].identify(request.headers.get("Authorization"))
+    except VerificationUnavailable as exc:
+        raise auth_unavailable(exc) from exc
     except TokenError as exc:
         raise unauthenticated(str(exc)) from exc
 
