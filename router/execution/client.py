@@ -75,6 +75,7 @@ class SubgraphClient:
     _session: aiohttp.ClientSession | None = None
     _in_flight: dict[bytes, asyncio.Future] = field(default_factory=dict)
     deduplicated: int = 0  # requests answered by a fetch already in flight
+    deduplicate: bool = True  # off (traffic.deduplicate): every request is sent, `dedupe` or not
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -87,7 +88,7 @@ class SubgraphClient:
         and headers, so never across callers) is shared."""
         body = orjson.dumps({"query": request.query, "variables": request.variables})
         service, headers, deadline = request.service, request.headers, request.deadline
-        if not request.dedupe:
+        if not (request.dedupe and self.deduplicate):
             return _parse(service, *await self._post(service, body, headers, deadline))
         key = b"\0".join((service.encode(), body, orjson.dumps(sorted(headers.items()))))
         pending = self._in_flight.get(key)
