@@ -26,7 +26,7 @@ from router.config import RouterSettings
 from router.execution.client import SubgraphClient
 from router.execution.errors import SubgraphErrorPolicy
 from router.execution.executor import ExecutionState, execute_node
-from router.execution.shaping import Shaper
+from router.execution.shaping import CompiledOperations, Shaper
 from router.features.authorization import AuthorizationRules, Authorizer, Policy, authorize_stage, load_policies, prune
 from router.features.caches import Caches, build_caches
 from router.features.circuit_breaker import CircuitBreakers
@@ -66,6 +66,7 @@ class Gateway:
         self.plans = self.caches.plans
         self.authorizer = Authorizer(AuthorizationRules.from_supergraph(supergraph), policies)
         self.breakers = breakers  # the layer around the client (from_settings), under the caches
+        self.compiled = CompiledOperations()  # shaping's field lists per operation, across requests
 
     @property
     def api_schema(self) -> GraphQLSchema:
@@ -139,7 +140,7 @@ class Gateway:
         document = prepared.document
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         denied = request.denials.messages if request.denials else {}
-        shaper = Shaper(self.api_schema, fragments, prepared.variable_values, state.errors, denied)
+        shaper = Shaper(self.api_schema, fragments, prepared.variable_values, state.errors, denied, self.compiled)
         response = GraphQLResponse(shaper.operation(prepared.operation, state.data), state.errors)
         if request.include_plan:
             response.extensions["queryPlan"] = request.planned().pretty()
