@@ -109,12 +109,9 @@ def bench_gateway(
     subgraphs: list[processes.BenchProcess], log_dir: Path, body_paths: list[Path],
 ) -> GatewayRow:
     sink = start_otlp_sink(log_dir) if gateway.traced else None  # listening before the gateway's port is chosen
-    port = processes.free_port()
     endpoint = f"http://127.0.0.1:{sink.port}/v1/traces" if sink is not None else None
-    launch = gateway.launch(tools, supergraph, port, endpoint)
-    service = processes.start(gateway.name, launch.argv, launch.env, log_dir, port, log_dir)
+    service = start_gateway(tools, gateway, supergraph, endpoint, log_dir)
     try:
-        processes.wait_answering(service, PROBE)
         for _ in range(3):
             check_answers(service, graph)
         overhead = measure_overhead(service, subgraphs, graph.operations[0].body)
@@ -144,6 +141,26 @@ def bench_gateway(
         statements = (statements_after - statements_before - len(subgraphs)) / load.requests
     return GatewayRow(gateway, load, cpu[0], dict(zip((s.name for s in subgraphs), cpu[1:])), rss.peak, overhead,
                       statements, sequential)
+
+
+def start_gateway(tools: Tools, gateway: GatewayUnderTest, supergraph: Path, endpoint: str | None,
+                  log_dir: Path, attempts: int = 3) -> processes.BenchProcess:
+    """The gateway on a free port, answering; on a port another process took meanwhile, again."""
+    for attempt in range(attempts):
+        port = processes.free_port()
+        launch = gateway.launch(tools, supergraph, port, endpoint)
+        service = processes.start(gateway.name, launch.argv, launch.env, log_dir, port, log_dir)
+        try:
+            processes.wait_answering(service, PROBE)
+            return service
+        except processes.PortTaken:
+            if attempt == attempts - 1:
+                raise
+            print(f"bench: {gateway.name}: port {port} was taken by another process; another port", flush=True)
+        except BaseException:
+            service.stop()
+            raise
+    raise AssertionError("unreachable")
 
 
 def start_otlp_sink(log_dir: Path) -> processes.BenchProcess:
