@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -20,10 +21,13 @@ PORT_RANGE = (5800, 5999)
 
 def free_ports(count: int) -> list[int]:
     """Distinct free ports in our range (never the project's fixed 4000-4004/4200/4300); each is
-    held while the next is chosen, so peers can be told each other's ports before any starts."""
+    held while the next is chosen, so peers can be told each other's ports before any starts.
+    Tried in random order: benches running side by side would otherwise all reach for the lowest."""
     held: list[socket.socket] = []
+    candidates = list(range(*PORT_RANGE))
+    random.shuffle(candidates)
     try:
-        for port in range(*PORT_RANGE):
+        for port in candidates:
             sock = socket.socket()
             try:
                 sock.bind(("127.0.0.1", port))
