@@ -25,12 +25,15 @@ class GatewayUnderTest:
     label: str
     needs_peers: bool
     traced: bool = False  # telemetry on: every request traced, spans exported over OTLP/HTTP
+    plain: bool = False  # Graft without in-flight de-duplication and entity cache: the same work as a peer
 
     def launch(self, tools: Tools, supergraph: Path, port: int, otlp_endpoint: str | None = None) -> Launch:
         if self.name.startswith("graft"):
             workers = ["--workers", "2"] if self.name == "graft-2" else []
             argv = [sys.executable, "-m", "router", "serve", "--supergraph", str(supergraph), "--port", str(port)]
             env = {"PYTHONUNBUFFERED": "1"}
+            if self.plain:
+                env |= {"GRAFT_TRAFFIC__DEDUPLICATE": "false", "GRAFT_CACHE__ENTITY": "false"}
             if self.traced:
                 assert otlp_endpoint is not None, "a traced gateway needs the bench's OTLP sink"
                 env |= {"GRAFT_TELEMETRY__TRACING__ENABLED": "true",
@@ -43,7 +46,12 @@ class GatewayUnderTest:
             return Launch([str(tools.node), str(script)], {**env, "SUPERGRAPH": str(supergraph), "PORT": str(port)})
         hive = tools.peers / "node_modules" / "@graphql-hive" / "gateway" / "dist" / "bin.js"
         argv = [str(tools.node), str(hive), "supergraph", str(supergraph), "--host", "127.0.0.1",
-                "--port", str(port), "--fork", "1", "--jit"]
+                "--port", str(port), "--fork", "1"]
+        if self.name == "hive-rust":
+            # Hive Router's Rust query planner and its executor; with --jit as well it answers null
+            argv.append("--hive-router-runtime")
+        else:
+            argv.append("--jit")
         return Launch(argv, env)
 
 
@@ -55,7 +63,11 @@ GATEWAYS = {
         GatewayUnderTest("graft-traced", "Graft router (1 worker), tracing on (every request, OTLP/HTTP)", False,
                          traced=True),
         GatewayUnderTest("apollo", "Apollo Gateway (@apollo/gateway + @apollo/server)", True),
+        GatewayUnderTest("graft-plain", "Graft router (1 worker), no in-flight de-duplication, no entity cache",
+                         False, plain=True),
         GatewayUnderTest("hive", "Hive Gateway (@graphql-hive/gateway)", True),
+        GatewayUnderTest("hive-rust", "Hive Gateway, router runtime (@graphql-hive/router-runtime, Rust planner)",
+                         True),
     )
 }
 

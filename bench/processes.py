@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -20,10 +21,13 @@ PORT_RANGE = (5800, 5999)
 
 def free_ports(count: int) -> list[int]:
     """Distinct free ports in our range (never the project's fixed 4000-4004/4200/4300); each is
-    held while the next is chosen, so peers can be told each other's ports before any starts."""
+    held while the next is chosen, so peers can be told each other's ports before any starts.
+    Tried in random order: benches running side by side would otherwise all reach for the lowest."""
     held: list[socket.socket] = []
+    candidates = list(range(*PORT_RANGE))
+    random.shuffle(candidates)
     try:
-        for port in range(*PORT_RANGE):
+        for port in candidates:
             sock = socket.socket()
             try:
                 sock.bind(("127.0.0.1", port))
@@ -89,8 +93,48 @@ def start(name: str, argv: list[str], env: dict[str, str], log_dir: Path, port: 
     return BenchProcess(name, port, process, log_path)
 
 
+class PortTaken(RuntimeError):
+    """Another process (on a shared machine, another bench) listens on the port we chose."""
+
+
+def _listening_inodes(port: int) -> set[str]:
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(fields[9])
+    return inodes
+
+
+def listens(pid: int, port: int) -> bool | None:
+    """Whether the process tree holds the socket listening on `port`; None where /proc cannot tell."""
+    inodes = _listening_inodes(port)
+    if not inodes:
+        return None
+    for member in process_tree(pid):
+        try:
+            fds = os.listdir(f"/proc/{member}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(f"/proc/{member}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:[") and target[8:-1] in inodes:
+                return True
+    return False
+
+
 def wait_answering(service: BenchProcess, probe: bytes, timeout: float = 90.0) -> None:
-    """Until a POST of `probe` gets HTTP 200; fails with the service's log if it dies or stays silent."""
+    """Until a POST of `probe` gets HTTP 200 from this service (not another process that took the
+    port between our choosing it and the service binding it: PortTaken); fails with the service's
+    log if it dies or stays silent."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if service.process.poll() is not None:
@@ -98,6 +142,9 @@ def wait_answering(service: BenchProcess, probe: bytes, timeout: float = 90.0) -
         request = urllib.request.Request(service.url, data=probe, headers={"content-type": "application/json"})
         try:
             with urllib.request.urlopen(request, timeout=5) as response:
+                if response.status == 200 and listens(service.process.pid, service.port) is False:
+                    service.stop()
+                    raise PortTaken(f"{service.name}: another process answers on port {service.port}")
                 if response.status == 200:
                     return
         except (OSError, urllib.error.HTTPError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
@@ -16,6 +17,7 @@ from bench.gateways import GatewayUnderTest
 from bench.graphs import BenchGraph
 from bench.load import LoadResult
 from bench.probes import Overhead
+from bench.sequential import SequentialResult, SubgraphFloor
 from bench.settings import Settings
 
 if TYPE_CHECKING:
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
 HEADER = ("gateway", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "gateway CPU s/1k req",
           "peak RSS MiB", "subgraph CPU s/1k req", "overhead ms (gateway - direct, fetches)", "SQL statements/req")
+SEQUENTIAL_HEADER = ("gateway", "req/s", "p50 ms", "p95 ms", "gateway CPU ms/req", "subgraph CPU ms/req")
 
 
 SHORT_RUN = ("**A short development run on a shared machine: it proves the harness, it is not a measurement.** "
@@ -35,6 +38,7 @@ class GraphResult:
     graph: BenchGraph
     rows: list[GatewayRow]
     planning: PlanningTime | None
+    floors: list[SubgraphFloor] = dataclasses.field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class GatewayRow:
     peak_rss: int
     overhead: Overhead | None
     statements_per_request: float | None = None
+    sequential: SequentialResult | None = None
 
     def per_thousand(self, seconds: float) -> float:
         return seconds / self.load.requests * 1000 if self.load.requests else 0.0
@@ -63,19 +68,42 @@ class GatewayRow:
         ]
 
 
+    def sequential_cells(self) -> list[str]:
+        one = self.sequential
+        if one is None:
+            return [self.gateway.label, *("n/a",) * (len(SEQUENTIAL_HEADER) - 1)]
+        subs = ", ".join(f"{name} {one.ms_per_request(cpu):.2f}" for name, cpu in one.subgraph_cpu.items())
+        return [self.gateway.label, f"{one.rps:.0f}", f"{one.p50_ms:.2f}", f"{one.p95_ms:.2f}",
+                f"{one.ms_per_request(one.gateway_cpu):.2f}", subs]
+
+
+def floors_line(floors: list[SubgraphFloor]) -> str:
+    """Each subgraph's own cost per request, the floor under any gateway's latency and CPU."""
+    parts = [f"{f.name} {f.p50_ms:.2f} ms, {f.cpu_ms:.2f} ms CPU" for f in floors]
+    return "Subgraphs alone (`{ __typename }` straight to each, one client, p50 latency and CPU/request): " + \
+        "; ".join(parts)
+
+
 def _ms(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f}"
 
 
-def render_table(rows: list[GatewayRow]) -> str:
-    lines = [list(HEADER), *(row.cells() for row in rows)]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(HEADER))]
+def _lines(rows: list[GatewayRow], sequential: bool) -> list[list[str]]:
+    if sequential:
+        return [list(SEQUENTIAL_HEADER), *(row.sequential_cells() for row in rows)]
+    return [list(HEADER), *(row.cells() for row in rows)]
+
+
+def render_table(rows: list[GatewayRow], sequential: bool = False) -> str:
+    lines = _lines(rows, sequential)
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)) for line in lines)
 
 
-def _markdown_table(rows: list[GatewayRow]) -> str:
-    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
+def _markdown_table(rows: list[GatewayRow], sequential: bool = False) -> str:
+    header, *body = _lines(rows, sequential)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cells) + " |" for cells in body]
     return "\n".join(lines)
 
 
@@ -119,7 +147,8 @@ def machine_lines(tools: Tools) -> list[str]:
         f"- load tool: hey {_version(['dpkg-query', '-W', '-f', '${Version}', 'hey'])} (Debian package)",
         f"- peers: @apollo/gateway {_package_version(tools, '@apollo/gateway')}, "
         f"@apollo/server {_package_version(tools, '@apollo/server')}, "
-        f"@graphql-hive/gateway {_package_version(tools, '@graphql-hive/gateway')}",
+        f"@graphql-hive/gateway {_package_version(tools, '@graphql-hive/gateway')}, "
+        f"@graphql-hive/router-runtime {_package_version(tools, '@graphql-hive/router-runtime')}",
     ]
 
 
@@ -139,8 +168,17 @@ def _graph_section(result: GraphResult) -> list[str]:
         "",
         _markdown_table(result.rows),
         "",
+        *_sequential_section(result),
+        *([floors_line(result.floors) + ".", ""] if result.floors else []),
         *([planning_line(result.planning) + ".", ""] if result.planning is not None else []),
     ]
+
+
+def _sequential_section(result: GraphResult) -> list[str]:
+    if not any(row.sequential is not None for row in result.rows):
+        return []
+    return ["One client sending the operations in turn (no queueing behind other clients): what a single user",
+            "waits, and the CPU each request costs.", "", _markdown_table(result.rows, sequential=True), ""]
 
 
 def render_markdown(results: list[GraphResult], settings: Settings, tools: Tools) -> str:
@@ -166,6 +204,10 @@ def render_markdown(results: list[GraphResult], settings: Settings, tools: Tools
         "  (recorded from that gateway) made directly one after another, both over keep-alive connections;",
         "  n/a where the subgraphs cannot record (the commerce graph).",
         "- SQL statements/req: statements the subgraphs ran during the load, per request (commerce graph).",
+        "- no in-flight de-duplication, no entity cache: Graft with `traffic.deduplicate` and `cache.entity`",
+        "  off, so every fetch is sent, as the peers send theirs.",
+        "- one client: a keep-alive client sends the operations in turn for the given seconds after a 1 s",
+        "  warm-up; latency is the client's, CPU per request is the same user + system time.",
         "",
         "## Machine",
         "",

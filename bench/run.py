@@ -20,7 +20,8 @@ from bench.gateways import GATEWAYS, GatewayUnderTest, graft_can_serve
 from bench.graphs import GRAPHS, BenchGraph
 from bench.load import run_mix
 from bench.probes import check_answer, measure_overhead, post
-from bench.report import GatewayRow, GraphResult, planning_line, render_markdown, render_table
+from bench.report import GatewayRow, GraphResult, floors_line, planning_line, render_markdown, render_table
+from bench.sequential import run_sequential, subgraph_floor
 from bench.settings import Settings
 from bench.tools import CACHE, ROOT, Tools, ensure_all
 
@@ -108,12 +109,9 @@ def bench_gateway(
     subgraphs: list[processes.BenchProcess], log_dir: Path, body_paths: list[Path],
 ) -> GatewayRow:
     sink = start_otlp_sink(log_dir) if gateway.traced else None  # listening before the gateway's port is chosen
-    port = processes.free_port()
     endpoint = f"http://127.0.0.1:{sink.port}/v1/traces" if sink is not None else None
-    launch = gateway.launch(tools, supergraph, port, endpoint)
-    service = processes.start(gateway.name, launch.argv, launch.env, log_dir, port, log_dir)
+    service = start_gateway(tools, gateway, supergraph, endpoint, log_dir)
     try:
-        processes.wait_answering(service, PROBE)
         for _ in range(3):
             check_answers(service, graph)
         overhead = measure_overhead(service, subgraphs, graph.operations[0].body)
@@ -125,6 +123,11 @@ def bench_gateway(
             load = run_mix(tools.hey, service.url, body_paths, settings.concurrency, settings.seconds)
         after = [processes.cpu_seconds(p.process.pid) for p in (service, *subgraphs)]
         statements_after = _statements(subgraphs)
+        sequential = None
+        if settings.sequential_seconds > 0:
+            print(f"bench: {graph.name}: {gateway.name}: one client, {settings.sequential_seconds:g}s", flush=True)
+            bodies = [operation.body for operation in graph.operations]
+            sequential = run_sequential(service, subgraphs, bodies, settings.sequential_seconds)
         check_answers(service, graph)
     finally:
         service.stop()
@@ -137,7 +140,27 @@ def bench_gateway(
         # each /health read runs one `SELECT 1` per subgraph: take the later read's out
         statements = (statements_after - statements_before - len(subgraphs)) / load.requests
     return GatewayRow(gateway, load, cpu[0], dict(zip((s.name for s in subgraphs), cpu[1:])), rss.peak, overhead,
-                      statements)
+                      statements, sequential)
+
+
+def start_gateway(tools: Tools, gateway: GatewayUnderTest, supergraph: Path, endpoint: str | None,
+                  log_dir: Path, attempts: int = 3) -> processes.BenchProcess:
+    """The gateway on a free port, answering; on a port another process took meanwhile, again."""
+    for attempt in range(attempts):
+        port = processes.free_port()
+        launch = gateway.launch(tools, supergraph, port, endpoint)
+        service = processes.start(gateway.name, launch.argv, launch.env, log_dir, port, log_dir)
+        try:
+            processes.wait_answering(service, PROBE)
+            return service
+        except processes.PortTaken:
+            if attempt == attempts - 1:
+                raise
+            print(f"bench: {gateway.name}: port {port} was taken by another process; another port", flush=True)
+        except BaseException:
+            service.stop()
+            raise
+    raise AssertionError("unreachable")
 
 
 def start_otlp_sink(log_dir: Path) -> processes.BenchProcess:
@@ -171,6 +194,7 @@ def run_graph(settings: Settings, tools: Tools, graph: BenchGraph, run_dir: Path
     subgraphs = start_subgraphs(graph, log_dir)
     rows, planning = [], None
     try:
+        floors = [subgraph_floor(sub) for sub in subgraphs]
         supergraph = compose(tools, subgraphs, CACHE / f"supergraph-{graph.name}.graphql")
         if any(g.name.startswith("graft") for g in settings.gateways):
             from bench.planning import measure_planning
@@ -182,9 +206,12 @@ def run_graph(settings: Settings, tools: Tools, graph: BenchGraph, run_dir: Path
         for sub in subgraphs:
             sub.stop()
     print(f"graph: {graph.name}\n{render_table(rows)}")
+    if any(row.sequential is not None for row in rows):
+        print(f"one client, in sequence:\n{render_table(rows, sequential=True)}")
+    print(floors_line(floors))
     if planning is not None:
         print(planning_line(planning))
-    return GraphResult(graph, rows, planning)
+    return GraphResult(graph, rows, planning, floors)
 
 
 def run(settings: Settings) -> list[GraphResult]:
@@ -204,11 +231,13 @@ def run(settings: Settings) -> list[GraphResult]:
 def parse_args(argv: list[str]) -> Settings:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--graphs", default="benchmark,commerce", help=f"comma-separated, from {', '.join(GRAPHS)}")
-    parser.add_argument("--gateways", default="graft,graft-traced,graft-2,apollo,hive",
+    parser.add_argument("--gateways", default="graft,graft-plain,graft-traced,graft-2,apollo,hive,hive-rust",
                         help=f"comma-separated, from {', '.join(GATEWAYS)}")
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30.0, help="measured load per gateway")
     parser.add_argument("--warmup", type=float, default=10.0)
+    parser.add_argument("--sequential-seconds", type=float, default=10.0,
+                        help="per gateway, one client sending the operations in turn (0: skip)")
     parser.add_argument("--output", type=Path, default=None, help="write the markdown report here")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.gateways.split(",") if n.strip()]
@@ -218,10 +247,10 @@ def parse_args(argv: list[str]) -> Settings:
     graphs = [n.strip() for n in args.graphs.split(",") if n.strip()]
     if not graphs or any(n not in GRAPHS for n in graphs):
         parser.error(f"--graphs {args.graphs!r}: choose from {', '.join(GRAPHS)}")
-    if args.concurrency < 1 or args.seconds <= 0 or args.warmup <= 0:
-        parser.error("--concurrency must be >= 1 and --seconds, --warmup > 0")
+    if args.concurrency < 1 or args.seconds <= 0 or args.warmup <= 0 or args.sequential_seconds < 0:
+        parser.error("--concurrency must be >= 1, --seconds, --warmup > 0 and --sequential-seconds >= 0")
     return Settings([GRAPHS[n] for n in graphs], [GATEWAYS[n] for n in names], args.concurrency, args.seconds,
-                    args.warmup, args.output, shlex.join(["python", "-m", "bench", *argv]))
+                    args.warmup, args.output, shlex.join(["python", "-m", "bench", *argv]), args.sequential_seconds)
 
 
 def main(argv: list[str] | None = None) -> int:

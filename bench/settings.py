@@ -18,3 +18,4 @@ class Settings:
     warmup: float
     output: Path | None
     command: str
+    sequential_seconds: float = 10.0  # one client, the mix in turn, per gateway; 0: skipped

@@ -15,6 +15,7 @@ PEER_PACKAGES = (
     "@apollo/server@5",
     "@apollo/composition@2",
     "@graphql-hive/gateway@2",
+    "@graphql-hive/router-runtime@1",
     "graphql@16",
 )
 
@@ -58,7 +59,7 @@ def ensure_node() -> Path:
 
 def ensure_peers() -> Path:
     prefix = CACHE / "peers"
-    _npm_install(prefix, PEER_PACKAGES, "peers-v1")
+    _npm_install(prefix, PEER_PACKAGES, "peers-v2")
     return prefix
 
 

@@ -84,6 +84,8 @@ class TrafficSettings(_Section):
     timeout: float = Field(30.0, gt=0, description="Seconds one client request may take in all; an incoming "
                            "X-Graft-Deadline-Ms may shorten it, never lengthen it. Each subgraph fetch gets what "
                            "is left (within its own timeout) and the same header.")
+    deduplicate: bool = Field(True, description="Share an identical subgraph query already in flight (same "
+                              "subgraph, query, variables and forwarded headers) instead of sending it again.")
 
 
 class DrainSettings(_Section):

@@ -27,7 +27,7 @@ from router.execution.client import SubgraphClient
 from router.execution.errors import SubgraphErrorPolicy
 from router.execution.executor import ExecutionState, execute_node
 from router.execution.incremental import run_inline, streamed, subsequent_payloads
-from router.execution.shaping import Shaper
+from router.execution.shaping import CompiledOperations, Shaper
 from router.features.authorization import AuthorizationRules, Authorizer, Policy, authorize_stage, load_policies, prune
 from router.features.caches import Caches, build_caches
 from router.features.circuit_breaker import CircuitBreakers
@@ -68,6 +68,7 @@ class Gateway:
         self.plans = self.caches.plans
         self.authorizer = Authorizer(AuthorizationRules.from_supergraph(supergraph), policies)
         self.breakers = breakers  # the layer around the client (from_settings), under the caches
+        self.compiled = CompiledOperations()  # shaping's field lists per operation, across requests
 
     @property
     def api_schema(self) -> GraphQLSchema:
@@ -101,7 +102,9 @@ class Gateway:
             {name: settings.subgraph(name).timeout for name in names},
             max_concurrency={name: settings.subgraph(name).max_concurrency or defaults.max_concurrency
                              for name in names},
-            default_max_concurrency=defaults.max_concurrency, queue_timeout=defaults.queue_timeout)
+            default_max_concurrency=defaults.max_concurrency, queue_timeout=defaults.queue_timeout,
+            deduplicate=settings.traffic.deduplicate,
+            http1=not settings.telemetry.tracing.enabled)  # tracing instruments aiohttp's client
         retried = Retries(client, settings.traffic.retries)
         kept = replacing.breakers.circuits if replacing is not None and replacing.breakers is not None else None
         breakers = CircuitBreakers(retried, {name: settings.circuit_breaker(name) for name in names}, kept=kept)
@@ -143,7 +146,7 @@ class Gateway:
         denied = request.denials.messages if request.denials else {}
         later = self._streamed(request)
         shaper = Shaper(self.api_schema, fragments, prepared.variable_values, state.errors, denied,
-                        frozenset(d.fragment for d in later))
+                        frozenset(d.fragment for d in later), self.compiled)
         response = GraphQLResponse(shaper.operation(prepared.operation, state.data), state.errors)
         if later:
             response.subsequent = subsequent_payloads(request.planned(), later, state, shaper)

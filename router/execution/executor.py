@@ -138,7 +138,7 @@ def _collect(data: dict, paths: tuple[tuple[str, ...], ...], requires: tuple) ->
     by_type = {typename: (fields, _flat(fields)) for typename, fields in requires}
     targets = Targets(data, paths)
     representations: list[dict] = []
-    seen: dict[bytes, int] = {}
+    seen: dict[Any, int] = {}
     for path in paths:
         for obj in _objects(data, path):
             found = by_type.get(obj.get("__typename"))
@@ -147,8 +147,12 @@ def _collect(data: dict, paths: tuple[tuple[str, ...], ...], requires: tuple) ->
             rep = representation(obj, found[0]) if found[1] is None else _flat_representation(obj, found[1])
             if rep is None:
                 continue
-            key = orjson.dumps(rep)
-            index = seen.get(key)
+            key: Any = tuple(rep.items())  # cheaper than encoding it, when every value is hashable
+            try:
+                index = seen.get(key)
+            except TypeError:  # a list or an object among the values (a nested key)
+                key = orjson.dumps(rep)
+                index = seen.get(key)
             if index is None:
                 index = seen[key] = len(representations)
                 representations.append(rep)

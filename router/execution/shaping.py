@@ -4,6 +4,7 @@ asked for, under its aliases and in its order; nulls propagated as the spec says
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +85,55 @@ def _scalar_kind(type_: GraphQLOutputType) -> int:
     return 0
 
 
+FieldTable = dict[tuple[str, tuple[int, ...]], list[_Field]]
+
+
+class CompiledOperations:
+    """Per operation, the field lists shaping compiles, kept for the next request of the same
+    operation (the document cache hands out the same AST). Only for operations whose selections
+    are the same for every request: no @skip/@include, no denied field. Holds its operations, so
+    the ids in its keys stay theirs; bounded, least recently used out."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._tables: OrderedDict[int, tuple[OperationDefinitionNode, FieldTable]] = OrderedDict()
+        self._conditional: dict[int, tuple[OperationDefinitionNode, bool]] = {}
+
+    def table(self, operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]) -> FieldTable:
+        """The shared table of `operation`, or a fresh one when its selections depend on variables."""
+        found = self._tables.get(id(operation))
+        if found is not None and found[0] is operation:
+            self._tables.move_to_end(id(operation))
+            return found[1]
+        if _conditional(operation.selection_set, fragments, set()):
+            return {}
+        table: FieldTable = {}
+        self._tables[id(operation)] = (operation, table)
+        while len(self._tables) > self.size:
+            self._tables.popitem(last=False)
+        return table
+
+
+def _conditional(selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode],
+                 seen: set[str]) -> bool:
+    """Whether any selection below carries a directive (@skip, @include, or any other)."""
+    for selection in selection_set.selections:
+        if selection.directives:
+            return True
+        if isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments.get(name)
+            if name in seen or fragment is None:
+                continue
+            seen.add(name)
+            if fragment.directives or _conditional(fragment.selection_set, fragments, seen):
+                return True
+        elif isinstance(selection, (FieldNode, InlineFragmentNode)) and selection.selection_set is not None \
+                and _conditional(selection.selection_set, fragments, seen):
+            return True
+    return False
+
+
 @dataclass
 class Shaper:
     schema: GraphQLSchema
@@ -92,16 +142,19 @@ class Shaper:
     errors: list[dict[str, Any]]
     denied: dict[int, str] = dataclasses.field(default_factory=dict)  # id(FieldNode) → UNAUTHORIZED message
     deferred: frozenset[int] = frozenset()  # keys of fragments delivered later (incremental delivery)
+    compiled: CompiledOperations | None = None  # shared across requests; None: compiled for this one
 
     def __post_init__(self) -> None:
         self.pending: list[Pending] = []  # deferred fragments met on objects that stayed non-null
         self.error_paths = {tuple(e["path"]) for e in self.errors if e.get("path")}
         # the same selections on the same type repeat for every object of a list
-        self._fields: dict[tuple[str, tuple[int, ...]], list[_Field]] = {}
+        self._fields: FieldTable = {}
 
     def operation(self, operation: OperationDefinitionNode, data: dict[str, Any] | None) -> dict[str, Any] | None:
         root = self.schema.get_root_type(operation.operation)
         assert root is not None
+        if self.compiled is not None and not self.denied and not self.deferred:
+            self._fields = self.compiled.table(operation, self.fragments)
         result = self.object(root, self.fields(root, (operation.selection_set,)), {} if data is None else data, None)
         return result if isinstance(result, dict) else None
 
@@ -169,38 +222,55 @@ class Shaper:
         return out
 
     def value(self, type_: GraphQLOutputType, field: _Field, raw: Any, path: LinkedPath) -> Any:
-        if isinstance(type_, GraphQLNonNull):
-            value = self.value(type_.of_type, field, raw, path)
+        kind = type(type_)  # exact classes first: the common cases, without isinstance's walk
+        if kind is GraphQLNonNull or isinstance(type_, GraphQLNonNull):
+            value = self.value(type_.of_type, field, raw, path)  # type: ignore[union-attr]
             if value is None:
                 self._null_error(path, field.where)
                 return PROPAGATE
             return value
         if raw is None or raw is PROPAGATE:
             return None
+        if kind is GraphQLObjectType:
+            return self._object_value(type_, field, raw, path)  # type: ignore[arg-type]
         if isinstance(type_, GraphQLList):
-            if not isinstance(raw, list):
-                return self._invalid(path, field.where, "a list")
-            item_type = type_.of_type
-            mark = len(self.pending)
-            items = [self.value(item_type, field, item, (path, i)) for i, item in enumerate(raw)]
-            if PROPAGATE in items:
-                del self.pending[mark:]
-                return None
-            return items
+            return self._list_value(type_, field, raw, path)
         if isinstance(type_, GraphQLScalarType):
             return raw
         if isinstance(type_, GraphQLEnumType):
             return raw if raw in type_.values else self._invalid(path, field.where, f"a value of {type_.name}")
-        if not isinstance(raw, dict):
-            return self._invalid(path, field.where, "an object")
-        runtime = self._runtime_type(type_, raw)
+        runtime = self._runtime_type(type_, raw) if isinstance(raw, dict) else None
         if runtime is None:
-            return self._invalid(path, field.where, f"a known type of {type_.name}")
+            expected = "an object" if not isinstance(raw, dict) else f"a known type of {type_.name}"
+            return self._invalid(path, field.where, expected)
+        return self._object_value(runtime, field, raw, path)
+
+    def _object_value(self, runtime: Selectable, field: _Field, raw: Any, path: LinkedPath) -> dict | None:
+        if not isinstance(raw, dict):
+            self._invalid(path, field.where, "an object")
+            return None
         fields = field.compiled.get(runtime.name)
         if fields is None:
             fields = field.compiled[runtime.name] = self.fields(runtime, field.selection_sets)
         result = self.object(runtime, fields, raw, path)
-        return None if result is PROPAGATE else result
+        return None if result is PROPAGATE else result  # type: ignore[return-value]
+
+    def _list_value(self, type_: GraphQLList, field: _Field, raw: Any, path: LinkedPath) -> list | None:
+        """Every item shaped (each error reported); the list is null if one item must propagate."""
+        if not isinstance(raw, list):
+            self._invalid(path, field.where, "a list")
+            return None
+        item_type, value = type_.of_type, self.value
+        items, propagate, mark = [], False, len(self.pending)
+        for i, item in enumerate(raw):
+            shaped = value(item_type, field, item, (path, i))
+            if shaped is PROPAGATE:
+                propagate = True
+            items.append(shaped)
+        if propagate:
+            del self.pending[mark:]  # fragments under a list that became null are never delivered
+            return None
+        return items
 
     def _runtime_type(self, type_: Any, raw: dict) -> Selectable | None:
         if not is_abstract_type(type_):

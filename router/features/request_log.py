@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -74,7 +74,7 @@ def as_text(summary: RequestSummary) -> str:
     """key=value pairs; strings JSON-quoted when they hold anything but plain characters, so a
     client's name cannot forge a second line."""
     parts = []
-    for key, value in asdict(summary).items():
+    for key, value in vars(summary).items():  # shallow: dataclasses.asdict deep-copies, per request
         if key == "time" or value is None or value == ():
             continue
         text = ",".join(value) if isinstance(value, tuple) else str(value)
@@ -85,7 +85,7 @@ def as_text(summary: RequestSummary) -> str:
 
 
 def as_json(summary: RequestSummary) -> str:
-    fields = asdict(summary)
+    fields = dict(vars(summary))
     if fields["trace_id"] is None:
         del fields["trace_id"]
     return orjson.dumps(fields).decode()

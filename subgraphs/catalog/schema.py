@@ -17,6 +17,7 @@ from subgraphs.catalog import inventory, models
 from subgraphs.catalog.cache import ProductCache
 from subgraphs.catalog.loaders import Loaders
 from subgraphs.common.cache_control import CacheControl, CachePolicy
+from subgraphs.common.documents import CachedDocuments
 from subgraphs.common.errors import CONFLICT, GRAPHQL_INT_MAX, NOT_FOUND, at_most, graphql_error, parse_id
 from subgraphs.common.identity import require_scope
 from subgraphs.common.relay import page_args
@@ -323,4 +324,5 @@ def _apply_update(row: models.Product, input: UpdateProductInput) -> None:
         row.cost_price = input.cost_price.amount
 
 
-schema = FederatedSchema(query=Query, mutation=Mutation, federation_version="2.9", extensions=[CacheControl])
+schema = FederatedSchema(query=Query, mutation=Mutation, federation_version="2.9",
+                         extensions=[CachedDocuments, CacheControl])

@@ -13,6 +13,7 @@ from graphql import GraphQLError, GraphQLSchema, OperationType, get_operation_as
 
 from subgraphs.common.app import DATABASE, Handler, mutation_over_get, request_id, request_identity
 from subgraphs.common.db import Database
+from subgraphs.common.documents import DOCUMENTS, parse_query
 from subgraphs.common.errors import format_error
 from subgraphs.common.identity import Identity
 
@@ -78,6 +79,7 @@ def ariadne_handler(schema: GraphQLSchema, make_context: ContextFactory) -> Hand
         rid = request_id(request)
         _, result = await graphql(
             schema, data, context_value=context, require_query=request.method == "GET", logger=errors_log,
+            query_parser=parse_query, query_validator=DOCUMENTS.validate,
             error_formatter=lambda error, _debug: format_error(error, rid),
         )
         return web.Response(body=orjson.dumps(result), status=_status(result), content_type="application/json")

@@ -5,6 +5,7 @@ when caching is off (max_age 0)."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -37,12 +38,25 @@ class _Coordinates(Visitor):
             self.found.add(f"{parent.name}.{node.name.value}")
 
 
-def selected_coordinates(schema: GraphQLSchema, document: DocumentNode) -> set[str]:
-    """Every Type.field the document selects, through fragments and `_entities` type conditions."""
+_SEEN: OrderedDict[tuple[int, int], tuple[GraphQLSchema, DocumentNode, frozenset[str]]] = OrderedDict()
+SEEN_LIMIT = 512
+
+
+def selected_coordinates(schema: GraphQLSchema, document: DocumentNode) -> frozenset[str]:
+    """Every Type.field the document selects, through fragments and `_entities` type conditions.
+    Remembered per document (the document cache hands the same one to every request of a text);
+    the entry holds the document and schema, so the ids in its key stay theirs."""
+    key = (id(schema), id(document))
+    found = _SEEN.get(key)
+    if found is not None and found[0] is schema and found[1] is document:
+        return found[2]
     info = TypeInfo(schema)
     collector = _Coordinates(info)
     visit(document, TypeInfoVisitor(info, collector))
-    return collector.found
+    _SEEN[key] = (schema, document, frozenset(collector.found))
+    while len(_SEEN) > SEEN_LIMIT:
+        _SEEN.popitem(last=False)
+    return _SEEN[key][2]
 
 
 class CacheControl(SchemaExtension):

@@ -13,6 +13,7 @@ from strawberry.federation.schema_directives import Cost
 
 from auth import scopes
 from subgraphs.common.db import as_utc
+from subgraphs.common.documents import CachedDocuments
 from subgraphs.common.errors import NOT_FOUND, UNAUTHENTICATED, at_most, graphql_error, parse_id
 from subgraphs.common.identity import require_owner, require_scope
 from subgraphs.common.relay import page_args
@@ -239,4 +240,5 @@ async def _fulfilment_order(info: Info, id: strawberry.ID) -> models.Order:
     return row
 
 
-schema = FederatedSchema(query=Query, mutation=Mutation, types=[Product], federation_version="2.9")
+schema = FederatedSchema(query=Query, mutation=Mutation, types=[Product], federation_version="2.9",
+                         extensions=[CachedDocuments])

@@ -57,3 +57,17 @@ def test_cpu_and_rss_of_a_live_process_tree(accounts):
     assert processes.cpu_seconds(accounts.process.pid) > 0
     assert processes.rss_bytes(accounts.process.pid) > 10 * 2**20
     assert processes.statement_count(accounts) is None  # the bench's subgraphs have no SQL
+
+
+def test_the_bench_knows_which_process_listens_on_a_port(accounts):
+    """On a shared machine another process can take the port chosen for a gateway before it binds."""
+    import socket
+
+    assert processes.listens(accounts.process.pid, accounts.port) is True
+    other = socket.socket()
+    other.bind(("127.0.0.1", 0))
+    other.listen()
+    try:
+        assert processes.listens(accounts.process.pid, other.getsockname()[1]) is False
+    finally:
+        other.close()

@@ -16,18 +16,21 @@ def test_bench_runs_graft_end_to_end_and_writes_the_report(tmp_path):
     report = tmp_path / "benchmarks.md"
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--gateways", "graft,graft-traced", "--seconds", "1", "--warmup", "0.5",
-         "--concurrency", "2", "--output", str(report)],
+         "--concurrency", "2", "--sequential-seconds", "1", "--output", str(report)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     text = report.read_text()
     rows = [line.split("|") for line in text.splitlines() if line.startswith("| Graft router (1 worker) |")]
-    assert len(rows) == 2, text  # one per graph: benchmark, commerce
-    assert [row[6].strip() for row in rows] == ["0", "0"], text  # errors column
-    assert rows[0][11].strip() == "n/a" and float(rows[1][11]) > 0  # SQL statements only on commerce
+    assert len(rows) == 4, text  # per graph (benchmark, commerce): under load, then one client
+    load, one_client = [rows[0], rows[2]], [rows[1], rows[3]]
+    assert [row[6].strip() for row in load] == ["0", "0"], text  # errors column
+    assert load[0][11].strip() == "n/a" and float(load[1][11]) > 0  # SQL statements only on commerce
+    assert all(float(row[2]) > 0 and float(row[3]) > 0 for row in one_client), text  # req/s, p50
+    assert text.count("Subgraphs alone (`{ __typename }`") == 2, text
     assert "## Graph `benchmark`" in text and "## Graph `commerce`" in text
     assert "`python -m bench --gateways graft" in text and "## Machine" in text
     traced = [line for line in text.splitlines() if line.startswith("| Graft router (1 worker), tracing on")]
-    assert len(traced) == 2, text
+    assert len(traced) == 4, text  # per graph: under load, one client
     exported = [int(n) for n in re.findall(r"graft-traced: (\d+) spans exported", done.stdout)]
     assert len(exported) == 2 and all(n > 0 for n in exported), done.stdout

@@ -99,11 +99,14 @@ def test_resilience_settings(monkeypatch, tmp_path):
     assert example.circuit_breaker("payments").open_seconds == 10
     assert example.circuit_breaker("catalog") == example.subgraph_defaults.circuit_breaker
     assert example.traffic.timeout == 30 and example.traffic.retries.retry_percent == 0.2
+    assert example.traffic.deduplicate
     assert example.drain.grace_seconds == 15
     monkeypatch.setenv("GRAFT_SUBGRAPH_DEFAULTS__CIRCUIT_BREAKER__OPEN_SECONDS", "2.5")
     monkeypatch.setenv("GRAFT_TRAFFIC__TIMEOUT", "4")
+    monkeypatch.setenv("GRAFT_TRAFFIC__DEDUPLICATE", "false")
     settings = load_settings()
     assert settings.circuit_breaker("orders").open_seconds == 2.5 and settings.traffic.timeout == 4
+    assert not settings.traffic.deduplicate
     schema = json.loads(settings_json_schema())
     assert {"traffic", "drain"} <= set(schema["properties"])
     with pytest.raises(ConfigError, match="failure_ratio"):

@@ -41,6 +41,13 @@ async def test_identical_queries_in_flight_share_one_fetch(counting_subgraph):
     assert results[1]["data"]["items"][0]["id"] == 1
 
 
+async def test_with_deduplication_off_every_identical_query_is_sent(counting_subgraph):
+    client, seen = counting_subgraph
+    client.deduplicate = False  # traffic.deduplicate: false
+    await asyncio.gather(*(fetch(client, "s", "{ n }", {"a": 1}, dedupe=True) for _ in range(3)))
+    assert len(seen) == 3 and client.deduplicated == 0
+
+
 async def test_different_callers_variables_or_mutations_are_not_shared(counting_subgraph):
     client, seen = counting_subgraph
     await asyncio.gather(

@@ -50,3 +50,34 @@ def test_an_error_at_a_root_field_does_not_explain_another_root_field():
                            {"order": None, "products": [{}]}, [{"message": "down", "path": ["order"]}])
     assert shaped is None
     assert [e["path"] for e in errors] == [["order"], ["products", 0, "name"]]
+
+
+def test_compiled_fields_are_shared_by_requests_of_an_operation_without_directives():
+    from router.execution.shaping import CompiledOperations
+
+    compiled = CompiledOperations()
+    document = parse("{ products { name } }")
+    operation = document.definitions[0]
+    first = Shaper(SCHEMA, {}, NO_VARIABLES, [], compiled=compiled)
+    assert first.operation(operation, {"products": [{"name": "a"}]}) == {"products": [{"name": "a"}]}  # type: ignore[arg-type]
+    second = Shaper(SCHEMA, {}, NO_VARIABLES, [], compiled=compiled)
+    assert second.operation(operation, {"products": [{"name": "b"}]}) == {"products": [{"name": "b"}]}  # type: ignore[arg-type]
+    assert first._fields is second._fields and first._fields
+
+
+def test_an_operation_with_include_is_compiled_for_each_request():
+    from router.execution.shaping import CompiledOperations
+
+    compiled = CompiledOperations()
+    document = parse("query ($on: Boolean!) { products { ... on Product @include(if: $on) { name } } }")
+    operation = document.definitions[0]
+    data = {"products": [{"name": "a"}]}
+    shaped = [Shaper(SCHEMA, {}, VariableValues({}, {"on": on}), [], compiled=compiled).operation(operation, data)  # type: ignore[arg-type]
+              for on in (True, False, True)]
+    assert shaped == [{"products": [{"name": "a"}]}, {"products": [{}]}, {"products": [{"name": "a"}]}]
+
+
+def test_a_list_with_an_item_that_must_propagate_is_null_and_every_item_reports():
+    shaped, errors = shape("{ products { name } }", {"products": [{}, {"name": "a"}, {}]}, [])
+    assert shaped is None  # products is [Product!]!: the null reaches the root
+    assert [e["path"] for e in errors] == [["products", 0, "name"], ["products", 2, "name"]]

@@ -121,3 +121,15 @@ async def test_redis_down_reads_from_sql(tmp_path):
         assert [e["id"] for e in body["data"]["_entities"]] == ["1", "2"] and header == "public, max-age=60"
         header, body = await post(client, UPDATE, {"id": "1", "name": "Still Works"}, bearer(1, ADMIN))
         assert body["data"]["updateProduct"]["name"] == "Still Works"
+
+
+async def test_answers_are_json_and_a_body_that_is_not_is_refused(tmp_path):
+    """The strawberry view reads and writes with orjson: the same answers, the same refusals."""
+    async with catalog(tmp_path) as client:
+        for _ in range(2):  # the second time from the document and coordinate caches
+            resp = await client.post("/graphql", json={"query": '{ product(id: "1") { name } }'})
+            assert resp.headers["Content-Type"] == "application/json; charset=utf-8"
+            assert resp.headers["Cache-Control"] == "public, max-age=60"
+            assert (await resp.json())["data"]["product"]["name"]
+        refused = await client.post("/graphql", data=b'{"query": ', headers={"Content-Type": "application/json"})
+        assert refused.status == 400
