@@ -103,8 +103,7 @@ class Gateway:
             max_concurrency={name: settings.subgraph(name).max_concurrency or defaults.max_concurrency
                              for name in names},
             default_max_concurrency=defaults.max_concurrency, queue_timeout=defaults.queue_timeout,
-            deduplicate=settings.traffic.deduplicate,
-            http1=not settings.telemetry.tracing.enabled)  # tracing instruments aiohttp's client
+            deduplicate=settings.traffic.deduplicate)
         retried = Retries(client, settings.traffic.retries)
         kept = replacing.breakers.circuits if replacing is not None and replacing.breakers is not None else None
         breakers = CircuitBreakers(retried, {name: settings.circuit_breaker(name) for name in names}, kept=kept)

@@ -1,6 +1,5 @@
-"""HTTP to the subgraphs: one keep-alive pool (the lean HTTP/1.1 client of http1.py for http://
-URLs, aiohttp for https:// and when tracing instruments aiohttp), a timeout and a concurrency cap
-per subgraph, orjson."""
+"""HTTP to the subgraphs: one keep-alive aiohttp pool, a timeout and a concurrency cap per
+subgraph, orjson."""
 
 from __future__ import annotations
 
@@ -12,8 +11,6 @@ from typing import Any, Protocol
 import aiohttp
 import orjson
 from yarl import URL
-
-from router.execution.http1 import Http1Pool
 
 
 UNAVAILABLE = "Subgraph unavailable"
@@ -79,9 +76,6 @@ class SubgraphClient:
     _in_flight: dict[bytes, asyncio.Future] = field(default_factory=dict)
     deduplicated: int = 0  # requests answered by a fetch already in flight
     deduplicate: bool = True  # off (traffic.deduplicate): every request is sent, `dedupe` or not
-    http1: bool = True  # the lean client for http:// URLs; False: aiohttp for all (tracing instruments it)
-    _pool: Http1Pool = field(default_factory=Http1Pool)
-    _targets: dict[str, tuple[str, int, str] | None] = field(default_factory=dict)
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -121,28 +115,15 @@ class SubgraphClient:
             timeout = aiohttp.ClientTimeout(total=min(self.timeouts.get(service, self.default_timeout), left))
             if deadline is not None:
                 request_headers[DEADLINE_HEADER] = str(int(left * 1000))
-            target = self._target(service)
-            if target is not None:
-                async with asyncio.timeout(timeout.total):
-                    answer = await self._pool.post(*target, body, request_headers)
-                return answer.status, answer.body, answer.headers.get("cache-control")
             async with self.session().post(url, data=body, headers=request_headers, timeout=timeout) as resp:
                 return resp.status, await resp.read(), resp.headers.get("Cache-Control")
         except TimeoutError as exc:
             raise SubgraphError(f"Subgraph '{service}' timed out", TIMED_OUT) from exc
-        except (aiohttp.ClientError, OSError) as exc:
+        except aiohttp.ClientError as exc:
             raise SubgraphError(f"Subgraph '{service}' is unreachable: {exc.__class__.__name__}",
                                 UNAVAILABLE) from exc
         finally:
             gate.release()
-
-    def _target(self, service: str) -> tuple[str, int, str] | None:
-        """(host, port, path) when the lean client serves this subgraph: plain http://."""
-        if service not in self._targets:
-            url = URL(self.urls[service])
-            plain = self.http1 and url.scheme == "http" and url.host is not None
-            self._targets[service] = (str(url.host), url.port or 80, url.raw_path_qs) if plain else None
-        return self._targets[service]
 
     def _gate(self, service: str) -> asyncio.Semaphore:
         """At most max_concurrency requests in flight to one subgraph, so a slow one cannot take
@@ -165,7 +146,6 @@ class SubgraphClient:
         return True
 
     async def close(self) -> None:
-        self._pool.close()
         if self._session is not None:
             await self._session.close()
 
