@@ -15,9 +15,30 @@ def _subgraph(args: argparse.Namespace) -> int:
     from subgraphs.common.app import run
     from subgraphs.common.settings import ServiceSettings
 
-    settings = ServiceSettings.from_env(args.name, args.port)
-    run(subgraph(args.name).create_app(settings), settings)
+    from subgraphs.common.migrations import DatabaseSetupError
+
+    try:
+        settings = ServiceSettings.from_env(args.name, args.port)
+        run(subgraph(args.name).create_app(settings), settings)
+    except (DatabaseSetupError, ValueError) as exc:  # a setting or the database: one line, no traceback
+        print(f"graft subgraph {args.name}: {exc}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from subgraphs.common.migrations import command_line
+
+    if unknown := [name for name in args.names if name not in NAMES]:
+        print(f"graft migrate: no subgraph {unknown[0]!r}; the marketplace has {', '.join(NAMES)}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(command_line(args.names or NAMES, args.revision, args.seed))
+    except ValueError as exc:  # a setting such as GRAFT_DB_SETUP
+        print(f"graft migrate: {exc}", file=sys.stderr)
+        return 2
 
 
 def _dev(args: argparse.Namespace) -> int:
@@ -118,11 +139,12 @@ def _plan(args: argparse.Namespace) -> int:
 def _token(args: argparse.Namespace) -> int:
     import asyncio
 
+    from subgraphs.common.migrations import DatabaseSetupError
     from subgraphs.users.mint import MintError, mint_token
 
     try:
         print(asyncio.run(mint_token(email=args.user, client_id=args.client, scope=args.scope)))
-    except MintError as exc:
+    except (MintError, DatabaseSetupError) as exc:
         print(f"graft token: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -156,6 +178,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", choices=NAMES)
     p.add_argument("--port", type=int, default=None)
     p.set_defaults(func=_subgraph)
+
+    p = sub.add_parser("migrate", help="upgrade (or downgrade) the subgraphs' databases",
+                       description="Each named subgraph's database (all four when none is named), found by "
+                                   "its own settings (DATABASE_URL or <NAME>_DATABASE_URL, GRAFT_DB_SCHEMA_PREFIX), "
+                                   "to --revision.")
+    p.add_argument("names", nargs="*", metavar="NAME", help=f"any of {', '.join(NAMES)}")
+    p.add_argument("--revision", default="head", help="head (the default), a revision id, or -1 for one step down")
+    p.add_argument("--seed", action="store_true", help="then load the demo data into empty tables (as make run does)")
+    p.set_defaults(func=_migrate)
 
     p = sub.add_parser("dev", help="run the whole stack in the foreground (make run)")
     p.set_defaults(func=_dev)

@@ -21,8 +21,13 @@ from subgraphs.common.settings import ServiceSettings
 from subgraphs.common.strawberry_view import SubgraphView
 
 
+def database(settings: ServiceSettings) -> Database:
+    """The service's database: its tables and the events tables, as its migrations make them."""
+    return Database(settings.database_url, (Base.metadata, EventsBase.metadata), schema=settings.database_schema)
+
+
 def create_app(settings: ServiceSettings) -> web.Application:
-    db = Database(settings.database_url, (Base.metadata, EventsBase.metadata), schema=settings.database_schema)
+    db = database(settings)
     cache_settings = CatalogCacheSettings.from_env(settings.extra)
     policy = CachePolicy(cache_settings.max_age, CALLER_DEPENDENT)
 

@@ -6,7 +6,6 @@ import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import aiohttp
 import orjson
@@ -21,7 +20,7 @@ from subgraphs.common.events.runtime import EventsRuntime, receive_events
 from subgraphs.common.events.service import ServiceEvents
 from subgraphs.common.jobs import start_jobs, stop_jobs
 from subgraphs.common.identity import Identity, IdentityVerifier, unauthenticated
-from subgraphs.common import metrics
+from subgraphs.common import metrics, migrations
 from subgraphs.common.serving import run_forever
 from subgraphs.common.settings import ServiceSettings, token_url
 from subgraphs.common.tracing import trace_app
@@ -36,7 +35,6 @@ REDIS = web.AppKey[aioredis.Redis | None]("redis")  # the subgraph's one Redis c
 SERVICE_TOKEN = web.AppKey[ServiceToken | None]("service_token")  # for subgraphs that call another
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-Seeder = Callable[[Database], Awaitable[Any]]
 
 MAX_BODY = 1024 * 1024
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -47,7 +45,7 @@ def create_app(
     settings: ServiceSettings,
     database: Database,
     graphql: Handler,
-    seed: Seeder | None = None,
+    seed: migrations.Seeder | None = None,
     events: ServiceEvents | None = None,
 ) -> web.Application:
     """`graphql` handles GET and POST /graphql the way the subgraph's library does it; `events`
@@ -65,9 +63,7 @@ def create_app(
         app.router.add_post("/events", receive_events)  # the HTTP transport's deliveries
 
     async def lifecycle(app: web.Application):
-        await database.create_all()
-        if seed is not None and settings.seed:
-            await seed(database)
+        await migrations.prepare(database, settings.name, settings.db_setup, seed if settings.seed else None)
         app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.peer_timeout))
         redis = app[REDIS] = (aioredis.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=0.5)
                               if settings.redis_url else None)

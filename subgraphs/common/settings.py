@@ -50,6 +50,8 @@ class ServiceSettings:
     sweep_seconds: float = 30.0  # how often the sweepers look for expired orders and reservations
     peer_timeout: float = 10.0  # seconds a call to another service (or the token endpoint) may take
     drain_seconds: float = 15.0  # on SIGTERM, seconds requests in flight get to finish
+    # at start: migrate (upgrade to head, then seed) or check (production: only verify the revision)
+    db_setup: str = "migrate"
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -67,4 +69,13 @@ class ServiceSettings:
             sweep_seconds=float(os.environ.get("GRAFT_SWEEP_SECONDS", "30")),
             peer_timeout=float(os.environ.get("GRAFT_PEER_TIMEOUT_SECONDS", "10")),
             drain_seconds=float(os.environ.get("GRAFT_DRAIN_SECONDS", "15")),
+            db_setup=db_setup(),
         )
+
+
+def db_setup() -> str:
+    """GRAFT_DB_SETUP: `migrate` (the default) or `check`; anything else stops the start."""
+    mode = os.environ.get("GRAFT_DB_SETUP", "migrate").strip().lower() or "migrate"
+    if mode not in ("migrate", "check"):
+        raise ValueError("GRAFT_DB_SETUP must be migrate or check")
+    return mode

@@ -20,8 +20,13 @@ from subgraphs.orders.schema import Context, schema
 from subgraphs.orders.seed import seed
 
 
+def database(settings: ServiceSettings) -> Database:
+    """The service's database: its tables and the events tables, as its migrations make them."""
+    return Database(settings.database_url, (Base.metadata, EventsBase.metadata), schema=settings.database_schema)
+
+
 def create_app(settings: ServiceSettings) -> web.Application:
-    db = Database(settings.database_url, (Base.metadata, EventsBase.metadata), schema=settings.database_schema)
+    db = database(settings)
     window = PaymentWindow.from_env()
 
     def context(request: web.Request, response: web.StreamResponse, db: Database, identity: Identity) -> Context:

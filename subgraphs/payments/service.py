@@ -56,8 +56,13 @@ def events() -> ServiceEvents:
     )
 
 
+def database(settings: ServiceSettings) -> Database:
+    """The service's database: its tables and the events tables, as its migrations make them."""
+    return Database(settings.database_url, (Base.metadata, EventsBase.metadata), schema=settings.database_schema)
+
+
 def create_app(settings: ServiceSettings) -> web.Application:
-    db = Database(settings.database_url, (Base.metadata, EventsBase.metadata), schema=settings.database_schema)
+    db = database(settings)
 
     def context(request: web.Request, db: Database, identity: Identity) -> Context:
         return Context(request, db, Loaders(db), identity, request.app[PROVIDERS])

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from auth.keys import KeyStore, default_keys_path
 from auth.tokens import TokenSettings, issue_access_token
+from subgraphs.common import migrations
 from subgraphs.common.db import Database
 from subgraphs.common.settings import ServiceSettings
 from subgraphs.users.models import Base, OAuthClient, User
@@ -21,9 +22,7 @@ async def mint_token(*, email: str | None, client_id: str | None, scope: str | N
     settings = ServiceSettings.from_env("users")
     db = Database(settings.database_url, Base.metadata, schema=settings.database_schema)
     try:
-        await db.create_all()
-        if settings.seed:
-            await seed(db)
+        await migrations.prepare(db, "users", settings.db_setup, seed if settings.seed else None)
         async with db.session() as session:
             if email:
                 user = await session.scalar(select(User).where(User.email == email.strip().lower()))

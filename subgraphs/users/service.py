@@ -24,8 +24,13 @@ type_defs = load_schema_from_path(str(Path(__file__).with_name("schema.graphql")
 schema = make_federated_schema(type_defs, *bindables)
 
 
+def database(settings: ServiceSettings) -> Database:
+    """The service's database: its tables, as its migrations make them."""
+    return Database(settings.database_url, Base.metadata, schema=settings.database_schema)
+
+
 def create_app(settings: ServiceSettings) -> web.Application:
-    db = Database(settings.database_url, Base.metadata, schema=settings.database_schema)
+    db = database(settings)
 
     def context(request: web.Request, db: Database, identity: Identity) -> Context:
         return Context(request, db, Loaders(db), identity)
