@@ -49,8 +49,10 @@ class SigningKey:
 
 class KeyStore:
     """The newest key signs; retired keys keep verifying for `grace` seconds (longer than any
-    token lives), then drop out. The file is written under a lock so services starting at
-    once agree on one key set."""
+    token lives), then drop out. Only the users service (the authorization server) and its
+    commands open the file. A file that exists is only read: it may be a read-only mount (a
+    Kubernetes Secret), and every write replaces it whole, so a reader needs no lock. Creating
+    and rotating write under a lock beside it, so processes doing so at once agree on one set."""
 
     def __init__(self, path: Path, keys: list[SigningKey], grace: float = 24 * 3600) -> None:
         self.path = path
@@ -59,17 +61,19 @@ class KeyStore:
 
     @classmethod
     def open(cls, path: Path, grace: float = 24 * 3600) -> "KeyStore":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with _locked(path):
-            keys = _read(path)
-            if not keys:
-                keys = [SigningKey.generate()]
-                _write(path, keys)
+        keys = _read(path)
+        if not keys:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with _locked(path):
+                keys = _read(path)
+                if not keys:
+                    keys = [SigningKey.generate()]
+                    _write(path, keys)
         return cls(path, keys, grace)
 
     def reload(self) -> None:
-        with _locked(self.path):
-            self.keys = _read(self.path)
+        """What the file holds now (another process may have rotated it); read only."""
+        self.keys = _read(self.path) or self.keys
 
     @property
     def current(self) -> SigningKey:

@@ -54,6 +54,17 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(scope="session")
+def authorization_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
+    """One real users service for the session's in-process subgraphs: they verify tokens through
+    its JWKS, and tests sign theirs with its key file (`.env["GRAFT_KEYS_FILE"]`)."""
+    base = tmp_path_factory.mktemp("authorization-server")
+    service = start_graft("users", ["subgraph", "users"],
+                          {"GRAFT_DATA_DIR": str(base), "GRAFT_KEYS_FILE": str(base / "keys" / "signing-keys.json")}, base)
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
 def sqlite_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, RunningService]]:
     """The four subgraphs as real processes on SQLite, seeded, shared by the session's tests
     that only read. Tests that write start their own."""

@@ -12,14 +12,15 @@ import orjson
 import redis.asyncio as aioredis
 from aiohttp import web
 
-from auth.tokens import TokenError
+from auth.keys import KeyStore
+from auth.tokens import TokenError, VerificationUnavailable
 from subgraphs.common.credentials import SERVICE_SCOPES, ServiceClient, ServiceToken
 from subgraphs.common.db import Database
 from subgraphs.common.deadline import deadline_middleware
 from subgraphs.common.events.runtime import EventsRuntime, receive_events
 from subgraphs.common.events.service import ServiceEvents
 from subgraphs.common.jobs import start_jobs, stop_jobs
-from subgraphs.common.identity import Identity, IdentityVerifier, unauthenticated
+from subgraphs.common.identity import Identity, IdentityVerifier, auth_unavailable, unauthenticated
 from subgraphs.common import metrics, migrations
 from subgraphs.common.serving import run_forever
 from subgraphs.common.settings import ServiceSettings, token_url
@@ -47,9 +48,12 @@ def create_app(
     graphql: Handler,
     seed: migrations.Seeder | None = None,
     events: ServiceEvents | None = None,
+    keys: KeyStore | None = None,
 ) -> web.Application:
     """`graphql` handles GET and POST /graphql the way the subgraph's library does it; `events`
-    are the domain events the service consumes and the background jobs it runs."""
+    are the domain events the service consumes and the background jobs it runs; `keys` are the
+    signing keys of the service that holds them (users), which verifies tokens with them: every
+    other service verifies through its JWKS."""
     app = web.Application(client_max_size=MAX_BODY, middlewares=[deadline_middleware])
     app[SETTINGS] = settings
     app[DATABASE] = database
@@ -67,7 +71,7 @@ def create_app(
         app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.peer_timeout))
         redis = app[REDIS] = (aioredis.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=0.5)
                               if settings.redis_url else None)
-        app[VERIFIER] = IdentityVerifier.from_env(app[HTTP], redis)
+        app[VERIFIER] = IdentityVerifier.from_env(app[HTTP], redis, keys)
         app[SERVICE_TOKEN] = (ServiceToken(app[HTTP], token_url(), ServiceClient.from_env(settings.name))
                               if settings.name in SERVICE_SCOPES else None)
         jobs = start_jobs(app, list(events.jobs)) if events is not None and settings.jobs else []
@@ -113,6 +117,8 @@ async def request_identity(request: web.Request) -> Identity:
     """The caller's verified identity; a bad token ends the request with a 401."""
     try:
         return await request.app[VERIFIER].identify(request.headers.get("Authorization"))
+    except VerificationUnavailable as exc:
+        raise auth_unavailable(exc) from exc
     except TokenError as exc:
         raise unauthenticated(str(exc)) from exc
 

@@ -12,11 +12,12 @@ from aiohttp import web
 
 from auth import scopes
 from auth.jwks import LocalKeys, RemoteJwks
-from auth.keys import KeyStore, default_keys_path
+from auth.keys import KeyStore
 from auth.revocation import RedisRevocations, Revocations
-from auth.tokens import Claims, KeyResolver, TokenSettings
+from auth.tokens import Claims, KeyResolver, TokenSettings, VerificationUnavailable
 from auth.verifier import BearerVerifier
 from subgraphs.common.errors import FORBIDDEN, UNAUTHENTICATED, graphql_error
+from subgraphs.common.settings import jwks_url
 
 
 @dataclass(frozen=True)
@@ -75,12 +76,15 @@ class IdentityVerifier:
         self.bearer = BearerVerifier(resolve_key, settings, revocations)
 
     @classmethod
-    def from_env(cls, http: aiohttp.ClientSession, redis: Any = None) -> "IdentityVerifier":
-        """GRAFT_JWKS_URL when set (production); else the shared local key file (make run, tests).
-        With Redis, tokens revoked through the users service are refused here too."""
-        url = os.environ.get("GRAFT_JWKS_URL")
-        resolver: KeyResolver = RemoteJwks(url, http) if url else LocalKeys(KeyStore.open(default_keys_path()))
-        return cls(resolver, TokenSettings.from_env(), RedisRevocations(redis) if redis is not None else None)
+    def from_env(cls, http: aiohttp.ClientSession, redis: Any = None, keys: KeyStore | None = None) -> "IdentityVerifier":
+        """The users service verifies with its own signing `keys`; every other subgraph with the
+        users service's JWKS (settings.jwks_url), fetched with a timeout, cached, refetched on an
+        unknown kid: one path in every mode. With Redis, tokens revoked through the users service
+        are refused here too (the deny list)."""
+        resolver: KeyResolver = LocalKeys(keys) if keys is not None else RemoteJwks(jwks_url(), http)
+        # the router's deny list is under the same prefix (its redis.key_prefix)
+        prefix = os.environ.get("GRAFT_REDIS_KEY_PREFIX", "graft:")
+        return cls(resolver, TokenSettings.from_env(), RedisRevocations(redis, prefix) if redis is not None else None)
 
     @property
     def revocations(self) -> Revocations | None:
@@ -91,6 +95,15 @@ class IdentityVerifier:
         """No header: anonymous. A header that is not a valid Bearer token: TokenError."""
         verified = await self.bearer.verify(authorization)
         return ANONYMOUS if verified is None else Identity(*verified)
+
+
+def auth_unavailable(exc: VerificationUnavailable) -> web.HTTPServiceUnavailable:
+    """503 with Retry-After, not 401: the token may be good, but the keys (the users service's
+    JWKS) or the deny list cannot be read right now."""
+    body = {"errors": [{"message": f"Token cannot be checked right now: {exc}",
+                        "extensions": {"code": "AUTH_UNAVAILABLE", "retryAfter": exc.retry_after}}]}
+    return web.HTTPServiceUnavailable(text=orjson.dumps(body).decode(), content_type="application/json",
+                                      headers={"Retry-After": str(exc.retry_after)})
 
 
 def unauthenticated(reason: str) -> web.HTTPUnauthorized:

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# alembic logs each plugin it loads at INFO when imported: noise in every service's start
-logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+# alembic logs each plugin it loads and each step at INFO: noise in every service's start, where
+# one line of ours says what changed
+logging.getLogger("alembic").setLevel(logging.WARNING)
 
 from alembic import command  # noqa: E402
 from alembic.config import Config  # noqa: E402
@@ -119,6 +120,8 @@ def _lock_key(schema: str) -> int:
 async def _locked(db: Database) -> AsyncIterator[AsyncConnection]:
     """A connection holding the schema's advisory lock (PostgreSQL), created schema included."""
     async with db.engine.connect() as conn:
+        if conn.sync_connection is not None:  # a one-off: closed afterwards, not left idle in the pool
+            conn.sync_connection.detach()
         if db.is_postgres and db.schema:
             key = _lock_key(db.schema)
             await conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
@@ -170,8 +173,10 @@ async def migrate(db: Database, name: str, revision: str = "head", seed: Seeder 
         async with _locked(db) as conn:
             done = await conn.run_sync(_upgrade, name, db, revision)
             await conn.commit()
-            if seed is not None:
+            if seed is not None and db.is_postgres:  # under the lock: replicas seed one at a time
                 await seed(db)
+        if seed is not None and not db.is_postgres:
+            await seed(db)
         if done.before != done.after:
             log.info("%s database: %s → %s", name, done.before or "empty", done.after or "empty")
         return done
@@ -218,8 +223,7 @@ async def command_line(names: Sequence[str], revision: str, seed: bool) -> int:
 
     from subgraphs.common.settings import ServiceSettings
 
-    for quiet in ("alembic", "graft.migrations"):  # the one line per service below says what happened
-        logging.getLogger(quiet).setLevel(logging.WARNING)
+    log.setLevel(logging.WARNING)  # the one line per service below says what happened
     for name in names:
         service = importlib.import_module(f"subgraphs.{name}.service")
         db: Database = service.database(ServiceSettings.from_env(name))

@@ -37,6 +37,15 @@ def token_url() -> str:
     return base.removesuffix("/graphql") + "/oauth/token"
 
 
+def jwks_url() -> str:
+    """Where subgraphs other than users find the public keys that verify tokens: `GRAFT_JWKS_URL`,
+    else the users service's JWKS beside its /graphql (USERS_URL or its port). Users, which holds
+    the signing keys, is the only service that reads the key file (GRAFT_KEYS_FILE)."""
+    if url := os.environ.get("GRAFT_JWKS_URL"):
+        return url
+    return peer_url("users").removesuffix("/graphql") + "/.well-known/jwks.json"
+
+
 @dataclass(frozen=True)
 class ServiceSettings:
     name: str

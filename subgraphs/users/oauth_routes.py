@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from auth import scopes
-from auth.keys import KeyStore, default_keys_path
+from auth.keys import KeyStore
 from auth.tokens import TokenSettings
 from subgraphs.common.app import DATABASE, REDIS, VERIFIER
 from subgraphs.users import oauth
@@ -32,7 +32,8 @@ def public_url() -> str:
     return os.environ.get("GRAFT_PUBLIC_URL", "http://127.0.0.1:4000").rstrip("/")
 
 
-def setup(app: web.Application) -> None:
+def setup(app: web.Application, keys: KeyStore) -> None:
+    """The routes, and at start the issuer signing with `keys` (the service's one key set)."""
     app.router.add_post("/oauth/token", token_endpoint)
     app.router.add_post("/oauth/revoke", revoke_endpoint)
     app.router.add_get("/.well-known/jwks.json", jwks_endpoint)
@@ -41,7 +42,7 @@ def setup(app: web.Application) -> None:
     limits = SignInLimits.from_env()  # read before serving: a bad setting stops the start
 
     async def lifecycle(app: web.Application):
-        app[ISSUER] = Issuer(KeyStore.open(default_keys_path()), TokenSettings.from_env())
+        app[ISSUER] = Issuer(keys, TokenSettings.from_env())
         await register_service_clients(app[DATABASE])
         redis = app[REDIS]  # the common lifecycle, which ran before this one, made it
         counters = RedisCounters(redis, limits.key_prefix, MemoryCounters()) if redis is not None else MemoryCounters()

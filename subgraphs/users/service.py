@@ -9,6 +9,7 @@ from aiohttp import web
 from ariadne import load_schema_from_path
 from ariadne.contrib.federation import make_federated_schema
 
+from auth.keys import KeyStore, default_keys_path
 from subgraphs.common import app as common
 from subgraphs.common.ariadne_view import ariadne_handler, served_sdl
 from subgraphs.common.db import Database
@@ -35,8 +36,9 @@ def create_app(settings: ServiceSettings) -> web.Application:
     def context(request: web.Request, db: Database, identity: Identity) -> Context:
         return Context(request, db, Loaders(db), identity)
 
-    app = common.create_app(settings, db, ariadne_handler(schema, context), seed=seed)
-    oauth_routes.setup(app)
+    keys = KeyStore.open(default_keys_path())  # GRAFT_KEYS_FILE: read here, and by no other service
+    app = common.create_app(settings, db, ariadne_handler(schema, context), seed=seed, keys=keys)
+    oauth_routes.setup(app, keys)
     return app
 
 

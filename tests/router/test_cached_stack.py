@@ -3,7 +3,10 @@ share one key prefix; a catalog mutation through one router invalidates what bot
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.error
+import urllib.parse
 import urllib.request
 from uuid import uuid4
 
@@ -28,10 +31,11 @@ def cached_stack(tmp_path_factory, redis_url):
     base, prefix = tmp_path_factory.mktemp("cached"), f"test:{uuid4().hex}:"
     running = _stack(base, {"REDIS_URL": redis_url, "GRAFT_REDIS_KEY_PREFIX": prefix})
     subgraphs = next(running)
-    settings = f"redis: {{url: '{redis_url}', key_prefix: '{prefix}'}}\ncache: {{entity: true}}\n"
+    settings = (f"redis: {{url: '{redis_url}', key_prefix: '{prefix}'}}\ncache: {{entity: true}}\n"
+                f"auth: {{authorization_server: '{subgraphs['users'].url}'}}\n")
     routers = [start_router(f"router{i}", subgraphs, base, settings) for i in (1, 2)]
     keys = KeyStore.open(base / "keys" / "signing-keys.json")
-    yield routers, keys
+    yield routers, keys, subgraphs
     for router in routers:
         router.stop()
     next(running, None)
@@ -59,7 +63,7 @@ def first_product(body: dict) -> dict:
 
 
 def test_entities_and_plans_are_shared_and_a_catalog_write_invalidates(cached_stack):
-    (one, two), keys = cached_stack
+    (one, two), keys, _ = cached_stack
     ada = bearer(keys, 1, scopes.SHOPPER)
     product = first_product(post_graphql(one.graphql_url, ORDERED, headers=ada))
     assert lookups(one, "entity", "miss") >= 1 and lookups(one, "plan_redis", "miss") == 1
@@ -75,3 +79,36 @@ def test_entities_and_plans_are_shared_and_a_catalog_write_invalidates(cached_st
     assert body["data"]["updateProduct"]["name"] == renamed, body
     for router in (one, two):
         assert first_product(post_graphql(router.graphql_url, ORDERED, headers=ada)) == {**product, "name": renamed}
+
+
+def status_of(url: str, query: str, token: str) -> tuple[int, str]:
+    request = urllib.request.Request(url, json.dumps({"query": query}).encode(),
+                                     {"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def form(url: str, fields: dict[str, str]) -> dict:
+    with urllib.request.urlopen(urllib.request.Request(url, urllib.parse.urlencode(fields).encode()), timeout=10) as resp:
+        raw = resp.read()
+    return json.loads(raw) if raw else {}
+
+
+def test_a_token_revoked_at_users_is_refused_by_every_subgraph_and_both_routers(cached_stack):
+    """Every subgraph verifies through users' JWKS; the deny list in Redis, under the one prefix,
+    is what refuses a token users revoked, though its signature stays good."""
+    routers, _, subgraphs = cached_stack
+    users = subgraphs["users"]
+    grant = form(f"{users.url}/oauth/token", {"grant_type": "password", "client_id": "storefront",
+                                               "username": "ada@example.com", "password": "lovelace-1815"})
+    token = grant["access_token"]
+    services = [s.graphql_url for s in subgraphs.values()] + [r.graphql_url for r in routers]
+    for url in services:
+        assert status_of(url, "{ __typename }", token)[0] == 200, url
+    form(f"{users.url}/oauth/revoke", {"token": token, "client_id": "storefront"})
+    for url in services:
+        status, body = status_of(url, "{ __typename }", token)
+        assert status == 401 and "revoked" in body, (url, status, body)

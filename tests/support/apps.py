@@ -22,7 +22,8 @@ from tests.support.services import unique_schema_prefix
 
 
 def token(user_id: int | str = 1, granted: Iterable[str] = scopes.SHOPPER, kind: str = "user") -> str:
-    """A real access token signed with the test's key file (the one the apps verify against)."""
+    """A real access token signed with the test's key file: the authorization server's, whose
+    JWKS the apps verify against (tests/subgraphs/conftest.py)."""
     return issue_access_token(
         KeyStore.open(default_keys_path()), TokenSettings.from_env(),
         subject=str(user_id), kind=kind, scopes=granted, client_id="storefront",
@@ -105,9 +106,8 @@ async def subgraph_on(request: pytest.FixtureRequest, name: str) -> AsyncIterato
             yield client
 
 
-def peer_process(name: str, tmp_path_factory: pytest.TempPathFactory, keys_file: str | None = None) -> RunningService:
-    """A real, seeded subgraph process another subgraph calls, with a key file tests share (its
-    own, or `keys_file`: the users service issuing service tokens signs with the peer's keys)."""
+def peer_process(name: str, tmp_path_factory: pytest.TempPathFactory, users: RunningService) -> RunningService:
+    """A real, seeded subgraph process another subgraph calls, verifying tokens through the
+    `users` service's JWKS (and getting its own service token there)."""
     base = tmp_path_factory.mktemp(name)
-    env = {"GRAFT_DATA_DIR": str(base), "GRAFT_KEYS_FILE": keys_file or str(base / "keys.json")}
-    return start_graft(name, ["subgraph", name], env, base)
+    return start_graft(name, ["subgraph", name], {"GRAFT_DATA_DIR": str(base), "USERS_URL": users.graphql_url}, base)

@@ -113,3 +113,20 @@ def test_scope_or_admin_is_required():
     assert _code(lambda: require_scope(_caller(1, *scopes.SHOPPER), scopes.CATALOG_WRITE)) == "FORBIDDEN"
     assert _code(lambda: require_scope(_caller(1, scopes.CATALOG_WRITE), scopes.CATALOG_WRITE)) is None
     assert _code(lambda: require_scope(_caller(1, scopes.ADMIN), scopes.CATALOG_WRITE)) is None
+
+
+async def test_a_subgraph_whose_jwks_cannot_be_fetched_answers_503_not_401(monkeypatch, tmp_path):
+    """The keys are the users service's: while its JWKS cannot be reached a good token is not
+    refused as invalid; the caller is told to retry."""
+    from tests.support.apps import subgraph_client
+    from tests.support.processes import free_port
+
+    monkeypatch.setenv("USERS_URL", f"http://127.0.0.1:{free_port()}/graphql")  # nothing listens there
+    async with subgraph_client("catalog") as catalog:
+        resp = await catalog.client.post("/graphql", json={"query": "{ categories { id } }"},
+                                         headers={"Authorization": f"Bearer {tokens.good(KeyStore.open(tmp_path / 'k.json'))}"})
+        body = await resp.json()
+        anonymous = await catalog.execute("{ categories { id } }")
+    assert resp.status == 503 and int(resp.headers["Retry-After"]) >= 1
+    assert body["errors"][0]["extensions"]["code"] == "AUTH_UNAVAILABLE"
+    assert anonymous["data"]["categories"]  # no token, nothing to verify

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -13,10 +16,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from auth import scopes
+from auth.keys import KeyStore
+from auth.tokens import TokenSettings, issue_access_token
 from subgraphs.common import migrations
 from subgraphs.common.db import Database
 from subgraphs.common.migrations import DatabaseSetupError
 from subgraphs.common.settings import ServiceSettings
+from tests.support.processes import ROOT, RunningService, free_port, post_graphql, wait_healthy
 from tests.support.services import unique_schema_prefix
 
 NAMES = ("catalog", "orders", "users", "payments")
@@ -39,11 +46,7 @@ async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     url = request.getfixturevalue("postgres_url")
     prefix = unique_schema_prefix()
     yield url, prefix
-    db = Database(url, ())
-    async with db.engine.begin() as conn:
-        for name in NAMES:
-            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{prefix}{name}" CASCADE'))
-    await db.dispose()
+    await _drop_schemas(url, prefix)
 
 
 def open_db(place: tuple[str, str], name: str) -> Database:
@@ -207,3 +210,86 @@ async def test_an_unreachable_database_is_one_clear_line():
         assert message.startswith("catalog: cannot migrate") and "secret" not in message and "\n" not in message
     finally:
         await db.dispose()
+
+
+def graft(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "router", *args], cwd=ROOT, env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_check_refuses_to_start_an_unmigrated_service_with_one_line(tmp_path):
+    base = tmp_path / "orders"
+    base.mkdir()
+    done = graft("subgraph", "orders", "--port", str(free_port()),
+                 env={"GRAFT_DATA_DIR": str(base), "GRAFT_DB_SETUP": "check"})
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    [line] = [line for line in done.stderr.splitlines() if "graft subgraph" in line]
+    assert line.startswith("graft subgraph orders: the orders database") and "run `graft migrate orders`" in line
+    assert list(base.iterdir()) == []  # no SQLite file: nothing written
+
+
+def test_graft_migrate_of_an_unreachable_database_says_so_without_a_traceback(tmp_path):
+    done = graft("migrate", "catalog", env={"DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/x"})
+    assert done.returncode == 1 and "Traceback" not in done.stderr and done.stdout == ""
+    assert done.stderr.startswith("graft migrate: catalog: cannot migrate postgresql+asyncpg://")
+
+
+def _answers(service: RunningService, query: str, token: str) -> dict:
+    body = post_graphql(service.graphql_url, query, headers={"Authorization": f"Bearer {token}"})
+    assert "errors" not in body, (service.name, body)
+    return body["data"]
+
+
+QUERIES = {  # each reads seeded rows, with a token verified through the users service's JWKS
+    "catalog": ('{ product(id: "1") { sku } }', {"product": {"sku": "SKU-00001"}}),
+    "orders": ('{ order(id: "1") { number } }', {"order": {"number": "GR-100001"}}),
+    "users": ("{ me { email } }", {"me": {"email": "ada@example.com"}}),
+    "payments": ('{ payment(id: "1") { id } }', {"payment": {"id": "1"}}),
+}
+
+
+@pytest.mark.postgres
+def test_two_replicas_of_each_subgraph_start_on_a_schema_graft_migrate_made(tmp_path, postgres_url):
+    """Production's order: `graft migrate --seed`, then replicas with GRAFT_DB_SETUP=check, which
+    never write DDL; all eight start side by side and answer from the same tables."""
+    prefix = unique_schema_prefix()
+    keys = KeyStore.open(tmp_path / "keys" / "signing-keys.json")  # as a mounted secret would hold them
+    env = {"DATABASE_URL": postgres_url, "GRAFT_DB_SCHEMA_PREFIX": prefix, "GRAFT_DATA_DIR": str(tmp_path),
+           "GRAFT_KEYS_FILE": str(keys.path), "GRAFT_JOBS": "0"}
+    try:
+        done = graft("migrate", "--seed", env=env)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines() == [f"{name}: empty → {migrations.head(name)} (head), seeded"
+                                            for name in ("catalog", "orders", "users", "payments")]
+        ports = {(name, n): free_port() for name in NAMES for n in (1, 2)}
+        env |= {"GRAFT_DB_SETUP": "check", "USERS_URL": f"http://127.0.0.1:{ports['users', 1]}/graphql"}
+        replicas = [_spawn(name, port, env, tmp_path) for (name, _), port in ports.items()]
+        try:
+            for service in replicas:  # all eight import and start at once: two cores need a while
+                wait_healthy(service, timeout=240)
+            token = issue_access_token(keys, TokenSettings(), subject="1", kind="user", scopes=scopes.ADMIN_SCOPES)
+            for service in replicas:
+                query, expected = QUERIES[service.name]
+                assert _answers(service, query, token) == expected
+        finally:
+            for service in replicas:
+                service.stop()
+    finally:
+        asyncio.run(_drop_schemas(postgres_url, prefix))
+
+
+def _spawn(name: str, port: int, env: dict[str, str], base: Path) -> RunningService:
+    """`graft subgraph NAME` started, not yet waited for."""
+    log_path = base / f"{name}-{port}.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "router", "subgraph", name, "--port", str(port)], cwd=ROOT,
+                                   env={**os.environ, "PYTHONUNBUFFERED": "1", **env}, stdout=log, stderr=subprocess.STDOUT)
+    return RunningService(name, port, process, log_path, env)
+
+
+async def _drop_schemas(url: str, prefix: str) -> None:
+    db = Database(url, ())
+    async with db.engine.begin() as conn:
+        for name in NAMES:
+            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{prefix}{name}" CASCADE'))
+    await db.dispose()

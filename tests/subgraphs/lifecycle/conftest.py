@@ -25,6 +25,11 @@ FAST = {
 }
 
 
+@pytest.fixture(autouse=True)
+def verify_through_users() -> None:
+    """Each marketplace has its own users service, which every other service verifies through."""
+
+
 @pytest.fixture(scope="session", params=["sqlite-http", pytest.param("postgres-redis", marks=[pytest.mark.postgres,
                                                                                           pytest.mark.redis])])
 def marketplace(request, tmp_path_factory):

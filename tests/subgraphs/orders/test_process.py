@@ -3,7 +3,7 @@ from tests.support.processes import post_graphql, start_graft
 
 
 def test_orders_process_places_an_order_through_the_catalog_process(tmp_path, catalog_process, monkeypatch):
-    env = {"GRAFT_DATA_DIR": str(tmp_path), "GRAFT_KEYS_FILE": catalog_process.env["GRAFT_KEYS_FILE"],
+    env = {"GRAFT_DATA_DIR": str(tmp_path),  # USERS_URL, the session's users service, is inherited
            "CATALOG_URL": catalog_process.graphql_url}
     service = start_graft("orders", ["subgraph", "orders"], env, tmp_path)
     try:

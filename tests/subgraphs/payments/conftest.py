@@ -12,26 +12,17 @@ STRIPE_WEBHOOK_SECRET = "whsec_test_graft"
 
 
 @pytest.fixture(scope="session")
-def orders_process(tmp_path_factory):
-    """The real, seeded orders subgraph: payOrder reads the order's total and buyer from it."""
-    service = peer_process("orders", tmp_path_factory)
-    yield service
-    service.stop()
-
-
-@pytest.fixture(scope="session")
-def users_process(tmp_path_factory, orders_process):
-    """The real users service: payments gets its service token (orders:pay) from it."""
-    service = peer_process("users", tmp_path_factory, orders_process.env["GRAFT_KEYS_FILE"])
+def orders_process(tmp_path_factory, authorization_server):
+    """The real, seeded orders subgraph: payOrder reads the order's total and buyer from it, with
+    payments' service token (orders:pay) from the session's users service."""
+    service = peer_process("orders", tmp_path_factory, authorization_server)
     yield service
     service.stop()
 
 
 @pytest.fixture(autouse=True)
-def _share_keys_and_orders(orders_process, users_process, monkeypatch):
-    monkeypatch.setenv("GRAFT_KEYS_FILE", orders_process.env["GRAFT_KEYS_FILE"])
+def _orders(orders_process, monkeypatch):
     monkeypatch.setenv("ORDERS_URL", orders_process.graphql_url)
-    monkeypatch.setenv("USERS_URL", users_process.graphql_url)
     monkeypatch.setenv("GRAFT_JOBS", "0")  # tests run the jobs' rounds themselves
 
 

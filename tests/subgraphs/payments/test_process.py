@@ -3,7 +3,7 @@ from tests.support.processes import post_graphql, start_graft
 
 
 def test_payments_process_pays_through_the_orders_process(tmp_path, orders_process):
-    env = {"GRAFT_DATA_DIR": str(tmp_path), "GRAFT_KEYS_FILE": orders_process.env["GRAFT_KEYS_FILE"],
+    env = {"GRAFT_DATA_DIR": str(tmp_path),  # USERS_URL, the session's users service, is inherited
            "ORDERS_URL": orders_process.graphql_url}
     service = start_graft("payments", ["subgraph", "payments"], env, tmp_path)
     try:

@@ -75,3 +75,8 @@ async def gql(client: TestClient, query: str, variables: dict | None = None, tok
 
 def codes(body: dict) -> list[str]:
     return [e.get("extensions", {}).get("code") for e in body.get("errors", [])]
+
+
+@pytest.fixture(autouse=True)
+def verify_through_users() -> None:
+    """The users service verifies tokens with the keys it holds: each test's own key file."""
