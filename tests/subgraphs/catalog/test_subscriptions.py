@@ -14,7 +14,7 @@ async def test_stock_changed_after_an_adjustment(catalog):
     before = (await ws.next("s"))["data"]["stockChanged"]["stock"]
     await catalog.execute(ADJUST, {"id": "40", "delta": 3}, bearer(1, ADMIN))
     assert (await ws.next("s"))["data"]["stockChanged"]["stock"] == before + 3
-    await ws.ws.close()
+    await ws.close()
 
 
 async def test_a_shopper_may_not_follow_stock(catalog):
@@ -23,4 +23,4 @@ async def test_a_shopper_may_not_follow_stock(catalog):
     refused = await ws.receive()
     errors = refused["payload"] if refused["type"] == "error" else refused["payload"]["errors"]
     assert errors[0]["extensions"]["code"] == "FORBIDDEN", refused
-    await ws.ws.close()
+    await ws.close()

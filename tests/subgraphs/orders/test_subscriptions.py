@@ -21,7 +21,7 @@ async def test_order_updated_follows_the_lifecycle(orders):
     await events.on_payment_succeeded(orders.db, _succeeded(order_id, 9001, total))
     paid = await ws.next("1")
     assert paid["data"]["orderUpdated"]["status"] == "PAID" and paid["data"]["orderUpdated"]["paidAt"]
-    await ws.ws.close()
+    await ws.close()
 
 
 async def test_my_order_updates_hears_placing_and_paying(orders):
@@ -32,7 +32,7 @@ async def test_my_order_updates_hears_placing_and_paying(orders):
     assert placed["data"]["myOrderUpdates"] == {"id": str(order_id), "status": "PENDING_PAYMENT"}
     await events.on_payment_succeeded(orders.db, _succeeded(order_id, 9002, total))
     assert (await ws.next("mine"))["data"]["myOrderUpdates"]["status"] == "PAID"
-    await ws.ws.close()
+    await ws.close()
 
 
 async def test_someone_elses_order_is_refused(orders):
@@ -43,7 +43,7 @@ async def test_someone_elses_order_is_refused(orders):
     assert refused["type"] in ("error", "next"), refused
     errors = refused["payload"] if refused["type"] == "error" else refused["payload"]["errors"]
     assert errors[0]["extensions"]["code"] == "FORBIDDEN", refused
-    await ws.ws.close()
+    await ws.close()
 
 
 @pytest.mark.postgres
@@ -66,4 +66,4 @@ async def test_a_change_on_one_replica_reaches_subscribers_on_another(request, r
         assert (await ws.next("1"))["data"]["orderUpdated"]["status"] == "PENDING_PAYMENT"
         await events.on_payment_succeeded(one.db, _succeeded(order_id, 9003, total))
         assert (await ws.next("1"))["data"]["orderUpdated"]["status"] == "PAID"
-        await ws.ws.close()
+        await ws.close()

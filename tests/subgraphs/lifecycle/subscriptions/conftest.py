@@ -1,0 +1,27 @@
+"""A second router over the lifecycle's marketplace (both of its set-ups: SQLite with events over
+HTTP, PostgreSQL with Redis), with subscriptions set tight enough to test: a cap of 3 per
+client, deny-list checks twice a second, small WebSocket messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.subgraphs.lifecycle.client import Marketplace
+from tests.support.processes import start_router
+
+SUBSCRIPTIONS = """subscriptions:
+  max_per_client: 3
+  heartbeat: 1
+  auth_check_interval: 0.5
+  connection_init_timeout: 2
+  max_message_bytes: 4096
+"""
+
+
+@pytest.fixture(scope="module")
+def market(marketplace: Marketplace):
+    users = marketplace.subgraphs["users"].url
+    router = start_router("subscriptions-router", marketplace.subgraphs, marketplace.base,
+                          f"auth:\n  authorization_server: {users}\n" + SUBSCRIPTIONS)
+    yield Marketplace(router, marketplace.subgraphs, marketplace.base, marketplace.env)
+    router.stop()
