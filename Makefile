@@ -9,7 +9,14 @@ PYTEST_ARGS ?=
 
 GRAPHIQL := router/server/graphiql_assets/graphiql.min.js
 
-install: $(STAMP) $(GRAPHIQL)
+NODE_CLIENTS := tests/node/node_modules/.package-lock.json
+
+install: $(STAMP) $(GRAPHIQL) $(NODE_CLIENTS)
+
+# graphql-ws and graphql-sse for the subscription tests (pinned in tests/node/package-lock.json);
+# skipped without npm (the tests then skip too, or install them on first use).
+$(NODE_CLIENTS): tests/node/package.json tests/node/package-lock.json
+	if command -v npm >/dev/null; then cd tests/node && npm ci --no-audit --no-fund; fi
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

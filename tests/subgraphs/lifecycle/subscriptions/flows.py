@@ -21,3 +21,12 @@ async def placed_order(market: Marketplace) -> tuple[str, str, str]:
 async def pay(market: Marketplace, shopper: str, order_id: str) -> None:
     paid = (await market.data(PAY, {"id": order_id, "method": "pm_card_visa"}, shopper))["payOrder"]
     assert paid["status"] == "SUCCEEDED", paid
+
+
+def assert_paid_with_entities(results: list[dict], name: str) -> None:
+    """The last result is the paid order, with its product's name (catalog) and payment status
+    (payments) beside orders' own fields; none carried errors."""
+    assert all("errors" not in r for r in results), results
+    last = results[-1]["data"]["orderUpdated"]
+    assert last["status"] == "PAID" and last["paymentStatus"] == "PAID", results
+    assert last["items"][0]["product"]["name"] == name, results
