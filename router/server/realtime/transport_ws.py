@@ -61,8 +61,9 @@ class Connection:
             self._subscribe(message)
         elif kind == "complete":
             task = self.operations.pop(_id(message), None)
-            if task is not None:
+            if task is not None:  # ended, and off its caller's cap, before the next message is read
                 task.cancel()
+                await asyncio.wait([task])
         else:
             raise ProtocolError(BAD_REQUEST, f"Invalid message: unknown type {kind!r}")
 

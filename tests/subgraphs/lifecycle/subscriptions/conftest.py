@@ -21,7 +21,8 @@ SUBSCRIPTIONS = """subscriptions:
 @pytest.fixture(scope="module")
 def market(marketplace: Marketplace):
     users = marketplace.subgraphs["users"].url
+    redis = f"redis:\n  url: {marketplace.env['REDIS_URL']}\n" if "REDIS_URL" in marketplace.env else ""
     router = start_router("subscriptions-router", marketplace.subgraphs, marketplace.base,
-                          f"auth:\n  authorization_server: {users}\n" + SUBSCRIPTIONS)
+                          f"auth:\n  authorization_server: {users}\n" + redis + SUBSCRIPTIONS)
     yield Marketplace(router, marketplace.subgraphs, marketplace.base, marketplace.env)
     router.stop()
