@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint schema clean bench fuzz faults resilience
+.PHONY: install run test lint schema clean bench fuzz faults resilience realtime
 
 GRAPHIQL := router/server/graphiql_assets/graphiql.min.js
 
@@ -52,6 +52,13 @@ FAULT_SECONDS ?= 20
 FAULT_CLIENTS ?= 20
 resilience: install
 	FAULT_SECONDS=$(FAULT_SECONDS) FAULT_CLIENTS=$(FAULT_CLIENTS) $(BIN)/python -m pytest tests/router/server/test_faults.py -s -p no:cacheprovider --timeout=0 $(PYTEST_ARGS)
+
+# Subscription figures on PostgreSQL and Redis: latency from publish to client (p50, p99) over
+# REALTIME_EVENTS events per protocol, and REALTIME_SUBSCRIPTIONS held by one router worker, with its RSS.
+REALTIME_EVENTS ?= 1000
+REALTIME_SUBSCRIPTIONS ?= 1000
+realtime: install
+	$(BIN)/python -m bench.realtime --events $(REALTIME_EVENTS) --subscriptions $(REALTIME_SUBSCRIPTIONS)
 
 # Types (mypy, configured in pyproject.toml) over router/, auth/, subgraphs/ and bench/.
 lint: install

@@ -24,15 +24,17 @@ from router.server.realtime.hub import Subscription, SubscriptionHub
 EVENT_STREAM = "text/event-stream"
 BOUNDARY = "graphql"
 MULTIPART = f'multipart/mixed;boundary="{BOUNDARY}";subscriptionSpec="1.0"'
+# every part ends with the next delimiter, so a client knows it is whole at once; "--" closes it
+DELIMITER = f"\r\n--{BOUNDARY}".encode()
 Writer = Callable[[dict[str, Any] | None], Awaitable[None]]  # None: a heartbeat
 
 
 async def serve_sse(request: web.Request, hub: SubscriptionHub, settings: RouterSettings) -> web.StreamResponse:
-    return await _stream(request, hub, settings, EVENT_STREAM, _sse_part, b"event: complete\ndata:\n\n")
+    return await _stream(request, hub, settings, EVENT_STREAM, _sse_part, b"event: complete\ndata:\n\n", b"")
 
 
 async def serve_multipart(request: web.Request, hub: SubscriptionHub, settings: RouterSettings) -> web.StreamResponse:
-    return await _stream(request, hub, settings, MULTIPART, _multipart_part, f"\r\n--{BOUNDARY}--\r\n".encode())
+    return await _stream(request, hub, settings, MULTIPART, _multipart_part, b"--\r\n", DELIMITER)
 
 
 def _sse_part(result: dict[str, Any] | None) -> bytes:
@@ -49,7 +51,7 @@ def _multipart_part(result: dict[str, Any] | None) -> bytes:
         body = orjson.dumps({"payload": None, "errors": result["errors"]})
     else:
         body = orjson.dumps({"payload": result})
-    return f"\r\n--{BOUNDARY}\r\nContent-Type: application/json\r\n\r\n".encode() + body
+    return b"\r\nContent-Type: application/json\r\n\r\n" + body + DELIMITER
 
 
 def _ended(result: dict[str, Any]) -> bool:
@@ -58,7 +60,7 @@ def _ended(result: dict[str, Any]) -> bool:
 
 
 async def _stream(request: web.Request, hub: SubscriptionHub, settings: RouterSettings, media_type: str,
-                  part: Callable[[dict[str, Any] | None], bytes], end: bytes) -> web.StreamResponse:
+                  part: Callable[[dict[str, Any] | None], bytes], end: bytes, start: bytes) -> web.StreamResponse:
     try:
         graphql = await read_request(request, settings.limits.max_body_bytes)
     except RequestError as error:  # not a GraphQL request at all: a plain HTTP error
@@ -71,13 +73,15 @@ async def _stream(request: web.Request, hub: SubscriptionHub, settings: RouterSe
         subscription = await hub.subscribe(graphql, request.headers, request.remote, deadline)
         response.headers[REQUEST_ID_HEADER] = subscription.request.request_id
         await response.prepare(request)
+        await response.write(start)
         await _relay(response, subscription.results(), part, settings.subscriptions.heartbeat)
     except RequestError as error:
         if not response.prepared:
             await response.prepare(request)
+            await response.write(start)
         await response.write(part(error.body))
-    except (ConnectionResetError, asyncio.CancelledError):
-        raise
+    except ConnectionResetError:  # the client left: nothing more to say
+        return response
     finally:
         if subscription is not None:
             await subscription.close()
