@@ -152,3 +152,17 @@ async def test_a_revoked_token_ends_the_subscription(market):
         assert ended["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED" and "revoked" in ended["errors"][0]["message"]
         assert (await ws.receive()) == {"id": "o", "type": "complete"}
         await ws.close()
+
+
+@pytest.mark.parametrize("accept", ["text/event-stream", "multipart/mixed;subscriptionSpec=1.0"])
+async def test_streams_refuse_bad_input_and_bad_tokens(market, accept):
+    async with aiohttp.ClientSession() as http:
+        async with http.post(market.router.graphql_url, data=b"{not json", headers={
+                "Accept": accept, "Content-Type": "application/json"}) as response:
+            assert response.status == 400 and (await response.json())["errors"], await response.text()
+        async with http.post(market.router.graphql_url, json={"query": MINE}, headers={
+                "Accept": accept, "Authorization": "Bearer not-a-jwt"}) as response:
+            assert response.status == 200
+            text = await response.text()  # the refusal, then the end of the stream
+    assert "UNAUTHENTICATED" in text and "Invalid token" in text, text
+    assert text.rstrip().endswith("event: complete\ndata:" if accept == "text/event-stream" else "--graphql--"), text
