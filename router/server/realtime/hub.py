@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+from aiohttp import WSCloseCode, web
 from graphql import OperationType
 
 from router.config import SubscriptionSettings
@@ -111,9 +112,19 @@ class SubscriptionHub:
         # its own pool: sockets to subgraphs are held for as long as subscriptions last, uncapped
         self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         self.watcher: asyncio.Task[None] | None = None
+        self.sockets: set[web.WebSocketResponse] = set()  # the clients' WebSockets, closed on shutdown
 
     def start(self) -> None:
         self.watcher = asyncio.create_task(self._watch(), name="subscription watcher")
+
+    async def shutdown(self) -> None:
+        """SIGTERM: every subscription ends saying why and every socket closes (1001, going away),
+        so the handlers finish within the drain instead of holding it for its whole grace."""
+        for subscription in list(self.open):
+            subscription.end(ended("The router is shutting down; subscribe again."))
+        await asyncio.sleep(0)  # the handlers send those last results
+        await asyncio.gather(*(ws.close(code=WSCloseCode.GOING_AWAY, message=b"The router is shutting down")
+                               for ws in list(self.sockets)), return_exceptions=True)
 
     async def close(self) -> None:
         if self.watcher is not None:

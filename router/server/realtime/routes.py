@@ -43,7 +43,11 @@ def install(app: web.Application, graphql: Handler, settings: RouterSettings, pi
         yield
         await hub.close()
 
+    async def shutdown(app: web.Application) -> None:
+        await app[HUB].shutdown()
+
     app.cleanup_ctx.append(lifecycle)
+    app.on_shutdown.append(shutdown)
     return with_subscriptions(graphql, settings)
 
 

@@ -166,6 +166,7 @@ async def serve(request: web.Request, hub: SubscriptionHub, settings: RouterSett
         await ws.close(code=NOT_ACCEPTABLE, message=b"Subprotocol not acceptable")
         return ws
     connection = Connection(ws, request, hub, settings)
+    hub.sockets.add(ws)
     timer = asyncio.get_running_loop().call_later(options.connection_init_timeout, _init_timeout, connection)
     try:
         async for message in ws:
@@ -181,6 +182,7 @@ async def serve(request: web.Request, hub: SubscriptionHub, settings: RouterSett
         await ws.close(code=error.code, message=error.reason.encode())
     finally:
         timer.cancel()
+        hub.sockets.discard(ws)
         await connection.close()
     return ws
 

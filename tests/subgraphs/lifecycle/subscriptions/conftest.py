@@ -1,6 +1,7 @@
 """A second router over the lifecycle's marketplace (both of its set-ups: SQLite with events over
 HTTP, PostgreSQL with Redis), with subscriptions set tight enough to test: a cap of 3 per
-client, deny-list checks twice a second, small WebSocket messages."""
+client, deny-list checks twice a second, small WebSocket messages, and a partner tier
+allowed two requests."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ SUBSCRIPTIONS = """subscriptions:
   auth_check_interval: 0.5
   connection_init_timeout: 2
   max_message_bytes: 4096
+rate_limits:
+  enabled: true
+  tiers:
+    subscribers: {capacity: 2, refill_per_second: 0.001}  # a partner tier for the rate-limit test
 """
 
 

@@ -166,3 +166,20 @@ async def test_streams_refuse_bad_input_and_bad_tokens(market, accept):
             text = await response.text()  # the refusal, then the end of the stream
     assert "UNAUTHENTICATED" in text and "Invalid token" in text, text
     assert text.rstrip().endswith("event: complete\ndata:" if accept == "text/event-stream" else "--graphql--"), text
+
+
+async def test_rate_limits_apply_when_subscribing(market):
+    import uuid
+
+    keys = KeyStore.open(market.base / "keys" / "signing-keys.json")
+    partner = issue_access_token(keys, TokenSettings(), subject="partner", kind="client", scopes=["inventory:read"],
+                                 client_id=f"rate-{uuid.uuid4().hex[:8]}", extra_claims={"tier": "subscribers"})
+    async with aiohttp.ClientSession() as http:
+        ws = await connect(http, market.router.graphql_url, {"Authorization": f"Bearer {partner}"})
+        for id in ("1", "2"):  # the tier's two requests
+            await ws.subscribe(id, STOCK)
+            assert (await ws.next(id))["data"]["stockChanged"]["id"] == "1"
+        await ws.subscribe("3", STOCK)
+        refused = await ws.receive()
+        assert refused["type"] == "error" and refused["payload"][0]["extensions"]["code"] == "RATE_LIMITED", refused
+        await ws.close()

@@ -67,3 +67,27 @@ async def test_open_subscriptions_on_reload(market, mode):
             await ws.close()
     finally:
         router.stop()
+
+
+async def test_sigterm_ends_open_subscriptions_saying_so_and_does_not_wait_out_the_drain(market):
+    if "REDIS_URL" in market.env:
+        pytest.skip("stopping is the router's alone: once, on the SQLite marketplace, is enough")
+    import time
+
+    router, _ = _router(market, "keep")
+    try:
+        shopper, order_id, _ = await placed_order(market)
+        async with aiohttp.ClientSession() as http:
+            ws = await connect(http, router.graphql_url, {"Authorization": f"Bearer {shopper}"})
+            await ws.subscribe("o", FOLLOW, {"id": order_id})
+            await ws.next("o")
+            started = time.monotonic()
+            router.process.terminate()
+            ended = await ws.next("o")
+            assert "shutting down" in ended["errors"][0]["message"], ended
+            assert (await ws.receive()) == {"id": "o", "type": "complete"}
+            assert (await ws.receive())["code"] == 1001
+            router.process.wait(10)
+            assert time.monotonic() - started < 5  # drain.grace_seconds is 15
+    finally:
+        router.stop()
