@@ -19,6 +19,7 @@ from graphql import OperationType
 
 from router.config import SubscriptionSettings
 from router.features.identity import Authenticator
+from router.features.metrics import SUBSCRIPTIONS_ENDED, SUBSCRIPTIONS_OPEN
 from router.features.subscription_transport import NAME as TRANSPORT_STAGE
 from router.gateway import Gateway
 from router.pipeline import GraphQLRequest, RequestError, RouterRequest, run_stages
@@ -48,6 +49,9 @@ class Subscription:
     lease: AsyncExitStack
     queue: asyncio.Queue[dict[str, Any] | None] = field(default_factory=lambda: asyncio.Queue(QUEUE))
     pump: asyncio.Task[None] | None = None
+    started: float = field(default_factory=time.monotonic)
+    results_sent: int = 0
+    reason: str = "complete"  # or the code of the error the router ended it with
     closed: bool = False
     counted: bool = False  # against its caller's cap (a subscription, not a query run over the socket)
 
@@ -68,13 +72,15 @@ class Subscription:
             raise
         except Exception as exc:  # the subgraph went away: the client hears so, in words it may see
             log.warning("subscription %s: its source failed: %s", self.request.request_id, exc)
-            await self.queue.put(ended("The subscription's source is unavailable.", "SUBSCRIPTION_SOURCE_FAILED"))
+            self.reason = "SUBSCRIPTION_SOURCE_FAILED"
+            await self.queue.put(ended("The subscription's source is unavailable.", self.reason))
         await self.queue.put(None)
 
     def end(self, result: dict[str, Any]) -> None:
         """Ends it from outside (token, reload): `result` is what the client receives last."""
         if self.closed:
             return
+        self.reason = result["errors"][0]["extensions"]["code"]
         if self.pump is not None:
             self.pump.cancel()
         while not self.queue.empty():
@@ -85,6 +91,7 @@ class Subscription:
 
     async def results(self) -> AsyncIterator[dict[str, Any]]:
         while (result := await self.queue.get()) is not None:
+            self.results_sent += 1
             yield result
 
     async def close(self) -> None:
@@ -94,7 +101,10 @@ class Subscription:
             self.pump.cancel()
             with suppress(asyncio.CancelledError, Exception):
                 await self.pump
-        self.hub.forget(self)
+        if self.hub.forget(self):
+            log.info("subscription request_id=%s operation=%s caller=%s ended=%s results=%d duration_s=%.1f",
+                     self.request.request_id, self.request.prepared().name, self.key, self.reason,
+                     self.results_sent, time.monotonic() - self.started)
         await self.lease.aclose()
 
 
@@ -150,6 +160,10 @@ class SubscriptionHub:
                 if routed.prepared().operation_type is not OperationType.SUBSCRIPTION:
                     await run_stages([s for s in stages if s.name in FINAL_STAGES], routed)
             counted = self._admit(routed)
+        except TimeoutError:
+            await lease.aclose()
+            raise RequestError("The subscription was not set up within the request timeout.", status=504,
+                               code="GATEWAY_TIMEOUT") from None
         except BaseException:
             await lease.aclose()
             raise
@@ -171,15 +185,21 @@ class SubscriptionHub:
             raise RequestError(f"Too many open subscriptions: at most {self.settings.max_per_client} per client.",
                                status=429, code="TOO_MANY_SUBSCRIPTIONS")
         self.per_caller[key] += 1
+        SUBSCRIPTIONS_OPEN.inc()
         return True
 
-    def forget(self, subscription: Subscription) -> None:
-        if subscription in self.open:
-            self.open.discard(subscription)
-            if subscription.counted:
-                self.per_caller[subscription.key] -= 1
-                if self.per_caller[subscription.key] <= 0:
-                    del self.per_caller[subscription.key]
+    def forget(self, subscription: Subscription) -> bool:
+        """True when it was open (and was a subscription): its end is counted and logged once."""
+        if subscription not in self.open:
+            return False
+        self.open.discard(subscription)
+        if subscription.counted:
+            SUBSCRIPTIONS_OPEN.dec()
+            SUBSCRIPTIONS_ENDED.labels(subscription.reason).inc()
+            self.per_caller[subscription.key] -= 1
+            if self.per_caller[subscription.key] <= 0:
+                del self.per_caller[subscription.key]
+        return subscription.counted
 
     async def _watch(self) -> None:
         """Once a second: expired tokens and (on_reload: close) old supergraphs; every

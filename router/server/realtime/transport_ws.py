@@ -105,6 +105,12 @@ class Connection:
             self.operations.pop(id, None)
             await self.send({"type": "error", "id": id, "payload": error.errors})
             return
+        except Exception:  # a bug below us: said as a GraphQL error, the details in the log
+            log.exception("subscribe %s failed", id)
+            self.operations.pop(id, None)
+            await self.send({"type": "error", "id": id, "payload": [
+                {"message": "Internal server error.", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]})
+            return
         try:
             async for result in subscription.results():
                 await self.send({"type": "next", "id": id, "payload": result})
