@@ -50,6 +50,7 @@ async def test_gql_websockets_transport_hears_my_orders(market):
         while seen[-1]["status"] != "PAID" or seen[-1]["paymentStatus"] != "PAID":
             seen.append((await asyncio.wait_for(anext(updates), 15))["myOrderUpdates"])
         assert seen[-1]["items"][0]["product"]["name"] == name, seen
+        await updates.aclose()  # gql sends complete for it; the connection then closes at once
 
 
 async def multipart_parts(response: aiohttp.ClientResponse) -> list[dict]:
