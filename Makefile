@@ -5,11 +5,18 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint schema clean bench fuzz faults resilience defer-timeline
+.PHONY: install run test lint schema clean bench fuzz faults resilience defer-timeline realtime
 
 GRAPHIQL := router/server/graphiql_assets/graphiql.min.js
 
-install: $(STAMP) $(GRAPHIQL)
+NODE_CLIENTS := tests/node/node_modules/.package-lock.json
+
+install: $(STAMP) $(GRAPHIQL) $(NODE_CLIENTS)
+
+# graphql-ws and graphql-sse for the subscription tests (pinned in tests/node/package-lock.json);
+# skipped without npm (the tests then skip too, or install them on first use).
+$(NODE_CLIENTS): tests/node/package.json tests/node/package-lock.json
+	if command -v npm >/dev/null; then cd tests/node && npm ci --no-audit --no-fund; fi
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +57,13 @@ resilience: install
 DEFER_ROUNDS ?= 10
 defer-timeline: install
 	$(BIN)/python -m tests.support.defer_timeline --rounds $(DEFER_ROUNDS)
+
+# Subscription figures on PostgreSQL and Redis: latency from publish to client (p50, p99) over
+# REALTIME_EVENTS events per protocol, and REALTIME_SUBSCRIPTIONS held by one router worker, with its RSS.
+REALTIME_EVENTS ?= 1000
+REALTIME_SUBSCRIPTIONS ?= 1000
+realtime: install
+	$(BIN)/python -m bench.realtime --events $(REALTIME_EVENTS) --subscriptions $(REALTIME_SUBSCRIPTIONS)
 
 # Types (mypy, configured in pyproject.toml) over router/, auth/, subgraphs/ and bench/.
 lint: install

@@ -365,6 +365,26 @@ class PersistedQuerySettings(_Section):
         return self
 
 
+class SubscriptionSettings(_Section):
+    """GraphQL subscriptions: clients over WebSocket (graphql-transport-ws), SSE (graphql-sse) or
+    multipart HTTP; the router subscribes to the owning subgraph over WebSocket."""
+
+    enabled: bool = True
+    max_per_client: int = Field(10, ge=1, description="Open subscriptions one caller (partner client, user, "
+                                "else address) may hold in one router process; one more is refused.")
+    on_reload: Literal["keep", "close"] = Field("keep", description="A new supergraph: keep: open "
+                                                "subscriptions stay on the old one until they end; close: they "
+                                                "end at once with a SUBSCRIPTION_CLOSED error saying why.")
+    heartbeat: float = Field(5.0, gt=0, description="Seconds between keep-alives: a WebSocket ping, an SSE "
+                             "comment, an empty multipart part ({}).")
+    auth_check_interval: float = Field(5.0, gt=0, description="Seconds between checks that a subscriber's token "
+                                       "is not revoked; its expiry ends the subscription at that time.")
+    connection_init_timeout: float = Field(10.0, gt=0, description="Seconds a WebSocket client has to send "
+                                           "connection_init (graphql-transport-ws closes with 4408 after).")
+    max_message_bytes: int = Field(256_000, ge=1024, description="Largest WebSocket message a client may send; "
+                                   "larger closes the socket with 1009.")
+
+
 class RouterSettings(BaseSettings):
     """Everything the router reads at start."""
 
@@ -388,6 +408,7 @@ class RouterSettings(BaseSettings):
     operation_limits: OperationLimitSettings = Field(default_factory=OperationLimitSettings)
     persisted_queries: PersistedQuerySettings = Field(default_factory=PersistedQuerySettings)
     include_subgraph_errors: SubgraphErrorSettings = Field(default_factory=SubgraphErrorSettings)
+    subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)
     trusted_proxy_hops: int = Field(0, ge=0, description="Proxies in front of the router whose "
                                     "X-Forwarded-For entries are believed when finding a client's address.")
     config_file: Path | None = Field(None, description="The router.yaml these settings were read from.")

@@ -22,6 +22,10 @@ OPERATION_LIMITED = Counter("graft_operation_limited_requests", "Operations refu
                             ["limit"])
 REQUESTS = Counter("graft_requests", "GraphQL requests answered, by HTTP status.", ["status"])
 IN_FLIGHT = Gauge("graft_requests_in_flight", "GraphQL requests being answered now.")
+SUBSCRIPTIONS_OPEN = Gauge("graft_subscriptions_open", "Subscriptions this process holds now.")
+SUBSCRIPTIONS_ENDED = Counter("graft_subscriptions_ended", "Subscriptions ended, by why (complete: the "
+                              "source or the client ended it; or the error code the router ended it with).",
+                              ["reason"])
 REQUEST_DURATION = Histogram(
     "graft_request_duration_seconds", "GraphQL requests' time in the router, from the request read to the "
     "answer, by operation name, client name and version (bounded: router/features/labels.py) and outcome.",

@@ -13,6 +13,7 @@ from router.server.cors import cors_middleware
 from router.server.graphiql import ASSET_PREFIX, asset_handler, root_handler
 from router.server.handler import graphql_handler
 from router.server.pipeline import Pipeline
+from router.server.realtime import routes as realtime
 from router.server.reload import Swappable
 from router.server.resources import RESOURCES, Resources
 from router.server.runner import handler_args
@@ -63,7 +64,10 @@ def create_app(settings: RouterSettings, pipelines: Swappable[Pipeline], resourc
         await resources.close()
 
     app.on_cleanup.append(close_resources)
-    app.router.add_route("*", "/graphql", graphql_handler(settings, pipelines))  # other methods get 405 there
+    graphql: realtime.Handler = graphql_handler(settings, pipelines)
+    if settings.subscriptions.enabled:  # WebSocket, SSE and multipart subscriptions in front of it
+        graphql = realtime.install(app, graphql, settings, pipelines, resources)
+    app.router.add_route("*", "/graphql", graphql)  # other methods get 405 there
     app.router.add_get("/", root_handler(settings.graphiql.enabled))  # browsers go on to GraphiQL
     app.router.add_get("/health", health)
     app.router.add_get("/ready", ready)

@@ -55,8 +55,37 @@ PAGE = """<!doctype html>
   <script src="{prefix}react.production.min.js"></script>
   <script src="{prefix}react-dom.production.min.js"></script>
   <script src="{prefix}graphiql.min.js"></script>
+  <script src="{prefix}graphql-ws.min.js"></script>
   <script>
-    const fetcher = GraphiQL.createFetcher({{ url: {endpoint} }});
+    const http = GraphiQL.createFetcher({{ url: {endpoint} }});
+    const wsUrl = new URL({endpoint}, location.href);
+    wsUrl.protocol = wsUrl.protocol === "https:" ? "wss:" : "ws:";
+    // Subscriptions over WebSocket (graphql-transport-ws), one connection each, carrying the
+    // Headers tab's Authorization in connection_init as Apollo's clients do; the rest over HTTP.
+    function subscribe(params, headers) {{
+      const client = graphqlWs.createClient({{ url: wsUrl.href, retryAttempts: 0,
+        connectionParams: headers && headers.Authorization ? {{ Authorization: headers.Authorization }} : {{}} }});
+      const results = [], waiting = [];
+      let done = false;
+      const settle = () => {{ while (waiting.length && (results.length || done)) {{
+        const resolve = waiting.shift();
+        resolve(results.length ? {{ value: results.shift(), done: false }} : {{ value: undefined, done: true }});
+      }} }};
+      const push = (result) => {{ results.push(result); settle(); }};
+      const stop = client.subscribe(params, {{ next: push, complete: () => {{ done = true; settle(); client.dispose(); }},
+        error: (error) => {{ push({{ errors: Array.isArray(error) ? error
+          : [{{ message: error.reason || error.message || "The subscription's connection closed" }}] }});
+          done = true; settle(); client.dispose(); }} }});
+      return {{ [Symbol.asyncIterator]() {{ return this; }},
+        next: () => new Promise((resolve) => {{ waiting.push(resolve); settle(); }}),
+        return: () => {{ stop(); client.dispose(); done = true; settle(); return Promise.resolve({{ done: true }}); }} }};
+    }}
+    function isSubscription(params, document) {{
+      return !!document && document.definitions.some((d) => d.kind === "OperationDefinition"
+        && d.operation === "subscription" && (!params.operationName || (d.name && d.name.value === params.operationName)));
+    }}
+    const fetcher = (params, options) => isSubscription(params, options && options.documentAST)
+      ? subscribe(params, options.headers) : http(params, options);
     ReactDOM.createRoot(document.getElementById("graphiql")).render(
       React.createElement(GraphiQL, {{ fetcher, defaultQuery: {query}, defaultEditorToolsVisibility: "headers" }})
     );

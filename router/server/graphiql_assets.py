@@ -42,6 +42,10 @@ PACKAGES = (
                "sha512-cuPDYtXVKV86Pu5PHBX642Odi/uVEE2y1Jxq5rGO/Qy1G2lRp7ZZ7a/T30RzxhuLSWo9zUbzq0P3U49//H0Ugw==",
                {"package/graphiql.min.js": "graphiql.min.js", "package/graphiql.min.css": "graphiql.min.css",
                 "package/LICENSE": "GRAPHIQL-LICENSE"}),
+    # GraphiQL's subscriptions: the graphql-ws client (graphql-transport-ws), its browser build
+    NpmPackage("graphql-ws", "6.0.6",
+               "sha512-zgfER9s+ftkGKUZgc0xbx8T7/HMO4AV5/YuYiFc+AtgcO5T0v8AxYYNQ+ltzuzDZgNkYJaFspm5MMYLjQzrkmw==",
+               {"package/umd/graphql-ws.min.js": "graphql-ws.min.js", "package/LICENSE.md": "GRAPHQL-WS-LICENSE"}),
 )
 
 ASSET_FILES = tuple(name for package in PACKAGES for name in package.files.values())

@@ -12,6 +12,7 @@ from router.features.limits import count_refusal, limits_stage
 from router.features.metrics import cache_lookup
 from router.features.persisted import persisted_stage, register_stage
 from router.features.rate_limits import rate_limit_stage
+from router.features.subscription_transport import subscription_transport_stage
 from router.pipeline import Stage, SupergraphService
 from router.pipeline.document import DocumentCache, document_stage
 from router.pipeline.document_limits import DocumentLimits
@@ -48,6 +49,7 @@ def build_pipeline(settings: RouterSettings, resources: Resources, service: Supe
     operation_limits = settings.operation_limits
     tier_tokens = (lambda tier: operation_limits.for_tier(tier)["max_tokens"]) if operation_limits.enabled else None
     stages.append(document_stage(documents, tier_tokens, count_refusal))
+    stages.append(subscription_transport_stage())  # the subscription transports run the list without it
     if settings.operation_limits.enabled:
         stages.append(limits_stage(settings.operation_limits, service.api_schema, service.costs))
     stages.append(register_stage(resources.persisted))

@@ -16,6 +16,7 @@ from subgraphs.common.db import Database, rows_matched
 from subgraphs.common.errors import BAD_USER_INPUT, NOT_FOUND, graphql_error
 from subgraphs.common.events import publish
 from subgraphs.common.events.envelope import StockCommitted, StockReleased, StockShortage
+from subgraphs.common.live import changed
 from subgraphs.common.quantities import quantities_per_product
 
 log = logging.getLogger("graft.catalog.inventory")
@@ -67,6 +68,11 @@ async def reserve(db: Database, reservation_id: str, items: list[tuple[int, int]
         raise
 
 
+def stock_topic(product_id: int) -> str:
+    """What stockChanged subscribers to a product listen to; announced with every change of its stock."""
+    return f"stock:{product_id}"
+
+
 async def _take_stock(session: AsyncSession, wanted: dict[int, int]) -> list[ReservedLine]:
     products = {p.id: p for p in await session.scalars(select(Product).where(Product.id.in_(wanted)))}
     if missing := sorted(set(wanted) - set(products)):
@@ -87,6 +93,7 @@ async def _take_stock(session: AsyncSession, wanted: dict[int, int]) -> list[Res
                 INSUFFICIENT_STOCK, productId=str(product_id), available=product.stock,
             )
         lines.append(ReservedLine(product, quantity, product.price))
+        changed(session, stock_topic(product_id))
     return lines
 
 
@@ -134,6 +141,7 @@ async def release_in(session: AsyncSession, reservation_id: str, reason: Release
             .values(stock=Product.stock + line.quantity)
             .execution_options(synchronize_session=False)
         )
+        changed(session, stock_topic(line.product_id))
     publish(session, SOURCE, StockReleased(reservation_id=reservation_id, reason=reason))
     return [line.product_id for line in lines]
 
@@ -175,6 +183,8 @@ async def _retake(session: AsyncSession, reservation_id: str, order_id: int) -> 
         return []
     await session.execute(update(Reservation).where(Reservation.id == reservation_id).values(
         released=False, release_reason=None, committed_at=datetime.now(timezone.utc), expires_at=None))
+    for line in lines:
+        changed(session, stock_topic(line.product_id))
     publish(session, SOURCE, StockCommitted(reservation_id=reservation_id))
     return [line.product_id for line in lines]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import strawberry
@@ -10,7 +11,7 @@ from strawberry import UNSET
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
-from strawberry.federation.schema_directives import ListSize
+from strawberry.federation.schema_directives import ListSize, RequiresScopes
 
 from auth import scopes
 from subgraphs.catalog import inventory, models
@@ -19,7 +20,9 @@ from subgraphs.catalog.loaders import Loaders
 from subgraphs.common.cache_control import CacheControl, CachePolicy
 from subgraphs.common.documents import CachedDocuments
 from subgraphs.common.errors import CONFLICT, GRAPHQL_INT_MAX, NOT_FOUND, at_most, graphql_error, parse_id
+from subgraphs.common.app import LIVE
 from subgraphs.common.identity import require_scope
+from subgraphs.common.live import changed, follow
 from subgraphs.common.relay import page_args
 from subgraphs.common.strawberry_types import PAGE, Connection, Money, connection
 from subgraphs.common.strawberry_view import FederatedSchema, StrawberryContext
@@ -271,6 +274,7 @@ class Mutation:
             if row.stock + delta > GRAPHQL_INT_MAX:  # stock is an Int field: it must stay answerable
                 raise graphql_error(f"Stock of {row.sku} cannot exceed {GRAPHQL_INT_MAX} ({row.stock} {delta:+d})")
             row.stock += delta
+            changed(session, inventory.stock_topic(row.id))
         await _changed(info, [row])
         return product_from_row(row)
 
@@ -324,5 +328,24 @@ def _apply_update(row: models.Product, input: UpdateProductInput) -> None:
         row.cost_price = input.cost_price.amount
 
 
-schema = FederatedSchema(query=Query, mutation=Mutation, federation_version="2.9",
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="The product as it is now, then again after each change to its stock.",
+                             directives=[RequiresScopes(scopes=[[scopes.INVENTORY_READ], [scopes.ADMIN]])])
+    async def stock_changed(self, info: Info, product_id: strawberry.ID) -> AsyncIterator[Product | None]:
+        require_scope(info.context.identity, scopes.INVENTORY_READ)
+        pid = parse_id(product_id, "Product")
+        live = info.context.request.app[LIVE]
+        async for product in follow(live, inventory.stock_topic(pid), lambda _: _fresh_product(info, pid)):
+            yield product
+
+
+async def _fresh_product(info: Info, product_id: int) -> Product | None:
+    """The committed row, read anew (not from the connection's loaders, nor the product cache)."""
+    async with info.context.db.session() as session:
+        row = await session.get(models.Product, product_id)
+    return product_from_row(row) if row is not None else None
+
+
+schema = FederatedSchema(query=Query, mutation=Mutation, subscription=Subscription, federation_version="2.9",
                          extensions=[CachedDocuments, CacheControl])

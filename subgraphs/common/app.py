@@ -19,6 +19,7 @@ from subgraphs.common.db import Database
 from subgraphs.common.deadline import deadline_middleware
 from subgraphs.common.events.runtime import EventsRuntime, receive_events
 from subgraphs.common.events.service import ServiceEvents
+from subgraphs.common.live import Broadcast, attach, live_channel
 from subgraphs.common.jobs import start_jobs, stop_jobs
 from subgraphs.common.identity import Identity, IdentityVerifier, auth_unavailable, unauthenticated
 from subgraphs.common import metrics, migrations
@@ -34,6 +35,7 @@ HTTP = web.AppKey("http", aiohttp.ClientSession)
 VERIFIER = web.AppKey("verifier", IdentityVerifier)
 REDIS = web.AppKey[aioredis.Redis | None]("redis")  # the subgraph's one Redis client (REDIS_URL), or None
 SERVICE_TOKEN = web.AppKey[ServiceToken | None]("service_token")  # for subgraphs that call another
+LIVE = web.AppKey("live", Broadcast)  # notices of committed changes, for subscriptions
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -57,6 +59,8 @@ def create_app(
     app = web.Application(client_max_size=MAX_BODY, middlewares=[deadline_middleware])
     app[SETTINGS] = settings
     app[DATABASE] = database
+    app[LIVE] = live = Broadcast(live_channel(settings.name), settings.redis_url)
+    attach(database.session_class, live)
     measured = metrics.timed(settings.name, graphql)
     app.router.add_route("GET", "/graphql", measured)
     app.router.add_route("POST", "/graphql", measured)
@@ -69,6 +73,7 @@ def create_app(
     async def lifecycle(app: web.Application):
         await migrations.prepare(database, settings.name, settings.db_setup, seed if settings.seed else None)
         app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.peer_timeout))
+        await live.start()
         redis = app[REDIS] = (aioredis.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=0.5)
                               if settings.redis_url else None)
         app[VERIFIER] = IdentityVerifier.from_env(app[HTTP], redis, keys)
@@ -83,6 +88,7 @@ def create_app(
             await runtime.stop()
         await stop_jobs(jobs)
         await app[HTTP].close()
+        await live.stop()
         if redis is not None:
             await redis.aclose()
         await database.dispose()

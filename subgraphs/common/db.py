@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import CursorResult, Delete, MetaData, Update, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 from subgraphs.common.metrics import SQL_STATEMENTS
 
@@ -32,7 +33,9 @@ class Database:
         self.metadata = metadata if isinstance(metadata, tuple) else (metadata,)
         self.schema = schema if self.is_postgres else None
         self.engine: AsyncEngine = create_async_engine(self.url, **self._engine_options())
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # a class of its own, so session events (live notices after commit) are this database's alone
+        self.session_class: type[Session] = type("Session", (Session,), {})
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=self.session_class)
         self.statement_count = 0
         event.listen(self.engine.sync_engine, "before_cursor_execute", self._count)
 

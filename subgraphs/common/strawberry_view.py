@@ -13,6 +13,7 @@ from aiohttp import web
 from strawberry.aiohttp.views import GraphQLView
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from subgraphs.common.app import DATABASE, mutation_over_get, request_id, request_identity
@@ -35,7 +36,8 @@ class SubgraphView(GraphQLView):
     """Verifies the caller before any resolver runs; a bad token never reaches the schema."""
 
     def __init__(self, schema: strawberry.Schema, make_context: ContextFactory) -> None:
-        super().__init__(schema=schema, graphql_ide=None)
+        # subscriptions over WebSocket on GET /graphql, graphql-transport-ws only (graphql-ws is obsolete)
+        super().__init__(schema=schema, graphql_ide=None, subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL])
         self.make_context = make_context
 
     def decode_json(self, data: str | bytes) -> object:

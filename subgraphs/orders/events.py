@@ -35,9 +35,13 @@ def handlers(app: web.Application) -> Mapping[str, Handler]:
     async def payment_refunded(event: Event) -> None:
         await on_payment_refunded(db, event)
 
-    async def noted(event: Event) -> None:  # nothing changes on the order; recorded as seen
-        async with applying(db, event):
-            pass
+    async def noted(event: Event) -> None:
+        """Nothing changes on the order, which is recorded as seen; its payment status did change,
+        which the order's subscribers hear of."""
+        async with applying(db, event) as session:
+            order = await session.get(Order, getattr(event.data(), "order_id", 0))
+            if order is not None:
+                lifecycle.announce(session, order)
 
     return {"payment.succeeded": payment_succeeded, "payment.refunded": payment_refunded,
             "payment.failed": noted, "payment.requires_action": noted, "payment.disputed": noted}

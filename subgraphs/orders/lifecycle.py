@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from subgraphs.common.db import Database, rows_matched
 from subgraphs.common.errors import CONFLICT, NOT_FOUND, graphql_error
 from subgraphs.common.events import Payload, publish
+from subgraphs.common.live import changed
 from subgraphs.orders.models import Order
 
 SOURCE = "orders"  # the events orders publishes
@@ -73,7 +74,22 @@ async def apply(session: AsyncSession, order_id: int, transition: Transition, **
         raise graphql_error(f"Unknown order {order_id}", NOT_FOUND)
     if moved != 1:
         raise InvalidTransition(order, transition)
+    announce(session, order)
     return order
+
+
+def order_topic(order_id: int) -> str:
+    return f"order:{order_id}"
+
+
+def buyer_topic(buyer_id: int) -> str:
+    return f"buyer:{buyer_id}"
+
+
+def announce(session: AsyncSession, order: Order) -> None:
+    """Subscribers to the order and to its buyer's orders hear of it once the change commits."""
+    changed(session, order_topic(order.id))
+    changed(session, buyer_topic(order.buyer_id), str(order.id))
 
 
 def refused(error: InvalidTransition) -> Exception:

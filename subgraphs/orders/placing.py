@@ -119,6 +119,7 @@ async def _write_order(db: Database, buyer_id: int, reservation_id: str, reserve
         publish(session, lifecycle.SOURCE, OrderPlaced(
             order_id=order.id, buyer_id=buyer_id, reservation_id=reservation_id, total=order.total,
             currency=order.currency, expires_at=order.expires_at))
+        lifecycle.announce(session, order)
     return order
 
 

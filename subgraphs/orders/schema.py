@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 
 import strawberry
 import strawberry.federation
 from graphql import GraphQLError
-from strawberry.federation.schema_directives import Cost
+from strawberry.federation.schema_directives import Cost, RequiresScopes
 
 from auth import scopes
 from subgraphs.common.db import as_utc
 from subgraphs.common.documents import CachedDocuments
 from subgraphs.common.errors import NOT_FOUND, UNAUTHENTICATED, at_most, graphql_error, parse_id
+from subgraphs.common.app import LIVE
 from subgraphs.common.identity import require_owner, require_scope
+from subgraphs.common.live import Broadcast, follow
 from subgraphs.common.relay import page_args
 from subgraphs.common.seeddata import shipping_for_weight
 from subgraphs.common.strawberry_types import PAGE, Connection, Money, connection
@@ -240,5 +243,37 @@ async def _fulfilment_order(info: Info, id: strawberry.ID) -> models.Order:
     return row
 
 
-schema = FederatedSchema(query=Query, mutation=Mutation, types=[Product], federation_version="2.9",
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="The order as it is now, then again after each change to it or its payment.",
+                             directives=[RequiresScopes(scopes=[[scopes.ORDERS_READ], [scopes.ADMIN]])])
+    async def order_updated(self, info: Info, id: strawberry.ID) -> AsyncIterator[Order | None]:
+        row = await _own_order(info, id)
+        async for order in follow(_live(info), lifecycle.order_topic(row.id), lambda _: _fresh(info, row.id)):
+            yield order
+
+    @strawberry.subscription(description="Each of the signed-in user's orders after it is placed or changes.",
+                             directives=[RequiresScopes(scopes=[[scopes.ORDERS_READ]])])
+    async def my_order_updates(self, info: Info) -> AsyncIterator[Order | None]:
+        buyer = info.context.identity.user_id
+        if buyer is None:
+            raise graphql_error("Sign in to follow your orders", UNAUTHENTICATED)
+        topic = lifecycle.buyer_topic(buyer)
+        async for order in follow(_live(info), topic, lambda detail: _fresh(info, int(detail)), first=None):
+            yield order
+
+
+def _live(info: Info) -> Broadcast:
+    return info.context.request.app[LIVE]
+
+
+async def _fresh(info: Info, order_id: int) -> Order | None:
+    """The committed row, read anew (the connection's loaders would give the first answer again)."""
+    async with info.context.db.session() as session:
+        row = await session.get(models.Order, order_id)
+    return order_from_row(row) if row is not None else None
+
+
+schema = FederatedSchema(query=Query, mutation=Mutation, subscription=Subscription, types=[Product],
+                         federation_version="2.9",
                          extensions=[CachedDocuments])

@@ -90,6 +90,7 @@ def test_example_file_is_valid():
     assert settings.subgraph("payments").timeout == 20
     assert settings.cache.entity and settings.cache.max_ttl == 300
     assert settings.cors.allow_credentials
+    assert settings.subscriptions.on_reload == "keep" and settings.subscriptions.max_per_client == 10
 
 
 def test_resilience_settings(monkeypatch, tmp_path):
@@ -108,6 +109,6 @@ def test_resilience_settings(monkeypatch, tmp_path):
     assert settings.circuit_breaker("orders").open_seconds == 2.5 and settings.traffic.timeout == 4
     assert not settings.traffic.deduplicate
     schema = json.loads(settings_json_schema())
-    assert {"traffic", "drain"} <= set(schema["properties"])
+    assert {"traffic", "drain", "subscriptions"} <= set(schema["properties"])
     with pytest.raises(ConfigError, match="failure_ratio"):
         load_settings(subgraph_defaults={"circuit_breaker": {"failure_ratio": 2}})

@@ -103,7 +103,7 @@ def test_page_strings_cannot_end_the_script():
     from router.server.graphiql import page
 
     text = page(query='</script><script>alert("x")</script>')
-    assert text.count("</script>") == 4  # the page's own three asset scripts and its inline one
+    assert text.count("</script>") == 5  # the page's own four asset scripts and its inline one
     assert _default_query(text) == '</script><script>alert("x")</script>'
 
 

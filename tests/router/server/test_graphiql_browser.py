@@ -92,3 +92,42 @@ async def test_graphiql_opens_on_the_storefront_example_and_runs_it(router, tmp_
         assert set(edge["node"]) == {"name", "price", "category"}
         assert edge["node"]["name"] and edge["node"]["category"]["name"]
         assert edge["node"]["price"]["currency"] == "USD" and edge["node"]["price"]["amount"] > 0
+
+
+@pytest.fixture
+def subscribing_router(sqlite_stack, tmp_path):
+    """As `router`, verifying tokens with the stack's keys, so a test can sign one."""
+    keys = sqlite_stack["users"].env["GRAFT_DATA_DIR"] + "/keys/signing-keys.json"
+    router = start_router("router-graphiql-subscriptions", sqlite_stack, tmp_path, env={"GRAFT_KEYS_FILE": keys})
+    yield router, keys
+    router.stop()
+
+
+async def test_graphiql_subscribes_over_websocket_with_the_headers_token(subscribing_router, tmp_path):
+    from pathlib import Path
+
+    from auth import scopes
+    from auth.keys import KeyStore
+    from auth.tokens import TokenSettings, issue_access_token
+
+    router, keys = subscribing_router
+    token = issue_access_token(KeyStore.open(Path(keys)), TokenSettings(), subject="2", kind="user",
+                               scopes=scopes.ADMIN_SCOPES, client_id="storefront")
+    subscription = 'subscription Stock { stockChanged(productId: "1") { id name stock } }'
+    async with chromium_page(tmp_path / "profile") as page:
+        await page.send("Page.addScriptToEvaluateOnNewDocument", source=WATCH_CSP)
+        await page.send("Page.navigate", url=router.graphql_url)
+        await page.wait_for(f"!!document.querySelector({json.dumps(EDITOR)})")
+        await page.evaluate(f"document.querySelector({json.dumps(EDITOR)}).CodeMirror.setValue({json.dumps(subscription)})")
+        authorization = json.dumps({"Authorization": f"Bearer {token}"})
+        await page.evaluate(f"document.querySelector({json.dumps(HEADERS)}).CodeMirror.setValue({json.dumps(authorization)})")
+        await page.click(".graphiql-execute-button")
+        result = await page.wait_for(
+            f"(() => {{ const v = document.querySelector({json.dumps(RESULT)}).CodeMirror.getValue();"
+            " return v.includes('stockChanged') ? v : ''; })()"
+        )
+        sockets = await page.evaluate("performance.getEntriesByType('resource').filter(e => e.name.includes('graphql-ws')).length")
+        violations = await page.evaluate("window.__violations")
+    changed = json.loads(result)["data"]["stockChanged"]
+    assert changed["id"] == "1" and isinstance(changed["stock"], int), result  # stock: only with the token
+    assert sockets == 1 and violations == [], violations
