@@ -45,8 +45,10 @@ class SubgraphView(GraphQLView):
         JSONDecodeError is the stdlib's, so a bad body is still strawberry's 400."""
         return orjson.loads(data)
 
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+    def encode_json(self, data: object) -> str:
+        """Text, not bytes: strawberry sends it as the WebSocket frame, and graphql-transport-ws
+        messages are text frames (HTTP answers are encoded in create_response)."""
+        return orjson.dumps(data).decode()
 
     def create_response(self, response_data: Any, sub_response: web.Response) -> web.Response:
         """The encoded bytes as the body (strawberry's own decodes them to text for aiohttp to
