@@ -25,57 +25,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.graft import ROOT, Process, start
+
 NORMAL = '{ products(first: 3) { edges { node { name price { amount } } } } }'
-
-
-@dataclass
-class Process:
-    name: str
-    port: int
-    process: subprocess.Popen
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start(name: str, args: list[str], env: dict[str, str], log_dir: Path) -> Process:
-    port = _free_port()
-    log = open(log_dir / f"{name}.log", "wb")  # noqa: SIM115 - the process writes it until stopped
-    process = subprocess.Popen([sys.executable, "-m", "router", *args, "--port", str(port)], cwd=ROOT,
-                               env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
-    started = Process(name, port, process)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{started.url}/health", timeout=2).read()
-            return started
-        except OSError:
-            time.sleep(0.2)
-    started.stop()
-    raise RuntimeError(f"{name} did not start; see {log_dir / (name + '.log')}")
 
 
 def post(url: str, query: str, timeout: float = 120) -> tuple[int, float, str]:
@@ -203,10 +155,10 @@ def run(distinct: int, huge: int, padded_size: int, rows: list[dict]) -> None:
     with tempfile.TemporaryDirectory(prefix="graft-hostile-") as tmp:
         base = Path(tmp)
         env = {"GRAFT_DATA_DIR": str(base), "PYTHONUNBUFFERED": "1"}
-        catalog = _start("catalog", ["subgraph", "catalog"], env, base)
+        catalog = start("catalog", ["subgraph", "catalog"], env, base)
         config = base / "router.yaml"
         config.write_text(f"subgraphs:\n  catalog:\n    url: {catalog.url}/graphql\nsupergraph:\n  watch: false\n")
-        router = _start("router", ["serve", "--supergraph", str(ROOT / "schema/supergraph.graphql"),
+        router = start("router", ["serve", "--supergraph", str(ROOT / "schema/supergraph.graphql"),
                                    "--config", str(config)], env, base)
         try:
             assert post(router.url, NORMAL)[0] == 200, "the normal query fails"

@@ -31,7 +31,8 @@ from sqlalchemy import update
 from auth import scopes
 from auth.keys import KeyStore
 from auth.tokens import TokenSettings, issue_access_token
-from bench.hostile_documents import ROOT, Process, _free_port
+from bench import graft
+from bench.graft import ROOT, Process, free_port
 from router.schema_files import SUPERGRAPH
 from subgraphs.catalog.inventory import stock_topic
 from subgraphs.catalog.models import Base as CatalogBase
@@ -64,41 +65,24 @@ class Stack:
         return time.perf_counter()
 
 
-def launch(name: str, args: list[str], env: dict[str, str], log_dir: Path, port: int) -> Process:
-    """`python -m router <args> --port PORT`, once /health answers."""
-    log = open(log_dir / f"{name}.log", "wb")  # noqa: SIM115 - the process writes it until stopped
-    process = subprocess.Popen([sys.executable, "-m", "router", *args, "--port", str(port)], cwd=ROOT,
-                               env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
-    started = Process(name, port, process)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{started.url}/health", timeout=2).read()
-            return started
-        except OSError:
-            time.sleep(0.2)
-    started.stop()
-    raise RuntimeError(f"{name} did not start: {(log_dir / f'{name}.log').read_text()[-2000:]}")
-
-
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 async def start(base: Path, postgres: str, redis: str) -> Stack:
-    ports = {name: _free_port() for name in ("catalog", "orders", "users", "payments")}
+    ports = {name: free_port() for name in ("catalog", "orders", "users", "payments")}
     prefix, stream = f"rt{uuid.uuid4().hex[:8]}_", f"graft:realtime-{uuid.uuid4().hex[:8]}:events"
     env = {"GRAFT_DATA_DIR": str(base), "DATABASE_URL": postgres, "GRAFT_DB_SCHEMA_PREFIX": prefix,
            "REDIS_URL": redis, "GRAFT_EVENTS_STREAM": stream,
            **{f"{name.upper()}_URL": f"http://127.0.0.1:{port}/graphql" for name, port in ports.items()}}
     os.environ["GRAFT_EVENTS_STREAM"] = stream  # this process's notices go where the catalog listens
-    subgraphs = {name: launch(name, ["subgraph", name], env, base, port) for name, port in ports.items()}
+    subgraphs = {name: graft.start(name, ["subgraph", name], env, base, port) for name, port in ports.items()}
     config = base / "router.yaml"
     config.write_text("subscriptions:\n  max_per_client: 100000\nsubgraphs:\n" + "".join(
         f"  {name}:\n    url: {process.url}/graphql\n" for name, process in subgraphs.items()))
-    router = launch("router", ["serve", "--supergraph", str(SUPERGRAPH), "--config", str(config)],
-                    {"GRAFT_DATA_DIR": str(base)}, base, _free_port())
+    router = graft.start("router", ["serve", "--supergraph", str(SUPERGRAPH), "--config", str(config)],
+                         {"GRAFT_DATA_DIR": str(base)}, base, free_port())
     keys = KeyStore.open(base / "keys" / "signing-keys.json")
     token = issue_access_token(keys, TokenSettings(), subject="2", kind="user", scopes=scopes.ADMIN_SCOPES,
                                client_id="storefront", ttl=3600)
