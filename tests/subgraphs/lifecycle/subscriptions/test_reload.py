@@ -40,10 +40,9 @@ async def _reloaded(http: aiohttp.ClientSession, router, supergraph) -> None:
     await eventually(sha, lambda now: now != before, 10)
 
 
+@pytest.mark.parametrize("marketplace", ["sqlite-http"], indirect=True)  # a reload is the router's alone
 @pytest.mark.parametrize("mode", ["keep", "close"])
 async def test_open_subscriptions_on_reload(market, mode):
-    if "REDIS_URL" in market.env:
-        pytest.skip("a reload is the router's alone: once, on the SQLite marketplace, is enough")
     router, supergraph = _router(market, mode)
     try:
         shopper, order_id, _ = await placed_order(market)
@@ -69,9 +68,8 @@ async def test_open_subscriptions_on_reload(market, mode):
         router.stop()
 
 
+@pytest.mark.parametrize("marketplace", ["sqlite-http"], indirect=True)  # stopping is the router's alone
 async def test_sigterm_ends_open_subscriptions_saying_so_and_does_not_wait_out_the_drain(market):
-    if "REDIS_URL" in market.env:
-        pytest.skip("stopping is the router's alone: once, on the SQLite marketplace, is enough")
     import time
 
     router, _ = _router(market, "keep")
