@@ -4,6 +4,8 @@ position, subgraph errors re-pathed to the client's paths."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from operator import itemgetter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,8 +136,10 @@ class Targets:
 
 
 def _collect(data: dict, paths: tuple[tuple[str, ...], ...], requires: tuple) -> tuple[list[dict], Targets]:
-    """Representations of the objects at `paths`, each sent once; per representation its objects."""
-    by_type = {typename: (fields, _flat(fields)) for typename, fields in requires}
+    """Representations of the objects at `paths`, each sent once; per representation its objects.
+    Most objects repeat one already met (the same author under many reviews), so the usual key
+    (plain fields) is read as one tuple and a representation is built only for a new one."""
+    by_type = {typename: (fields, _getter(fields)) for typename, fields in requires}
     targets = Targets(data, paths)
     representations: list[dict] = []
     seen: dict[Any, int] = {}
@@ -144,22 +148,41 @@ def _collect(data: dict, paths: tuple[tuple[str, ...], ...], requires: tuple) ->
             found = by_type.get(obj.get("__typename"))
             if found is None:
                 continue
-            rep = representation(obj, found[0]) if found[1] is None else _flat_representation(obj, found[1])
-            if rep is None:
-                continue
-            key: Any = tuple(rep.items())  # cheaper than encoding it, when every value is hashable
+            fields, getter = found
+            if getter is None:
+                rep = representation(obj, fields)
+                if rep is None:
+                    continue
+                key: Any = _hashable(rep)
+            else:
+                try:
+                    key = getter(obj)
+                except KeyError:
+                    continue
+                rep = None
             try:
                 index = seen.get(key)
             except TypeError:  # a list or an object among the values (a nested key)
-                key = orjson.dumps(rep)
+                rep = rep if rep is not None else dict(zip([f.name for f in fields], key))
+                key = _hashable(rep)
                 index = seen.get(key)
             if index is None:
                 index = seen[key] = len(representations)
-                representations.append(rep)
+                representations.append(rep if rep is not None else dict(zip([f.name for f in fields], key)))
                 targets.objects.append([obj])
             else:
                 targets.objects[index].append(obj)
     return representations, targets
+
+
+def _hashable(rep: dict) -> Any:
+    """A dictionary key for a representation: its items, or its JSON when a value is a list or an object."""
+    items = tuple(rep.items())
+    try:
+        hash(items)
+    except TypeError:
+        return orjson.dumps(rep)
+    return items
 
 
 async def _send(fetch: FetchNode | BatchFetchNode, variables: dict[str, Any], state: ExecutionState) -> dict | None:
@@ -224,18 +247,16 @@ def representation(obj: dict, fields: tuple[RepresentationField, ...]) -> dict |
     return rep
 
 
-def _flat(fields: tuple[RepresentationField, ...]) -> tuple[tuple[str, str], ...] | None:
-    """(name, response key) pairs when every field is a plain scalar copy (most keys), else None."""
+def _getter(fields: tuple[RepresentationField, ...]) -> Callable[[dict], tuple] | None:
+    """When every field is a plain copy of a response key (most keys): a function reading their
+    values as one tuple, in order (KeyError when one is missing). None otherwise."""
     if any(f.value is not None or f.children is not None for f in fields):
         return None
-    return tuple((f.name, f.key) for f in fields)
-
-
-def _flat_representation(obj: dict, pairs: tuple[tuple[str, str], ...]) -> dict | None:
-    try:
-        return {name: obj[key] for name, key in pairs}
-    except KeyError:
-        return None
+    keys = [f.key for f in fields]
+    if len(keys) == 1:
+        key = keys[0]
+        return lambda obj: (obj[key],)
+    return itemgetter(*keys)
 
 
 def _nested(value: Any, fields: tuple[RepresentationField, ...]) -> Any:
@@ -254,7 +275,8 @@ def _objects(data: Any, path: tuple[str, ...]) -> list[dict]:
         if segment == "@":
             current = [item for value in current if isinstance(value, list) for item in value]
         else:
-            current = [value[segment] for value in current if isinstance(value, dict) and value.get(segment) is not None]
+            current = [found for value in current if isinstance(value, dict)
+                       and (found := value.get(segment)) is not None]
     return [value for value in current if isinstance(value, dict)]
 
 
@@ -288,17 +310,25 @@ def unrename(value: Any) -> Any:
 
 
 def merge(target: dict, source: dict) -> None:
+    """`source` into `target` in place: objects merged key by key, lists of equal length item by
+    item, a null never replacing a value."""
     for key, value in source.items():
         existing = target.get(key)
-        if isinstance(existing, dict) and isinstance(value, dict):
-            merge(existing, value)
+        if existing is None:  # most keys: new to the target
+            if value is not None or key not in target:
+                target[key] = value
+        elif isinstance(existing, dict):
+            if isinstance(value, dict):
+                merge(existing, value)
+            elif value is not None:
+                target[key] = value
         elif isinstance(existing, list) and isinstance(value, list) and len(existing) == len(value):
             for i, (old, new) in enumerate(zip(existing, value)):
                 if isinstance(old, dict) and isinstance(new, dict):
                     merge(old, new)
                 elif new is not None or old is None:
                     existing[i] = new
-        elif value is not None or key not in target:
+        elif value is not None:
             target[key] = value
 
 
