@@ -74,13 +74,17 @@ class SubgraphClient:
     _gates: dict[str, asyncio.Semaphore] = field(default_factory=dict)
     _session: aiohttp.ClientSession | None = None
     _in_flight: dict[bytes, asyncio.Future] = field(default_factory=dict)
+    _parsed: dict[str, URL] = field(default_factory=dict)
     deduplicated: int = 0  # requests answered by a fetch already in flight
     deduplicate: bool = True  # off (traffic.deduplicate): every request is sent, `dedupe` or not
 
     def session(self) -> aiohttp.ClientSession:
+        """One pool for every caller, so no cookie jar: a cookie a subgraph set while answering one
+        client would go out with the next client's requests."""
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=256, limit_per_host=128, keepalive_timeout=30)
-            self._session = aiohttp.ClientSession(connector=connector, json_serialize=lambda o: orjson.dumps(o).decode())
+            self._session = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
+                                                  json_serialize=lambda o: orjson.dumps(o).decode())
         return self._session
 
     async def send(self, request: SubgraphRequest) -> SubgraphResponse:
@@ -102,14 +106,18 @@ class SubgraphClient:
 
     async def _post(self, service: str, body: bytes, headers: dict[str, str] | None,
                     deadline: float | None = None) -> tuple[int, bytes, str | None]:
-        url = self.urls[service]
+        url = self._url(service)
         request_headers = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
         gate = self._gate(service)
-        try:
-            async with asyncio.timeout(min(self.queue_timeout, _left(service, deadline))):
-                await gate.acquire()
-        except TimeoutError:
-            raise SubgraphError(f"Subgraph '{service}' is busy", BUSY, sent=False) from None
+        if gate.locked():  # at the cap: wait for a slot, within the queue timeout and the deadline
+            try:
+                async with asyncio.timeout(min(self.queue_timeout, _left(service, deadline))):
+                    await gate.acquire()
+            except TimeoutError:
+                raise SubgraphError(f"Subgraph '{service}' is busy", BUSY, sent=False) from None
+        else:
+            _left(service, deadline)  # past the deadline nothing is sent
+            await gate.acquire()  # a free slot: taken at once
         try:
             left = _left(service, deadline)  # the subgraph gets what the client's request has left
             timeout = aiohttp.ClientTimeout(total=min(self.timeouts.get(service, self.default_timeout), left))
@@ -124,6 +132,13 @@ class SubgraphClient:
                                 UNAVAILABLE) from exc
         finally:
             gate.release()
+
+    def _url(self, service: str) -> URL:
+        """Parsed once per subgraph, not on every request."""
+        url = self._parsed.get(service)
+        if url is None:
+            url = self._parsed[service] = URL(self.urls[service])
+        return url
 
     def _gate(self, service: str) -> asyncio.Semaphore:
         """At most max_concurrency requests in flight to one subgraph, so a slow one cannot take

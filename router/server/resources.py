@@ -30,7 +30,7 @@ class Resources:
         """Reads the trusted-document manifest (ManifestError stops the start). Short Redis
         timeouts: a feature that cannot reach Redis must degrade, never hang a request."""
         persisted = PersistedDocuments.from_settings(settings)
-        http = aiohttp.ClientSession()
+        http = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())  # shared by every caller: no cookies kept
         redis = redis_client(settings.redis.url) if settings.redis.url else None
         limiter = RateLimiter(settings.rate_limits, settings.redis) if settings.rate_limits.enabled else None
         return cls(http, redis, Authenticator.from_settings(settings, http, redis), limiter, persisted)

@@ -72,7 +72,8 @@ def create_app(
 
     async def lifecycle(app: web.Application):
         await migrations.prepare(database, settings.name, settings.db_setup, seed if settings.seed else None)
-        app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.peer_timeout))
+        app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.peer_timeout),
+                                          cookie_jar=aiohttp.DummyCookieJar())  # calls for many users: no cookies kept
         await live.start()
         redis = app[REDIS] = (aioredis.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=0.5)
                               if settings.redis_url else None)

@@ -120,7 +120,8 @@ class SubscriptionHub:
         self.open: set[Subscription] = set()
         self.per_caller: Counter[str] = Counter()
         # its own pool: sockets to subgraphs are held for as long as subscriptions last, uncapped
-        self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+        self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
+                                          cookie_jar=aiohttp.DummyCookieJar())  # shared by every subscriber
         self.watcher: asyncio.Task[None] | None = None
         self.sockets: set[web.WebSocketResponse] = set()  # the clients' WebSockets, closed on shutdown
 

@@ -66,3 +66,29 @@ async def test_unreachable_subgraph_is_a_clear_error():
     with pytest.raises(SubgraphError, match="unreachable"):
         await fetch(client, "s", "{ n }", {}, dedupe=True)
     await client.close()
+
+
+async def test_a_cookie_one_subgraph_answer_sets_is_never_sent_with_later_requests():
+    """The client is shared by every caller: a Set-Cookie kept by it would go out with other
+    clients' requests (a session cookie of one shopper sent on behalf of the next)."""
+    cookies: list[str | None] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        cookies.append(request.headers.get("Cookie"))
+        response = web.json_response({"data": {"n": len(cookies)}})
+        response.set_cookie("session", "shopper-a", path="/")
+        return response
+
+    app = web.Application()
+    app.router.add_post("/graphql", handle)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    # by host name, as in deployments (aiohttp's jar ignores cookies from bare IP addresses)
+    client = SubgraphClient({"s": f"http://localhost:{server.port}/graphql"})
+    try:
+        await fetch(client, "s", "{ n }", {}, {"Authorization": "Bearer a"})
+        await fetch(client, "s", "{ n }", {}, {"Authorization": "Bearer b"})
+    finally:
+        await client.close()
+        await server.close()
+    assert cookies == [None, None]
