@@ -169,6 +169,12 @@ def _events(args: argparse.Namespace) -> int:
     return command(args.action, args.id, args.service)
 
 
+def _native(args: argparse.Namespace) -> int:
+    from router.native import command
+
+    return command(args.action)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="graft", description="Graft: a GraphQL federation router in Python.")
     parser.add_argument("--log-level", default="INFO")
@@ -208,6 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("graphiql-assets", help="fetch GraphiQL's files from npm into the package (make install)")
     p.add_argument("--cache", type=Path, default=Path(".cache/npm"), help="where npm tarballs are kept")
     p.set_defaults(func=_graphiql_assets)
+
+    p = sub.add_parser("native", help="compile the router's hottest modules with mypyc (make install)",
+                       description="build: compile them (pure Python stays in use when that fails); "
+                                   "clean: remove the compiled files; status: which are compiled and current")
+    p.add_argument("action", choices=("build", "clean", "status"))
+    p.set_defaults(func=_native)
 
     p = sub.add_parser("token", help="print an access token for a user or a partner client")
     who = p.add_mutually_exclusive_group(required=True)
