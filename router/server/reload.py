@@ -45,6 +45,7 @@ class Swappable(Generic[G]):
     def __init__(self, value: G) -> None:
         self._current = _Generation(value)
         self._closing: set[asyncio.Task[None]] = set()
+        self.on_retired: Callable[[], None] | None = None  # after a retired value closed (serve: heap.settle)
 
     @property
     def current(self) -> G:
@@ -80,7 +81,12 @@ class Swappable(Generic[G]):
 
         task = asyncio.get_running_loop().create_task(close())
         self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
+        task.add_done_callback(self._retired)
+
+    def _retired(self, task: asyncio.Task[None]) -> None:
+        self._closing.discard(task)
+        if self.on_retired is not None:
+            asyncio.get_running_loop().call_soon(self.on_retired)  # once the task lets go of the old value
 
     async def aclose(self) -> None:
         """Close the current one and wait for retired ones still closing."""

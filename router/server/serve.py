@@ -15,6 +15,8 @@ from router.composition import CompositionFailed, read_supergraph
 from router.config import ConfigError, RouterSettings
 from router.features.authorization import PolicyError
 from router.gateway import Gateway
+from router.native import compiled
+from router.server import heap
 from router.server.app import create_app, create_metrics_app
 from router.server.pipeline import Pipeline, build_pipeline
 from router.server.reload import FileState, Swappable, file_state, watch_file
@@ -113,18 +115,22 @@ async def run_server(settings: RouterSettings, *, reuse_port: bool = False, stop
     try:
         await _listen(runner, settings.listen.host, settings.listen.port, reuse_port)
         metrics = await _metrics_runner(settings, reuse_port)
-        log.info("router listening on http://%s:%d/graphql (pid %d, %s loop, supergraph %s)",
+        log.info("router listening on http://%s:%d/graphql (pid %d, %s loop, supergraph %s, compiled: %s)",
                  settings.listen.host, settings.listen.port, os.getpid(),
-                 type(asyncio.get_running_loop()).__module__.split(".")[0], gateway.supergraph_sha[:12])
+                 type(asyncio.get_running_loop()).__module__.split(".")[0], gateway.supergraph_sha[:12],
+                 ", ".join(name.rpartition(".")[2] for name in compiled()) or "none")
         if settings.supergraph.watch:
             def rebuild(sdl: str) -> Pipeline:
                 current = pipelines.current.service
                 replacing = current if isinstance(current, Gateway) else None
                 return build_pipeline(settings, resources, Gateway.from_settings(sdl, settings, replacing))
 
+            pipelines.on_retired = heap.settle
+
             tasks.append(asyncio.create_task(watch_file(
                 supergraph_path(settings), pipelines, rebuild,
                 interval=settings.supergraph.poll_interval, initial=state)))
+        heap.settle()
         if parent := os.environ.get("GRAFT_SUPERVISOR_PID"):
             tasks.append(asyncio.create_task(_watch_parent(int(parent), stop)))
         await stop.wait()
