@@ -144,12 +144,20 @@ def machine_lines(tools: Tools) -> list[str]:
         f"- CPU: {_cpu_model()}, {os.cpu_count()} logical cores; memory {_memory_gib()}",
         f"- OS: {platform.platform()}",
         f"- Python {platform.python_version()} ({sys.executable}); Node {_version([str(tools.node), '--version'])}",
+        f"- Graft's modules compiled with mypyc (router/native.py): {compiled_modules()}",
         f"- load tool: hey {_version(['dpkg-query', '-W', '-f', '${Version}', 'hey'])} (Debian package)",
         f"- peers: @apollo/gateway {_package_version(tools, '@apollo/gateway')}, "
         f"@apollo/server {_package_version(tools, '@apollo/server')}, "
         f"@graphql-hive/gateway {_package_version(tools, '@graphql-hive/gateway')}, "
         f"@graphql-hive/router-runtime {_package_version(tools, '@graphql-hive/router-runtime')}",
     ]
+
+
+def compiled_modules() -> str:
+    from router.native import MODULES, NativeModule
+
+    current = [name.rpartition(".")[2] for name in MODULES if NativeModule(name).current()]
+    return ", ".join(current) if current else "none (pure Python)"
 
 
 def planning_line(planning: PlanningTime) -> str:
@@ -181,7 +189,8 @@ def _sequential_section(result: GraphResult) -> list[str]:
             "waits, and the CPU each request costs.", "", _markdown_table(result.rows, sequential=True), ""]
 
 
-def render_markdown(results: list[GraphResult], settings: Settings, tools: Tools) -> str:
+def render_markdown(results: list[GraphResult], settings: Settings, tools: Tools, targets: list[str]) -> str:
+    """`targets`: bench.targets' table for these results (it reads this module's rows)."""
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     sections = [line for result in results for line in _graph_section(result)]
     return "\n".join([
@@ -194,6 +203,7 @@ def render_markdown(results: list[GraphResult], settings: Settings, tools: Tools
         *(["", SHORT_RUN] if settings.seconds < 10 else []),
         "",
         *sections,
+        *targets,
         "How to read the table:",
         "",
         "- req/s counts HTTP 200 answers; errors are non-200 answers and transport failures.",

@@ -23,6 +23,7 @@ from bench.probes import check_answer, measure_overhead, post
 from bench.report import GatewayRow, GraphResult, floors_line, planning_line, render_markdown, render_table
 from bench.sequential import run_sequential, subgraph_floor
 from bench.settings import Settings
+from bench.targets import targets_lines
 from bench.tools import CACHE, ROOT, Tools, ensure_all
 
 PROBE = orjson.dumps({"query": "{ __typename }"})
@@ -223,7 +224,7 @@ def run(settings: Settings) -> list[GraphResult]:
     print(f"bench: logs in {run_dir}", flush=True)
     results = [run_graph(settings, tools, graph, run_dir) for graph in settings.graphs]
     if settings.output is not None:
-        settings.output.write_text(render_markdown(results, settings, tools))
+        settings.output.write_text(render_markdown(results, settings, tools, targets_lines(results)))
         print(f"bench: wrote {settings.output}")
     return results
 

@@ -1,0 +1,103 @@
+"""Issue 18's speed targets, each checked against the rows of the same run (docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from bench.report import GatewayRow, GraphResult
+
+# The storefront mix through Graft with one client when the issue was filed (its own figure): the
+# p50 target is half of it.
+COMMERCE_P50_WHEN_FILED_MS = 8.3
+
+
+@dataclass(frozen=True)
+class Target:
+    """One line of the targets table: what is asked, what this run measured, whether it holds."""
+
+    asked: str
+    measured: str
+    met: bool | None  # None: the run lacks a row it needs
+
+
+def _row(result: GraphResult, name: str) -> GatewayRow | None:
+    return next((row for row in result.rows if row.gateway.name == name), None)
+
+
+def _cpu_ms(row: GatewayRow) -> float:
+    return row.per_thousand(row.cpu_seconds)
+
+
+def _rps(row: GatewayRow) -> float:
+    return row.load.ok / row.load.seconds if row.load.seconds else 0.0
+
+
+def _compare(result: GraphResult, asked: str, peer: str,
+             check: Callable[[GatewayRow, GatewayRow], tuple[str, bool]]) -> Target:
+    graft, other = _row(result, "graft"), _row(result, peer)
+    if graft is None or other is None:
+        return Target(asked, "not in this run", None)
+    measured, met = check(graft, other)
+    return Target(asked, measured, met)
+
+
+def _cpu_share(limit: int) -> Callable[[GatewayRow, GatewayRow], tuple[str, bool]]:
+    def check(graft: GatewayRow, other: GatewayRow) -> tuple[str, bool]:
+        ours, theirs = _cpu_ms(graft), _cpu_ms(other)
+        return f"{ours:.2f} vs {theirs:.2f} ms: 1/{theirs / ours:.1f}", ours * limit <= theirs
+    return check
+
+
+def _throughput(factor: float) -> Callable[[GatewayRow, GatewayRow], tuple[str, bool]]:
+    def check(graft: GatewayRow, other: GatewayRow) -> tuple[str, bool]:
+        ours, theirs = _rps(graft), _rps(other)
+        return f"{ours:.0f} vs {theirs:.0f} req/s: {ours / theirs:.2f}×", ours >= factor * theirs
+    return check
+
+
+def heavy_query(result: GraphResult) -> list[Target]:
+    graft = _row(result, "graft")
+    overhead = graft.overhead if graft is not None else None
+    return [
+        _compare(result, "CPU per request ≤ 1/6 of Apollo Gateway's", "apollo", _cpu_share(6)),
+        _compare(result, "CPU per request ≤ 1/6 of Hive Gateway's", "hive", _cpu_share(6)),
+        _compare(result, "throughput (1 worker) ≥ 2.5× Hive Gateway's", "hive", _throughput(2.5)),
+        Target("router overhead over the direct fetches ≤ 1.0 ms",
+               "not in this run" if overhead is None else f"{overhead.overhead_ms:.2f} ms",
+               None if overhead is None else overhead.overhead_ms <= 1.0),
+        _compare(result, "CPU per request ≤ 1/2 of Hive Gateway with router runtime", "hive-rust", _cpu_share(2)),
+        _compare(result, "throughput ≥ 1.5× Hive Gateway with router runtime", "hive-rust", _throughput(1.5)),
+    ]
+
+
+def commerce(result: GraphResult) -> list[Target]:
+    graft, plain = _row(result, "graft"), _row(result, "graft-plain")
+    one = graft.sequential if graft is not None else None
+    limit = COMMERCE_P50_WHEN_FILED_MS / 2
+    statements = [f"{row.gateway.name} {row.statements_per_request:.2f}" for row in result.rows
+                  if row.statements_per_request is not None]
+    return [
+        Target(f"one client, p50 ≤ half of {COMMERCE_P50_WHEN_FILED_MS} ms (the issue's figure)",
+               "not in this run" if one is None else f"{one.p50_ms:.2f} ms", None if one is None else one.p50_ms <= limit),
+        Target("each subgraph's own overhead reported", f"{len(result.floors)} subgraphs (line above)",
+               bool(result.floors)),
+        Target("SQL statements per request reported, by gateway", ", ".join(statements) or "not in this run",
+               bool(statements) or None),
+        Target("the same work: de-duplication and entity cache off (row)", "present" if plain else "not in this run",
+               True if plain else None),
+    ]
+
+
+def targets_lines(results: list[GraphResult]) -> list[str]:
+    """A markdown table of every target the run's graphs allow checking."""
+    found: list[Target] = []
+    for result in results:
+        if result.graph.name == "benchmark":
+            found += [Target(f"heavy query: {t.asked}", t.measured, t.met) for t in heavy_query(result)]
+        elif result.graph.name == "commerce":
+            found += [Target(f"commerce: {t.asked}", t.measured, t.met) for t in commerce(result)]
+    if not found:
+        return []
+    verdict = {True: "met", False: "missed", None: "n/a"}
+    return ["## Targets (issue 18)", "", "| target | this run | |", "|---|---|---|",
+            *(f"| {t.asked} | {t.measured} | {verdict[t.met]} |" for t in found), ""]
