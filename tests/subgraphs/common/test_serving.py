@@ -19,3 +19,30 @@ def test_sigint_stops_a_subgraph_without_a_traceback(name, tmp_path):
     finally:
         service.stop()
     assert "Traceback" not in service.log() and "ERROR" not in service.log(), service.log()
+
+
+async def test_serving_freezes_what_the_service_built_to_start() -> None:
+    """Once listening, the startup heap is out of the collector's view (full collections walk only
+    what requests leave) and the youngest generation waits for 5,000 objects."""
+    import asyncio
+    import gc
+
+    from aiohttp import web
+
+    from subgraphs.common.serving import serve
+    from tests.support.processes import free_port
+
+    thresholds = gc.get_threshold()
+    stop = asyncio.Event()
+    serving = asyncio.create_task(serve(web.Application(), "127.0.0.1", free_port(), stop))
+    try:
+        for _ in range(100):
+            if gc.get_freeze_count() > 0:
+                break
+            await asyncio.sleep(0.02)
+        assert gc.get_freeze_count() > 0 and gc.get_threshold() == (5000, 10, 10)
+    finally:
+        stop.set()
+        await serving
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
