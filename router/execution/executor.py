@@ -52,7 +52,7 @@ async def execute_node(node: PlanNode | None, state: ExecutionState) -> None:
         for child in node.nodes:
             await execute_node(child, state)
     elif isinstance(node, ParallelNode):
-        await asyncio.gather(*(execute_node(child, state) for child in node.nodes))
+        await asyncio.gather(*[execute_node(child, state) for child in node.nodes])
     elif isinstance(node, FlattenNode):
         await _entity_fetch(node, state)
     elif isinstance(node, BatchFetchNode):
