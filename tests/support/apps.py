@@ -87,7 +87,7 @@ def mutation_over_get(mutation: str) -> list[dict[str, str]]:
 _SEEDED: dict[str, Path] = {}  # subgraph name → a SQLite file migrated and seeded once this session
 
 
-async def _from_seeded_copy(name: str, settings: ServiceSettings) -> None:
+async def copy_seeded_database(name: str, settings: ServiceSettings) -> None:
     """A copy of the session's migrated and seeded SQLite file where `settings` point, so the app
     finds its database at head and seeded: the same rows (the seed is deterministic) without
     running every migration and seed again for each test. PostgreSQL schemas are made as before."""
@@ -116,7 +116,7 @@ async def subgraph_client(name: str, database_url: str | None = None,
     settings = ServiceSettings.from_env(name, 0)
     if database_url:  # the environment's other settings (GRAFT_JOBS, ...) still apply
         settings = replace(settings, database_url=database_url, database_schema=schema_prefix + name)
-    await _from_seeded_copy(name, settings)
+    await copy_seeded_database(name, settings)
     app = importlib.import_module(f"subgraphs.{name}.service").create_app(settings)
     async with TestClient(TestServer(app)) as client:
         yield SubgraphClient(client)

@@ -19,6 +19,7 @@ from subgraphs.common.db import Database
 from subgraphs.common.settings import ServiceSettings
 from subgraphs.users import seed
 from subgraphs.users.service import create_app
+from tests.support.apps import copy_seeded_database
 from tests.support.services import unique_schema_prefix
 
 
@@ -38,6 +39,7 @@ def settings_for(url: str, redis_url: str | None = None) -> ServiceSettings:
 
 
 async def _client(settings: ServiceSettings) -> AsyncIterator[TestClient]:
+    await copy_seeded_database("users", settings)  # SQLite: the session's seeded file, copied
     client = TestClient(TestServer(create_app(settings)))
     await client.start_server()
     try:
