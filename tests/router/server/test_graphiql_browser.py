@@ -119,6 +119,9 @@ async def test_graphiql_subscribes_over_websocket_with_the_headers_token(subscri
         await page.send("Page.navigate", url=router.graphql_url)
         await page.wait_for(f"!!document.querySelector({json.dumps(EDITOR)})")
         await page.evaluate(f"document.querySelector({json.dumps(EDITOR)}).CodeMirror.setValue({json.dumps(subscription)})")
+        # GraphiQL takes the operation name it sends from the editor 100 ms (debounced) after a change;
+        # a click before that sends the example's name (Storefront) with this document
+        await page.wait_for(f"document.querySelector({json.dumps(EDITOR)}).CodeMirror.operationName === 'Stock'")
         authorization = json.dumps({"Authorization": f"Bearer {token}"})
         await page.evaluate(f"document.querySelector({json.dumps(HEADERS)}).CodeMirror.setValue({json.dumps(authorization)})")
         await page.click(".graphiql-execute-button")
