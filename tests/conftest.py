@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import services
-from tests.support.processes import RunningService, start_graft
+from tests.support.processes import RunningService, start_graft, stop_all
 
 
 @pytest.fixture(scope="session")
@@ -83,8 +83,7 @@ def _stack(base: Path, env: dict[str, str]) -> Iterator[dict[str, RunningService
             running[name] = start_graft(name, ["subgraph", name], common, base, port)
         yield running
     finally:
-        for service in running.values():
-            service.stop()
+        stop_all(running.values())
 
 
 @pytest.fixture

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import atexit
 import importlib
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import make_url
 
 from auth import scopes
 from auth.keys import KeyStore, default_keys_path
 from auth.tokens import TokenSettings, issue_access_token
+from subgraphs.common import migrations
 from subgraphs.common.app import DATABASE
 from subgraphs.common.db import Database
 from subgraphs.common.settings import ServiceSettings
@@ -78,6 +84,31 @@ def mutation_over_get(mutation: str) -> list[dict[str, str]]:
             {"query": f"query Q {{ __typename }} {named}", "operationName": "M"}]
 
 
+_SEEDED: dict[str, Path] = {}  # subgraph name → a SQLite file migrated and seeded once this session
+
+
+async def copy_seeded_database(name: str, settings: ServiceSettings) -> None:
+    """A copy of the session's migrated and seeded SQLite file where `settings` point, so the app
+    finds its database at head and seeded: the same rows (the seed is deterministic) without
+    running every migration and seed again for each test. PostgreSQL schemas are made as before."""
+    target = make_url(settings.database_url).database
+    if (not settings.database_url.startswith("sqlite") or not settings.seed or settings.db_setup != "migrate"
+            or not target or Path(target).exists()):
+        return
+    service = importlib.import_module(f"subgraphs.{name}.service")
+    if name not in _SEEDED:
+        template = Path(tempfile.mkdtemp(prefix=f"graft-seeded-{name}-")) / f"{name}.db"
+        atexit.register(shutil.rmtree, template.parent, True)
+        db = service.database(replace(settings, database_url=f"sqlite+aiosqlite:///{template}"))
+        try:
+            await migrations.migrate(db, name, "head", service.seed)
+        finally:
+            await db.dispose()  # the last connection closed: the WAL is checkpointed into the file
+        _SEEDED[name] = template
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_SEEDED[name], target)
+
+
 @asynccontextmanager
 async def subgraph_client(name: str, database_url: str | None = None,
                           schema_prefix: str = "") -> AsyncIterator[SubgraphClient]:
@@ -85,6 +116,7 @@ async def subgraph_client(name: str, database_url: str | None = None,
     settings = ServiceSettings.from_env(name, 0)
     if database_url:  # the environment's other settings (GRAFT_JOBS, ...) still apply
         settings = replace(settings, database_url=database_url, database_schema=schema_prefix + name)
+    await copy_seeded_database(name, settings)
     app = importlib.import_module(f"subgraphs.{name}.service").create_app(settings)
     async with TestClient(TestServer(app)) as client:
         yield SubgraphClient(client)

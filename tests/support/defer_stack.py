@@ -14,7 +14,7 @@ import aiohttp
 
 from router.composition import SubgraphSource, compose
 from tests.support.multipart import MultipartReader, boundary_of
-from tests.support.processes import RunningService, free_port, start_graft, start_module
+from tests.support.processes import RunningService, free_port, start_graft, start_module, stop_all
 
 MARKETPLACE = ("catalog", "orders", "users", "payments")
 SCHEMAS = Path(__file__).resolve().parents[2] / "schema"
@@ -41,9 +41,10 @@ def defer_stack(base: Path) -> Iterator[RunningService]:
         router = start_graft("router", ["serve", "--supergraph", str(supergraph)], env, base)
         running.append(router)
         yield router
-    finally:
-        for service in reversed(running):
-            service.stop()
+    finally:  # the router first, then the subgraphs at once
+        routers = [service for service in running if service.name == "router"]
+        stop_all(routers)
+        stop_all(service for service in running if service not in routers)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from auth.keys import KeyStore
 from auth.tokens import TokenSettings, issue_access_token
 from router.schema_files import SUPERGRAPH
 from tests.router.composition.node_harness import NodeHarness, install
-from tests.support.processes import RunningService, free_port, start_graft, start_router
+from tests.support.processes import RunningService, free_port, start_graft, start_router, stop_all
 
 SUBGRAPHS = ("catalog", "orders", "users", "payments")
 # who calls: (subject, scopes); None is anonymous
@@ -107,5 +107,4 @@ def gateways(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gateway
         if apollo is not None:
             apollo.terminate()
             apollo.wait(timeout=10)
-        for service in services:
-            service.stop()
+        stop_all(services)

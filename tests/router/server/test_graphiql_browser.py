@@ -43,6 +43,8 @@ async def test_graphiql_runs_a_typed_query(client, tmp_path):
         await page.send("Input.insertText", text='{ hello(name: "chromium") version }')
         typed = await page.evaluate(f"document.querySelector({json.dumps(EDITOR)}).CodeMirror.getValue()")
         assert "hello" in typed
+        # the example's operation name (Storefront) goes 100 ms (debounced) after the edit: not sent with this
+        await page.wait_for(f"!document.querySelector({json.dumps(EDITOR)}).CodeMirror.operationName")
         await page.click(".graphiql-execute-button")
         result = await page.wait_for(
             f"(() => {{ const v = document.querySelector({json.dumps(RESULT)}).CodeMirror.getValue();"
@@ -119,6 +121,9 @@ async def test_graphiql_subscribes_over_websocket_with_the_headers_token(subscri
         await page.send("Page.navigate", url=router.graphql_url)
         await page.wait_for(f"!!document.querySelector({json.dumps(EDITOR)})")
         await page.evaluate(f"document.querySelector({json.dumps(EDITOR)}).CodeMirror.setValue({json.dumps(subscription)})")
+        # GraphiQL takes the operation name it sends from the editor 100 ms (debounced) after a change;
+        # a click before that sends the example's name (Storefront) with this document
+        await page.wait_for(f"document.querySelector({json.dumps(EDITOR)}).CodeMirror.operationName === 'Stock'")
         authorization = json.dumps({"Authorization": f"Bearer {token}"})
         await page.evaluate(f"document.querySelector({json.dumps(HEADERS)}).CodeMirror.setValue({json.dumps(authorization)})")
         await page.click(".graphiql-execute-button")

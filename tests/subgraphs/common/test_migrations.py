@@ -23,7 +23,7 @@ from subgraphs.common import migrations
 from subgraphs.common.db import Database
 from subgraphs.common.migrations import DatabaseSetupError
 from subgraphs.common.settings import ServiceSettings
-from tests.support.processes import ROOT, RunningService, free_port, post_graphql, wait_healthy
+from tests.support.processes import ROOT, RunningService, free_port, post_graphql, stop_all, wait_healthy
 from tests.support.services import unique_schema_prefix
 
 NAMES = ("catalog", "orders", "users", "payments")
@@ -272,8 +272,7 @@ def test_two_replicas_of_each_subgraph_start_on_a_schema_graft_migrate_made(tmp_
                 query, expected = QUERIES[service.name]
                 assert _answers(service, query, token) == expected
         finally:
-            for service in replicas:
-                service.stop()
+            stop_all(replicas)
     finally:
         asyncio.run(_drop_schemas(postgres_url, prefix))
 

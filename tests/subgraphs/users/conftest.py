@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +12,25 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from auth import scopes
 from auth.keys import KeyStore, default_keys_path
+from auth.passwords import hash_password
 from auth.tokens import TokenSettings, issue_access_token
 from subgraphs.common.app import DATABASE
 from subgraphs.common.db import Database
 from subgraphs.common.settings import ServiceSettings
+from subgraphs.users import seed
 from subgraphs.users.service import create_app
+from tests.support.apps import copy_seeded_database
 from tests.support.services import unique_schema_prefix
+
+
+_seed_hash = cache(hash_password)
+
+
+@pytest.fixture(autouse=True)
+def seed_hashes_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's app seeds the same demo passwords and client secrets: their argon2 hashes (made
+    to be slow, ~1 s of CPU per app) are made once a session; every row still holds a real hash."""
+    monkeypatch.setattr(seed, "hash_password", _seed_hash)
 
 
 def settings_for(url: str, redis_url: str | None = None) -> ServiceSettings:
@@ -25,6 +39,7 @@ def settings_for(url: str, redis_url: str | None = None) -> ServiceSettings:
 
 
 async def _client(settings: ServiceSettings) -> AsyncIterator[TestClient]:
+    await copy_seeded_database("users", settings)  # SQLite: the session's seeded file, copied
     client = TestClient(TestServer(create_app(settings)))
     await client.start_server()
     try:

@@ -25,8 +25,10 @@ rate_limits:
 """
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def market(marketplace: Marketplace):
+    """One subscriptions router per marketplace for all four modules (not one per module): no
+    test here reconfigures it (test_reload starts routers of its own)."""
     users = marketplace.subgraphs["users"].url
     redis = f"redis:\n  url: {marketplace.env['REDIS_URL']}\n" if "REDIS_URL" in marketplace.env else ""
     router = start_router("subscriptions-router", marketplace.subgraphs, marketplace.base,
