@@ -139,7 +139,7 @@ def _collect(data: dict, paths: tuple[tuple[str, ...], ...], requires: tuple) ->
     """Representations of the objects at `paths`, each sent once; per representation its objects.
     Most objects repeat one already met (the same author under many reviews), so the usual key
     (plain fields) is read as one tuple and a representation is built only for a new one."""
-    by_type = {typename: (fields, _getter(fields)) for typename, fields in requires}
+    by_type = {typename: (fields, _getter(fields), [f.name for f in fields]) for typename, fields in requires}
     targets = Targets(data, paths)
     representations: list[dict] = []
     seen: dict[Any, int] = {}
@@ -148,41 +148,32 @@ def _collect(data: dict, paths: tuple[tuple[str, ...], ...], requires: tuple) ->
             found = by_type.get(obj.get("__typename"))
             if found is None:
                 continue
-            fields, getter = found
+            fields, getter, names = found
+            rep: dict | None = None
             if getter is None:
                 rep = representation(obj, fields)
                 if rep is None:
                     continue
-                key: Any = _hashable(rep)
+                key: Any = tuple(rep.items())
             else:
                 try:
                     key = getter(obj)
                 except KeyError:
                     continue
-                rep = None
             try:
                 index = seen.get(key)
             except TypeError:  # a list or an object among the values (a nested key)
-                rep = rep if rep is not None else dict(zip([f.name for f in fields], key))
-                key = _hashable(rep)
+                if rep is None:
+                    rep = dict(zip(names, key))
+                key = orjson.dumps(rep)
                 index = seen.get(key)
             if index is None:
                 index = seen[key] = len(representations)
-                representations.append(rep if rep is not None else dict(zip([f.name for f in fields], key)))
+                representations.append(rep if rep is not None else dict(zip(names, key)))
                 targets.objects.append([obj])
             else:
                 targets.objects[index].append(obj)
     return representations, targets
-
-
-def _hashable(rep: dict) -> Any:
-    """A dictionary key for a representation: its items, or its JSON when a value is a list or an object."""
-    items = tuple(rep.items())
-    try:
-        hash(items)
-    except TypeError:
-        return orjson.dumps(rep)
-    return items
 
 
 async def _send(fetch: FetchNode | BatchFetchNode, variables: dict[str, Any], state: ExecutionState) -> dict | None:
