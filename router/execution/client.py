@@ -108,16 +108,15 @@ class SubgraphClient:
                     deadline: float | None = None) -> tuple[int, bytes, str | None]:
         url = self._url(service)
         request_headers = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
-        gate = self._gate(service)
-        if gate.locked():  # at the cap: wait for a slot, within the queue timeout and the deadline
+        gate, left = self._gate(service), _left(service, deadline)  # past the deadline nothing is sent
+        if not gate.locked():
+            await gate.acquire()  # a free slot, taken at once: no timer (6 µs a fetch)
+        else:  # at the cap: wait for a slot, within the queue timeout and the deadline
             try:
-                async with asyncio.timeout(min(self.queue_timeout, _left(service, deadline))):
+                async with asyncio.timeout(min(self.queue_timeout, left)):
                     await gate.acquire()
             except TimeoutError:
                 raise SubgraphError(f"Subgraph '{service}' is busy", BUSY, sent=False) from None
-        else:
-            _left(service, deadline)  # past the deadline nothing is sent
-            await gate.acquire()  # a free slot: taken at once
         try:
             left = _left(service, deadline)  # the subgraph gets what the client's request has left
             timeout = aiohttp.ClientTimeout(total=min(self.timeouts.get(service, self.default_timeout), left))
