@@ -42,10 +42,11 @@ async def close_value(value: Closable) -> None:
 class Swappable(Generic[G]):
     """Holds the gateway in service; `lease()` pins one for the length of a request."""
 
-    def __init__(self, value: G) -> None:
+    def __init__(self, value: G, on_retired: Callable[[], None] | None = None) -> None:
+        """`on_retired`: called once a swapped-out value has closed (serve: heap.settle)."""
         self._current = _Generation(value)
         self._closing: set[asyncio.Task[None]] = set()
-        self.on_retired: Callable[[], None] | None = None  # after a retired value closed (serve: heap.settle)
+        self.on_retired = on_retired
 
     @property
     def current(self) -> G:

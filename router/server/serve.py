@@ -97,7 +97,7 @@ async def _metrics_runner(settings: RouterSettings, reuse_port: bool) -> web.App
 async def run_server(settings: RouterSettings, *, reuse_port: bool = False, stop: asyncio.Event | None = None) -> None:
     gateway, state = load_gateway(settings)
     resources = Resources.open(settings)
-    pipelines: Swappable[Pipeline] = Swappable(build_pipeline(settings, resources, gateway))
+    pipelines: Swappable[Pipeline] = Swappable(build_pipeline(settings, resources, gateway), on_retired=heap.settle)
     try:
         app = create_app(settings, pipelines, resources)
     except ConfigError as exc:
@@ -124,8 +124,6 @@ async def run_server(settings: RouterSettings, *, reuse_port: bool = False, stop
                 current = pipelines.current.service
                 replacing = current if isinstance(current, Gateway) else None
                 return build_pipeline(settings, resources, Gateway.from_settings(sdl, settings, replacing))
-
-            pipelines.on_retired = heap.settle
 
             tasks.append(asyncio.create_task(watch_file(
                 supergraph_path(settings), pipelines, rebuild,
