@@ -154,10 +154,9 @@ def machine_lines(tools: Tools) -> list[str]:
 
 
 def compiled_modules() -> str:
-    from router.native import MODULES, NativeModule
+    from router.native import current
 
-    current = [name.rpartition(".")[2] for name in MODULES if NativeModule(name).current()]
-    return ", ".join(current) if current else "none (pure Python)"
+    return ", ".join(name.rpartition(".")[2] for name in current()) or "none (pure Python)"
 
 
 def planning_line(planning: PlanningTime) -> str:

@@ -43,9 +43,9 @@ class NativeModule:
     def compiled_files(self) -> list[Path]:
         """The extension module and mypyc's runtime library for it (`<name>__mypyc`)."""
         stem = self.source.with_suffix("")
-        return [Path(f"{stem}{infix}{suffix}") for infix in ("", "__mypyc")
-                for suffix in importlib.machinery.EXTENSION_SUFFIXES
-                if Path(f"{stem}{infix}{suffix}").exists()]
+        candidates = [Path(f"{stem}{infix}{suffix}") for infix in ("", "__mypyc")
+                      for suffix in importlib.machinery.EXTENSION_SUFFIXES]
+        return [path for path in candidates if path.exists()]
 
     def current(self) -> bool:
         """Compiled from the source beside it (so importing it runs that source's code)."""
@@ -60,15 +60,20 @@ def use_current(package: str) -> None:
     compiled file is missing, stale or turned off is loaded from its source instead."""
     enabled = os.environ.get("GRAFT_NATIVE", "1") != "0"
     for name in MODULES:
-        module = NativeModule(name)
         if name.rpartition(".")[0] != package or name in sys.modules:
             continue
+        module = NativeModule(name)
         if module.compiled_files() and not (enabled and module.current()):
             _load_source(name, module.source)
 
 
+def current() -> list[str]:
+    """The modules whose compiled build is current (what a new process imports compiled)."""
+    return [name for name in MODULES if NativeModule(name).current()]
+
+
 def compiled() -> list[str]:
-    """The modules imported compiled in this process (for the startup log and the benchmark)."""
+    """The modules imported compiled in this process (for the startup log)."""
     return [name for name in MODULES
             if name in sys.modules and str(getattr(sys.modules[name], "__file__", "")).endswith(
                 tuple(importlib.machinery.EXTENSION_SUFFIXES))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.machinery
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -80,9 +81,7 @@ def _imported_files(env: dict[str, str]) -> list[str]:
 def test_the_router_imports_its_modules_compiled_exactly_when_the_build_is_current() -> None:
     """After `make install` on a machine with a C compiler both are compiled; either way what is
     imported is what `graft native status` calls current."""
-    import os
-
-    current = [name for name in native.MODULES if native.NativeModule(name).current()]
+    current = native.current()
     executor, shaping, listed = _imported_files(dict(os.environ))
     assert listed == str(current)
     assert executor.endswith(".py") == ("router.execution.executor" not in current)
@@ -94,8 +93,6 @@ def test_the_router_imports_its_modules_compiled_exactly_when_the_build_is_curre
 def test_the_source_modules_pass_the_execution_tests_too() -> None:
     """The suite runs whichever is current (compiled after make install); the pure-Python
     fallback must answer the same."""
-    import os
-
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/router/execution",
                            "tests/router/test_gateway.py", "tests/router/planning"],
                           cwd=ROOT, capture_output=True, text=True, env={**os.environ, "GRAFT_NATIVE": "0"})
