@@ -55,13 +55,22 @@ class GatewayRow:
     def per_thousand(self, seconds: float) -> float:
         return seconds / self.load.requests * 1000 if self.load.requests else 0.0
 
+    @property
+    def rps(self) -> float:
+        """Successful answers per second."""
+        return self.load.ok / self.load.seconds if self.load.seconds else 0.0
+
+    @property
+    def cpu_ms(self) -> float:
+        """The gateway's CPU milliseconds per request (its seconds per 1,000 requests)."""
+        return self.per_thousand(self.cpu_seconds)
+
     def cells(self) -> list[str]:
         load, over = self.load, self.overhead
         subs = ", ".join(f"{name} {self.per_thousand(cpu):.2f}" for name, cpu in self.subgraph_cpu.items())
-        rps = load.ok / load.seconds if load.seconds else 0.0
         return [
-            self.gateway.label, f"{rps:.0f}", _ms(load.p50_ms), _ms(load.p95_ms), _ms(load.p99_ms),
-            str(load.errors), f"{self.per_thousand(self.cpu_seconds):.2f}", f"{self.peak_rss / 2**20:.0f}", subs,
+            self.gateway.label, f"{self.rps:.0f}", _ms(load.p50_ms), _ms(load.p95_ms), _ms(load.p99_ms),
+            str(load.errors), f"{self.cpu_ms:.2f}", f"{self.peak_rss / 2**20:.0f}", subs,
             "n/a" if over is None else
             f"{over.overhead_ms:.2f} ({over.gateway_ms:.2f} - {over.direct_ms:.2f}, {over.fetches})",
             "n/a" if self.statements_per_request is None else f"{self.statements_per_request:.2f}",

@@ -24,14 +24,6 @@ def _row(result: GraphResult, name: str) -> GatewayRow | None:
     return next((row for row in result.rows if row.gateway.name == name), None)
 
 
-def _cpu_ms(row: GatewayRow) -> float:
-    return row.per_thousand(row.cpu_seconds)
-
-
-def _rps(row: GatewayRow) -> float:
-    return row.load.ok / row.load.seconds if row.load.seconds else 0.0
-
-
 def _compare(result: GraphResult, asked: str, peer: str,
              check: Callable[[GatewayRow, GatewayRow], tuple[str, bool]]) -> Target:
     graft, other = _row(result, "graft"), _row(result, peer)
@@ -43,14 +35,14 @@ def _compare(result: GraphResult, asked: str, peer: str,
 
 def _cpu_share(limit: int) -> Callable[[GatewayRow, GatewayRow], tuple[str, bool]]:
     def check(graft: GatewayRow, other: GatewayRow) -> tuple[str, bool]:
-        ours, theirs = _cpu_ms(graft), _cpu_ms(other)
+        ours, theirs = graft.cpu_ms, other.cpu_ms
         return f"{ours:.2f} vs {theirs:.2f} ms: 1/{theirs / ours:.1f}", ours * limit <= theirs
     return check
 
 
 def _throughput(factor: float) -> Callable[[GatewayRow, GatewayRow], tuple[str, bool]]:
     def check(graft: GatewayRow, other: GatewayRow) -> tuple[str, bool]:
-        ours, theirs = _rps(graft), _rps(other)
+        ours, theirs = graft.rps, other.rps
         return f"{ours:.0f} vs {theirs:.0f} req/s: {ours / theirs:.2f}×", ours >= factor * theirs
     return check
 
