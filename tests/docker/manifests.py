@@ -4,9 +4,7 @@ anchors and `${VAR:-default}` defaults, and each Kustomize overlay rendered by `
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +18,6 @@ KUBERNETES = DOCKER / "kubernetes"
 OVERLAYS = ("dev", "prod")
 PROD_SECRETS = KUBERNETES / "overlays" / "prod" / "secrets.example.yaml"
 _DEFAULTED = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}")
-
-
-@dataclass(frozen=True)
-class Process:
-    """One container as the image would run it: `graft <args>` (or another command) and its env."""
-
-    name: str
-    args: tuple[str, ...]
-    env: dict[str, str]
-    command: tuple[str, ...] = ()  # set when the container replaces the image's entrypoint
-    mounts: dict[str, str] = field(default_factory=dict)  # mount path → volume name
 
 
 def interpolate(value: str) -> str:
@@ -56,11 +43,7 @@ def graft_services() -> dict[str, dict[str, Any]]:
 
 
 def kubectl() -> str:
-    path = shutil.which("kubectl")
-    if path is None:
-        services.unavailable("kubectl (Debian's kubernetes-client)")
-    assert path is not None
-    return path
+    return services.program("kubectl", "kubectl (Debian's kubernetes-client)")
 
 
 def render(overlay: str) -> list[dict[str, Any]]:

@@ -5,7 +5,6 @@ what Grafana is given."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 
 import yaml
@@ -45,10 +44,7 @@ def test_prometheus_scrapes_the_router_and_every_subgraph_where_they_serve_metri
                for group in job["static_configs"] for t in group["targets"]}
     metrics_port = compose_env(graft_services()["router"])["GRAFT_METRICS__LISTEN"].rsplit(":", 1)[1]
     assert targets == {f"router:{metrics_port}", *(f"{n}:{p}" for n, p in SUBGRAPH_PORTS.items())}
-    promtool = shutil.which("promtool")
-    if promtool is None:
-        services.unavailable("promtool (Debian's prometheus)")
-    assert promtool is not None
+    promtool = services.program("promtool", "promtool (Debian's prometheus)")
     done = subprocess.run([promtool, "check", "config", str(config)], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stdout + done.stderr
 

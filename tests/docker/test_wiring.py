@@ -7,7 +7,6 @@ on every router worker), and place and pay an order, which the events carry to P
 from __future__ import annotations
 
 import json
-import shutil
 import time
 import urllib.error
 import urllib.parse
@@ -67,8 +66,7 @@ def schema_prefix(postgres_url):
 
 @pytest.fixture(params=["compose", "kubernetes-dev"])
 def router(request, postgres_url, schema_prefix, tmp_path):
-    if shutil.which("redis-server") is None:
-        services.unavailable("redis-server (Debian's redis-server)")
+    services.program("redis-server", "redis-server (Debian's redis-server)")
     declared = from_compose() if request.param == "compose" else from_kubernetes("dev")
     redis = ThrowawayRedis().start()  # the stack's streams, groups and limits collide with nobody's
     stack = run_stack(declared, Localizer(tmp_path, declared.hosts, postgres_url, schema_prefix, redis.url))

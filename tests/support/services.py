@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import uuid
 
@@ -14,6 +15,15 @@ REDIS_URL = os.environ.get("GRAFT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 def services_required() -> bool:
     return os.environ.get("GRAFT_REQUIRE_SERVICES") == "1"
+
+
+def program(name: str, what: str) -> str:
+    """The path of a program on PATH; unavailable (skip, or fail in CI) without it."""
+    path = shutil.which(name)
+    if path is None:
+        unavailable(what)
+    assert path is not None
+    return path
 
 
 def listening(host: str, port: int) -> bool:

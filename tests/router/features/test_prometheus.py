@@ -5,7 +5,6 @@ router's request duration read back through Prometheus' HTTP API."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import time
 import urllib.parse
@@ -27,11 +26,7 @@ def stack(tmp_path_factory):
 
 
 def prometheus_path() -> str:
-    path = shutil.which("prometheus")
-    if path is None:
-        services.unavailable("Debian's prometheus (apt-get install prometheus)")
-    assert path is not None
-    return path
+    return services.program("prometheus", "Debian's prometheus (apt-get install prometheus)")
 
 
 def start_prometheus(stack: TelemetryStack, base: Path) -> tuple[subprocess.Popen, str]:

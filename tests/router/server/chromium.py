@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import shutil
 import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,10 +26,7 @@ FLAGS = (
 
 
 def chromium_path() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        services.unavailable("Debian's chromium (apt-get install chromium)")
-    return path  # type: ignore[return-value]
+    return services.program("chromium", "Debian's chromium (apt-get install chromium)")
 
 
 class Page:
