@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -49,9 +50,15 @@ async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     await _drop_schemas(url, prefix)
 
 
-def open_db(place: tuple[str, str], name: str) -> Database:
+@asynccontextmanager
+async def opened(place: tuple[str, str], name: str) -> AsyncIterator[Database]:
+    """The subgraph's database at `place`, disposed after the test."""
     url, prefix = place
-    return database(name, url.format(name=name), prefix)
+    db = database(name, url.format(name=name), prefix)
+    try:
+        yield db
+    finally:
+        await db.dispose()
 
 
 async def differences(db: Database) -> list:
@@ -72,8 +79,7 @@ async def execute(db: Database, *statements: str, **params: object) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 async def test_upgrade_from_empty_is_the_models_schema_and_one_step_down_and_back(place, name):
-    db = open_db(place, name)
-    try:
+    async with opened(place, name) as db:
         done = await migrations.migrate(db, name)
         assert (done.before, done.after) == (None, migrations.head(name))
         assert await differences(db) == []
@@ -85,13 +91,10 @@ async def test_upgrade_from_empty_is_the_models_schema_and_one_step_down_and_bac
             await migrations.check(db, name)
         assert (await migrations.migrate(db, name)).after == migrations.head(name)
         assert await differences(db) == []
-    finally:
-        await db.dispose()
 
 
 async def test_orders_upgrade_from_the_previous_revision_keeps_orders_and_renames_placed(place):
-    db = open_db(place, "orders")
-    try:
+    async with opened(place, "orders") as db:
         assert (await migrations.migrate(db, "orders", "0001")).after == "0001"
         for number, status in ((1, "PLACED"), (2, "SHIPPED")):
             await execute(db, "INSERT INTO orders (id, number, buyer_id, status, subtotal, shipping, currency, "
@@ -107,13 +110,10 @@ async def test_orders_upgrade_from_the_previous_revision_keeps_orders_and_rename
         await execute(db, "UPDATE orders SET status = 'FULFILLED' WHERE id = 2")
         assert (await migrations.migrate(db, "orders", "-1")).after == "0001"
         assert await rows(db, "SELECT id, status FROM orders ORDER BY id") == [(1, "PLACED"), (2, "PAID")]
-    finally:
-        await db.dispose()
 
 
 async def test_payments_upgrade_from_the_previous_revision_settles_old_refunds(place):
-    db = open_db(place, "payments")
-    try:
+    async with opened(place, "payments") as db:
         await migrations.migrate(db, "payments", "0001")
         await execute(db, "INSERT INTO payments (id, order_id, buyer_id, amount, currency, status, refunded, "
                           "provider, provider_ref, live_order_id, created_at) VALUES (3, 9, 7, 1250, 'USD', "
@@ -125,41 +125,32 @@ async def test_payments_upgrade_from_the_previous_revision_settles_old_refunds(p
             (500, 500, True)]
         assert await rows(db, "SELECT status, source, attempts FROM refunds") == [("succeeded", "graft", 0)]
         assert await differences(db) == []
-    finally:
-        await db.dispose()
 
 
 async def test_catalog_upgrade_keeps_reservations_held_without_expiry(place):
-    db = open_db(place, "catalog")
-    try:
+    async with opened(place, "catalog") as db:
         await migrations.migrate(db, "catalog", "0001")
         await execute(db, "INSERT INTO reservations (id, released, created_at) VALUES ('r-1', false, :created)",
                       created=CREATED)
         await migrations.migrate(db, "catalog")
         assert await rows(db, "SELECT id, released, expires_at, release_reason FROM reservations") == [
             ("r-1", False, None, None)]
-    finally:
-        await db.dispose()
 
 
 @pytest.mark.parametrize("name", ["orders", "users"])
 async def test_a_database_made_before_migrations_is_adopted(place, name):
     """create_all's tables (what a .data of the day before looks like) get head and keep their rows."""
-    db = open_db(place, name)
-    try:
+    async with opened(place, name) as db:
         if db.is_postgres:
             await execute(db, f'CREATE SCHEMA "{db.schema}"')
         await db.create_all()
         done = await migrations.migrate(db, name)
         assert done.adopted and (done.before, done.after) == (migrations.head(name), migrations.head(name))
         assert await differences(db) == []
-    finally:
-        await db.dispose()
 
 
 async def test_an_orders_database_from_before_the_lifecycle_is_adopted_then_upgraded(place):
-    db = open_db(place, "orders")
-    try:
+    async with opened(place, "orders") as db:
         await migrations.migrate(db, "orders", "0001")
         await execute(db, "DROP TABLE alembic_version")  # as create_all left it: tables, no version
         await execute(db, "INSERT INTO orders (id, number, buyer_id, status, subtotal, shipping, currency, "
@@ -167,8 +158,6 @@ async def test_an_orders_database_from_before_the_lifecycle_is_adopted_then_upgr
         done = await migrations.migrate(db, "orders")
         assert done.adopted and (done.before, done.after) == ("0001", "0002")
         assert await rows(db, "SELECT status FROM orders") == [("PENDING_PAYMENT",)]
-    finally:
-        await db.dispose()
 
 
 async def test_check_refuses_an_unmigrated_database_and_writes_nothing(tmp_path):
