@@ -19,7 +19,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,6 +93,9 @@ async def start(base: Path, postgres: str, redis: str) -> Stack:
     return Stack(subgraphs, router, token, database, broadcast)
 
 
+Subscribe = Callable[[aiohttp.ClientSession, Stack], AsyncIterator[int]]  # one protocol's results, as they come
+
+
 async def over_ws(http: aiohttp.ClientSession, stack: Stack, count: int = 1) -> AsyncIterator[int]:
     """graphql-transport-ws: `count` subscriptions on one connection; yields the id of each result."""
     async with http.ws_connect(stack.url, protocols=["graphql-transport-ws"], max_msg_size=0) as ws:
@@ -109,25 +112,25 @@ async def over_ws(http: aiohttp.ClientSession, stack: Stack, count: int = 1) -> 
                 raise RuntimeError(f"subscription ended: {body}")
 
 
-async def over_sse(http: aiohttp.ClientSession, stack: Stack, count: int = 1) -> AsyncIterator[int]:
-    headers = {"Accept": "text/event-stream", "Authorization": f"Bearer {stack.token}"}
-    async with http.post(stack.url, json={"query": QUERY}, headers=headers) as response:
-        async for line in response.content:
-            if line.startswith(b"data: "):
-                assert b'"errors"' not in line, line
-                yield 0
+def over_http(accept: str, marker: bytes) -> Subscribe:
+    """One subscription over a streamed POST (graphql-sse, Apollo's multipart): each line that
+    starts with `marker` is a result."""
+    async def over(http: aiohttp.ClientSession, stack: Stack, count: int = 1) -> AsyncIterator[int]:
+        headers = {"Accept": accept, "Authorization": f"Bearer {stack.token}"}
+        async with http.post(stack.url, json={"query": QUERY}, headers=headers) as response:
+            async for line in response.content:
+                if line.startswith(marker):
+                    assert b'"errors"' not in line, line
+                    yield 0
+
+    return over
 
 
-async def over_multipart(http: aiohttp.ClientSession, stack: Stack, count: int = 1) -> AsyncIterator[int]:
-    headers = {"Accept": "multipart/mixed;subscriptionSpec=1.0", "Authorization": f"Bearer {stack.token}"}
-    async with http.post(stack.url, json={"query": QUERY}, headers=headers) as response:
-        async for line in response.content:
-            if line.startswith(b'{"payload"'):
-                assert b'"errors"' not in line, line
-                yield 0
-
-
-PROTOCOLS = {"graphql-transport-ws": over_ws, "graphql-sse": over_sse, "multipart": over_multipart}
+PROTOCOLS: dict[str, Subscribe] = {
+    "graphql-transport-ws": over_ws,
+    "graphql-sse": over_http("text/event-stream", b"data: "),
+    "multipart": over_http("multipart/mixed;subscriptionSpec=1.0", b'{"payload"'),
+}
 
 
 async def latency(stack: Stack, protocol: str, events: int) -> dict[str, Any]:
