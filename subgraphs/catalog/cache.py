@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 
 from sqlalchemy import select
 
-from subgraphs.catalog.models import Product
+from subgraphs.catalog.models import Product, ProductRow
 from subgraphs.common.db import Database
 
 log = logging.getLogger("graft.catalog.cache")
@@ -79,7 +79,7 @@ class ProductCache:
         raw = await self._call(lambda: self.redis.mget([self.key(field, v) for v in values]), unread)
         return [None if item is None else Product(**orjson.loads(item)) for item in raw]
 
-    async def put_many(self, field: str, rows: list[Product]) -> None:
+    async def put_many(self, field: str, rows: list[ProductRow]) -> None:
         async def write() -> None:
             async with self.redis.pipeline(transaction=False) as pipe:
                 for row in rows:

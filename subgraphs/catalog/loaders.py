@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, Row, bindparam, func, select
 
 from subgraphs.catalog.cache import ProductCache
-from subgraphs.catalog.models import Category, Product
+from subgraphs.catalog.models import CATEGORIES, PRODUCTS, ProductRow
 from subgraphs.common.db import Database
 from subgraphs.common.loaders import DataLoader, one_per_key
 
 # (category id, id after which the page starts, page size)
 PageKey = tuple[int, int, int]
+
+# Built once: each batch only binds its keys (building and hashing a statement costs more than
+# running it on SQLite).
+KEYS: BindParameter[Any] = bindparam("keys", expanding=True)
+PRODUCTS_BY_ID = select(PRODUCTS).where(PRODUCTS.c.id.in_(KEYS))
+PRODUCTS_BY_SKU = select(PRODUCTS).where(PRODUCTS.c.sku.in_(KEYS))
+CATEGORIES_BY_ID = select(CATEGORIES).where(CATEGORIES.c.id.in_(KEYS))
+PRODUCT_COUNTS = (select(PRODUCTS.c.category_id, func.count().label("products"))
+                  .where(PRODUCTS.c.category_id.in_(KEYS)).group_by(PRODUCTS.c.category_id))
+_RANKED = (select(PRODUCTS.c.id, func.row_number().over(partition_by=PRODUCTS.c.category_id,
+                                                         order_by=PRODUCTS.c.id).label("rank"))
+           .where(PRODUCTS.c.category_id.in_(KEYS), PRODUCTS.c.id > bindparam("after")).subquery())
+# the first `size` products of each category after `after`
+PRODUCT_PAGES = (select(PRODUCTS).join(_RANKED, _RANKED.c.id == PRODUCTS.c.id)
+                 .where(_RANKED.c.rank <= bindparam("size")).order_by(PRODUCTS.c.id))
 
 
 @dataclass
@@ -35,14 +50,14 @@ class Loaders:
         self.products_page_by_category = DataLoader(self._product_pages)
         self.product_count_by_category = DataLoader(self._product_counts)
 
-    async def _products_by_id(self, ids: list[int]) -> list[Product | None]:
+    async def _products_by_id(self, ids: list[int]) -> Sequence[ProductRow | None]:
         return await self._cached("id", ids, self._sql_products_by_id)
 
-    async def _products_by_sku(self, skus: list[str]) -> list[Product | None]:
+    async def _products_by_sku(self, skus: list[str]) -> Sequence[ProductRow | None]:
         return await self._cached("sku", skus, self._sql_products_by_sku)
 
     async def _cached(self, field: str, keys: list[Any],
-                      load: Callable[[list[Any]], Awaitable[list[Product | None]]]) -> list[Product | None]:
+                      load: Callable[[list[Any]], Awaitable[Sequence[ProductRow | None]]]) -> Sequence[ProductRow | None]:
         """One MGET for the batch; only the misses go to SQL, and are written back."""
         if self.cache is None:
             return await load(keys)
@@ -52,46 +67,28 @@ class Loaders:
         await self.cache.put_many(field, [row for row in loaded.values() if row is not None])
         return [row if row is not None else loaded.get(key) for key, row in zip(keys, cached)]
 
-    async def _sql_products_by_id(self, ids: list[int]) -> list[Product | None]:
-        async with self.db.session() as session:
-            rows = await session.scalars(select(Product).where(Product.id.in_(ids)))
-            return one_per_key(rows, ids, lambda p: p.id)
+    async def _sql_products_by_id(self, ids: list[int]) -> list[Row[Any] | None]:
+        return one_per_key(await self.db.rows(PRODUCTS_BY_ID, {"keys": ids}), ids, lambda p: p.id)
 
-    async def _sql_products_by_sku(self, skus: list[str]) -> list[Product | None]:
-        async with self.db.session() as session:
-            rows = await session.scalars(select(Product).where(Product.sku.in_(skus)))
-            return one_per_key(rows, skus, lambda p: p.sku)
+    async def _sql_products_by_sku(self, skus: list[str]) -> list[Row[Any] | None]:
+        return one_per_key(await self.db.rows(PRODUCTS_BY_SKU, {"keys": skus}), skus, lambda p: p.sku)
 
-    async def _categories_by_id(self, ids: list[int]) -> list[Category | None]:
-        async with self.db.session() as session:
-            rows = await session.scalars(select(Category).where(Category.id.in_(ids)))
-            return one_per_key(rows, ids, lambda c: c.id)
+    async def _categories_by_id(self, ids: list[int]) -> list[Row[Any] | None]:
+        return one_per_key(await self.db.rows(CATEGORIES_BY_ID, {"keys": ids}), ids, lambda c: c.id)
 
-    async def _product_pages(self, keys: list[PageKey]) -> list[list[Product]]:
+    async def _product_pages(self, keys: list[PageKey]) -> list[list[ProductRow]]:
         """One windowed query per distinct (after, size) pair, usually exactly one."""
         by_shape: dict[tuple[int, int], list[int]] = defaultdict(list)
         for category_id, after, size in keys:
             by_shape[(after, size)].append(category_id)
-        pages: dict[PageKey, list[Product]] = defaultdict(list)
-        async with self.db.session() as session:
-            for (after, size), category_ids in by_shape.items():
-                rank = func.row_number().over(partition_by=Product.category_id, order_by=Product.id).label("rank")
-                inner = (
-                    select(Product.id, rank)
-                    .where(Product.category_id.in_(category_ids), Product.id > after)
-                    .subquery()
-                )
-                query = select(Product).join(inner, inner.c.id == Product.id).where(inner.c.rank <= size)
-                for product in await session.scalars(query.order_by(Product.id)):
-                    pages[(product.category_id, after, size)].append(product)
+        pages: dict[PageKey, list[ProductRow]] = defaultdict(list)
+        for (after, size), category_ids in by_shape.items():
+            params = {"keys": category_ids, "after": after, "size": size}
+            for product in await self.db.rows(PRODUCT_PAGES, params):
+                pages[(product.category_id, after, size)].append(product)
         return [pages.get(key, []) for key in keys]
 
     async def _product_counts(self, category_ids: list[int]) -> list[int]:
-        async with self.db.session() as session:
-            rows = await session.execute(
-                select(Product.category_id, func.count())
-                .where(Product.category_id.in_(category_ids))
-                .group_by(Product.category_id)
-            )
-            counts = {category_id: count for category_id, count in rows}
+        rows = await self.db.rows(PRODUCT_COUNTS, {"keys": category_ids})
+        counts = {row.category_id: row.products for row in rows}
         return [counts.get(c, 0) for c in category_ids]

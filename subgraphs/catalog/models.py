@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any, TypeAlias
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, MetaData, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, MetaData, Row, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -35,6 +36,14 @@ class Product(Base):
     cost_price: Mapped[int] = mapped_column(Integer)
     weight: Mapped[int] = mapped_column(Integer)
     stock: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The hot read paths select the tables with Core (Database.rows); a Row has the same attribute
+# names as the mapped object, so answers are built from either.
+CATEGORIES = Category.__table__
+PRODUCTS = Product.__table__
+CategoryRow: TypeAlias = "Category | Row[Any]"
+ProductRow: TypeAlias = "Product | Row[Any]"
 
 
 class Reservation(Base):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import strawberry
 import strawberry.federation
 from strawberry import UNSET
-from sqlalchemy import func, or_, select
+from sqlalchemy import BindParameter, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 from strawberry.federation.schema_directives import ListSize, RequiresScopes
@@ -138,7 +139,7 @@ class StockItemInput:
     quantity: int
 
 
-def product_from_row(row: models.Product) -> Product:
+def product_from_row(row: models.ProductRow) -> Product:
     return Product(
         id=strawberry.ID(str(row.id)), sku=row.sku, name=row.name, description=row.description,
         price=Money(amount=row.price, currency=row.currency), weight=row.weight, stock_on_hand=row.stock,
@@ -147,7 +148,7 @@ def product_from_row(row: models.Product) -> Product:
     )
 
 
-def category_from_row(row: models.Category) -> Category:
+def category_from_row(row: models.CategoryRow) -> Category:
     return Category(id=strawberry.ID(str(row.id)), name=row.name, slug=row.slug)
 
 
@@ -163,16 +164,31 @@ def search_text(search: str | None) -> str | None:
     return search
 
 
-def _filtered(query: Select, category_id: int | None, search: str | None) -> Select:
-    if category_id is not None:
-        query = query.where(models.Product.category_id == category_id)
-    if search:
-        # the client's % and _ are text, not wildcards
-        literal = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{literal}%"
-        query = query.where(or_(func.lower(models.Product.name).like(pattern, escape="\\"),
-                                func.lower(models.Product.description).like(pattern, escape="\\")))
-    return query
+def like_pattern(search: str) -> str:
+    """The client's % and _ are text, not wildcards."""
+    literal = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{literal}%"
+
+
+@functools.cache
+def product_listing(by_category: bool, by_search: bool) -> tuple[Select, Select]:
+    """The count and page statements of one filter shape, built once; a call binds `category`,
+    `pattern`, `after` and `limit`."""
+    products = models.PRODUCTS.c
+    where = []
+    if by_category:
+        where.append(products.category_id == bindparam("category"))
+    if by_search:
+        pattern: BindParameter[str] = bindparam("pattern")
+        where.append(or_(func.lower(products.name).like(pattern, escape="\\"),
+                         func.lower(products.description).like(pattern, escape="\\")))
+    count = select(func.count(products.id)).where(*where)
+    page = (select(models.PRODUCTS).where(*where, products.id > bindparam("after"))
+            .order_by(products.id).limit(bindparam("limit")))
+    return count, page
+
+
+ALL_CATEGORIES = select(models.CATEGORIES).order_by(models.CATEGORIES.c.id)
 
 
 @strawberry.type
@@ -191,17 +207,17 @@ class Query:
         size, after_id = page_args("product", first, after, start=0)
         category = parse_id(category_id, "Category") if category_id is not None else None
         search = search_text(search)
-        async with info.context.db.session() as session:
-            total = await session.scalar(_filtered(select(func.count(models.Product.id)), category, search))
-            page = _filtered(select(models.Product), category, search).where(models.Product.id > after_id)
-            rows = (await session.scalars(page.order_by(models.Product.id).limit(size + 1))).all()
+        count, page = product_listing(category is not None, bool(search))
+        params = {"category": category, "pattern": like_pattern(search) if search else None,
+                  "after": after_id, "limit": size + 1}
+        async with info.context.db.connect() as conn:
+            total = await conn.scalar(count, params)
+            rows = (await conn.execute(page, params)).all()
         return connection("product", rows, size, after, total or 0, product_from_row)
 
     @strawberry.field(directives=[ListSize(assumed_size=12, slicing_arguments=UNSET, sized_fields=UNSET)])
     async def categories(self, info: Info) -> list[Category]:
-        async with info.context.db.session() as session:
-            rows = await session.scalars(select(models.Category).order_by(models.Category.id))
-            return [category_from_row(row) for row in rows]
+        return [category_from_row(row) for row in await info.context.db.rows(ALL_CATEGORIES)]
 
 
 def _check_product_values(name: str | None, price: MoneyInput | None, weight: int | None) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import CursorResult, Delete, MetaData, Update, event, text
+from sqlalchemy import CursorResult, Delete, Executable, MetaData, Row, Update, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 
 from subgraphs.common.metrics import SQL_STATEMENTS
@@ -87,6 +88,15 @@ class Database:
 
     def session(self) -> AsyncSession:
         return self.sessions()
+
+    def connect(self) -> AsyncConnection:
+        """A pooled connection for reads without the ORM: no session, no identity map, no
+        objects to build, for the hot read paths that only turn rows into answers."""
+        return self.engine.connect()
+
+    async def rows(self, query: Executable, params: dict[str, Any] | None = None) -> Sequence[Row[Any]]:
+        async with self.connect() as conn:
+            return (await conn.execute(query, params)).all()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
