@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from bench.baseline import Checkout
 from router.marketplace import subgraph
 from subgraphs.common import seeddata
 
@@ -66,8 +67,9 @@ OPERATIONS = (
 )
 
 
-def subgraph_argv(name: str, port: int) -> list[str]:
-    return list(subgraph(name).argv(port))
+def subgraph_argv(checkout: Checkout, name: str, port: int) -> list[str]:
+    """`graft subgraph NAME` as the checkout's interpreter runs it."""
+    return [checkout.python, *subgraph(name).argv(port)[1:]]
 
 
 def subgraph_env(ports: dict[str, int], data_dir: str) -> dict[str, str]:

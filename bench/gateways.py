@@ -27,10 +27,12 @@ class GatewayUnderTest:
     traced: bool = False  # telemetry on: every request traced, spans exported over OTLP/HTTP
     plain: bool = False  # Graft without in-flight de-duplication and entity cache: the same work as a peer
 
-    def launch(self, tools: Tools, supergraph: Path, port: int, otlp_endpoint: str | None = None) -> Launch:
+    def launch(self, tools: Tools, supergraph: Path, port: int, otlp_endpoint: str | None = None,
+               python: str = sys.executable) -> Launch:
+        """`python`: the interpreter whose installed Graft serves (bench/baseline.py's for the baseline)."""
         if self.name.startswith("graft"):
             workers = ["--workers", "2"] if self.name == "graft-2" else []
-            argv = [sys.executable, "-m", "router", "serve", "--supergraph", str(supergraph), "--port", str(port)]
+            argv = [python, "-m", "router", "serve", "--supergraph", str(supergraph), "--port", str(port)]
             env = {"PYTHONUNBUFFERED": "1"}
             if self.plain:
                 env |= {"GRAFT_TRAFFIC__DEDUPLICATE": "false", "GRAFT_CACHE__ENTITY": "false"}

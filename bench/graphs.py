@@ -6,7 +6,6 @@ with a storefront mix (`bench/commerce.py`). Another graph is one more `BenchGra
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import orjson
 
 from bench import commerce
+from bench.baseline import CURRENT, Checkout, baseline
 from bench.queries import HEAVY_QUERY, expected_heavy
 from router import marketplace
 
@@ -35,12 +35,17 @@ class BenchGraph:
     description: str
     subgraphs: tuple[str, ...]
     operations: tuple[BenchOperation, ...]
-    subgraph_argv: Callable[[str, int], list[str]]
+    subgraph_argv: Callable[[Checkout, str, int], list[str]]
     subgraph_env: Callable[[dict[str, int], str], dict[str, str]]
+    checkout: Callable[[], Checkout] = lambda: CURRENT  # the code its subgraphs and Graft run from
+    gateways: tuple[str, ...] | None = None  # the only gateways measured on it; None: every one asked for
 
 
-def _benchmark_argv(name: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "bench.subgraphs", name, "--port", str(port)]
+def _benchmark_argv(checkout: Checkout, name: str, port: int) -> list[str]:
+    return [checkout.python, "-m", "bench.subgraphs", name, "--port", str(port)]
+
+
+COMMERCE_OPERATIONS = tuple(BenchOperation(*op) for op in commerce.OPERATIONS)
 
 
 GRAPHS = {
@@ -67,8 +72,22 @@ GRAPHS = {
             "Gateway refuses to load; the mix asks for no protected field."
         ),
         subgraphs=marketplace.NAMES,
-        operations=tuple(BenchOperation(*op) for op in commerce.OPERATIONS),
+        operations=COMMERCE_OPERATIONS,
         subgraph_argv=commerce.subgraph_argv,
         subgraph_env=commerce.subgraph_env,
+    ),
+    "commerce-baseline": BenchGraph(
+        name="commerce-baseline",
+        description=(
+            "The same commerce graph, mix and seed served by the code of the day issue 18 set its targets "
+            "(`bench/baseline.py`: its subgraphs and its router, Graft only), so the commerce targets compare "
+            "with it on this machine, in this run."
+        ),
+        subgraphs=marketplace.NAMES,
+        operations=COMMERCE_OPERATIONS,
+        subgraph_argv=commerce.subgraph_argv,
+        subgraph_env=commerce.subgraph_env,
+        checkout=baseline,
+        gateways=("graft",),
     ),
 }

@@ -57,6 +57,13 @@ def statement_count(service: BenchProcess) -> int | None:
     return count if isinstance(count, int) else None
 
 
+def total_statements(subgraphs: list[BenchProcess]) -> int | None:
+    """Every subgraph's `statement_count` summed; None if one reports none. Each call runs one
+    `SELECT 1` per subgraph itself (its /health)."""
+    counts = [statement_count(sub) for sub in subgraphs]
+    return None if any(c is None for c in counts) else sum(c for c in counts if c is not None)
+
+
 @dataclass
 class BenchProcess:
     """A server the bench started (a subgraph or a gateway under test): it leads its own process group."""

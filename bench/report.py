@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 HEADER = ("gateway", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "gateway CPU s/1k req",
           "peak RSS MiB", "subgraph CPU s/1k req", "overhead ms (gateway - direct, fetches)", "SQL statements/req")
-SEQUENTIAL_HEADER = ("gateway", "req/s", "p50 ms", "p95 ms", "gateway CPU ms/req", "subgraph CPU ms/req")
+SEQUENTIAL_HEADER = ("gateway", "req/s", "p50 ms", "p95 ms", "gateway CPU ms/req", "subgraph CPU ms/req",
+                     "SQL statements/req")
 
 
 SHORT_RUN = ("**A short development run on a shared machine: it proves the harness, it is not a measurement.** "
@@ -82,8 +83,9 @@ class GatewayRow:
         if one is None:
             return [self.gateway.label, *("n/a",) * (len(SEQUENTIAL_HEADER) - 1)]
         subs = ", ".join(f"{name} {one.ms_per_request(cpu):.2f}" for name, cpu in one.subgraph_cpu.items())
+        statements = "n/a" if one.statements_per_request is None else f"{one.statements_per_request:.2f}"
         return [self.gateway.label, f"{one.rps:.0f}", f"{one.p50_ms:.2f}", f"{one.p95_ms:.2f}",
-                f"{one.ms_per_request(one.gateway_cpu):.2f}", subs]
+                f"{one.ms_per_request(one.gateway_cpu):.2f}", subs, statements]
 
 
 def floors_line(floors: list[SubgraphFloor]) -> str:
@@ -225,7 +227,10 @@ def render_markdown(results: list[GraphResult], settings: Settings, tools: Tools
         "- no in-flight de-duplication, no entity cache: Graft with `traffic.deduplicate` and `cache.entity`",
         "  off, so every fetch is sent, as the peers send theirs.",
         "- one client: a keep-alive client sends the operations in turn for the given seconds after a 1 s",
-        "  warm-up; latency is the client's, CPU per request is the same user + system time.",
+        "  warm-up; latency is the client's, CPU per request is the same user + system time; SQL statements",
+        "  per request are exact there (nothing is shared between requests).",
+        "- commerce-baseline: the commerce graph served by the code of the day issue 18 was filed",
+        "  (`bench/baseline.py`), its subgraphs and its router: the commerce targets compare with it.",
         "",
         "## Machine",
         "",

@@ -16,6 +16,7 @@ from pathlib import Path
 import orjson
 
 from bench import processes
+from bench.baseline import CURRENT, Checkout
 from bench.gateways import GATEWAYS, GatewayUnderTest, graft_can_serve
 from bench.graphs import GRAPHS, BenchGraph
 from bench.load import run_mix
@@ -51,13 +52,14 @@ class PeakRss:
         self._thread.join()
 
 
-def start_subgraphs(graph: BenchGraph, log_dir: Path) -> list[processes.BenchProcess]:
+def start_subgraphs(graph: BenchGraph, checkout: Checkout, log_dir: Path) -> list[processes.BenchProcess]:
     ports = dict(zip(graph.subgraphs, processes.free_ports(len(graph.subgraphs))))
     env = graph.subgraph_env(ports, str(log_dir / "data"))
     started: list[processes.BenchProcess] = []
     try:
         for name, port in ports.items():
-            started.append(processes.start(name, graph.subgraph_argv(name, port), env, log_dir, port, ROOT))
+            argv = graph.subgraph_argv(checkout, name, port)
+            started.append(processes.start(name, argv, env, log_dir, port, checkout.root))
         for service in started:
             processes.wait_answering(service, PROBE)
     except BaseException:
@@ -100,18 +102,13 @@ def check_answers(service: processes.BenchProcess, graph: BenchGraph) -> None:
         check_answer(service, operation.body, operation.expected())
 
 
-def _statements(subgraphs: list[processes.BenchProcess]) -> int | None:
-    counts = [processes.statement_count(sub) for sub in subgraphs]
-    return None if any(c is None for c in counts) else sum(c for c in counts if c is not None)
-
-
 def bench_gateway(
     settings: Settings, tools: Tools, graph: BenchGraph, gateway: GatewayUnderTest, supergraph: Path,
-    subgraphs: list[processes.BenchProcess], log_dir: Path, body_paths: list[Path],
+    subgraphs: list[processes.BenchProcess], log_dir: Path, body_paths: list[Path], checkout: Checkout,
 ) -> GatewayRow:
     sink = start_otlp_sink(log_dir) if gateway.traced else None  # listening before the gateway's port is chosen
     endpoint = f"http://127.0.0.1:{sink.port}/v1/traces" if sink is not None else None
-    service = start_gateway(tools, gateway, supergraph, endpoint, log_dir)
+    service = start_gateway(tools, gateway, supergraph, endpoint, log_dir, checkout)
     try:
         for _ in range(3):
             check_answers(service, graph)
@@ -119,11 +116,11 @@ def bench_gateway(
         print(f"bench: {graph.name}: {gateway.name}: answers correct; warm-up {settings.warmup:g}s", flush=True)
         run_mix(tools.hey, service.url, body_paths, settings.concurrency, settings.warmup)
         before = [processes.cpu_seconds(p.process.pid) for p in (service, *subgraphs)]
-        statements_before = _statements(subgraphs)
+        statements_before = processes.total_statements(subgraphs)
         with PeakRss(service.process.pid) as rss:
             load = run_mix(tools.hey, service.url, body_paths, settings.concurrency, settings.seconds)
         after = [processes.cpu_seconds(p.process.pid) for p in (service, *subgraphs)]
-        statements_after = _statements(subgraphs)
+        statements_after = processes.total_statements(subgraphs)
         sequential = None
         if settings.sequential_seconds > 0:
             print(f"bench: {graph.name}: {gateway.name}: one client, {settings.sequential_seconds:g}s", flush=True)
@@ -145,11 +142,11 @@ def bench_gateway(
 
 
 def start_gateway(tools: Tools, gateway: GatewayUnderTest, supergraph: Path, endpoint: str | None,
-                  log_dir: Path, attempts: int = 3) -> processes.BenchProcess:
+                  log_dir: Path, checkout: Checkout = CURRENT, attempts: int = 3) -> processes.BenchProcess:
     """The gateway on a free port, answering; on a port another process took meanwhile, again."""
     for attempt in range(attempts):
         port = processes.free_port()
-        launch = gateway.launch(tools, supergraph, port, endpoint)
+        launch = gateway.launch(tools, supergraph, port, endpoint, checkout.python)
         service = processes.start(gateway.name, launch.argv, launch.env, log_dir, port, log_dir)
         try:
             processes.wait_answering(service, PROBE)
@@ -192,17 +189,20 @@ def run_graph(settings: Settings, tools: Tools, graph: BenchGraph, run_dir: Path
     for index, operation in enumerate(graph.operations):
         body_paths.append(log_dir / f"body-{index}.json")
         body_paths[-1].write_bytes(operation.body)
-    subgraphs = start_subgraphs(graph, log_dir)
+    checkout = graph.checkout()
+    gateways = [g for g in settings.gateways if graph.gateways is None or g.name in graph.gateways]
+    subgraphs = start_subgraphs(graph, checkout, log_dir)
     rows, planning = [], None
     try:
         floors = [subgraph_floor(sub) for sub in subgraphs]
         supergraph = compose(tools, subgraphs, CACHE / f"supergraph-{graph.name}.graphql")
-        if any(g.name.startswith("graft") for g in settings.gateways):
+        if checkout is CURRENT and any(g.name.startswith("graft") for g in gateways):
             from bench.planning import measure_planning
 
             planning = measure_planning(supergraph.read_text(), graph.operations[0].body)
-        for gateway in settings.gateways:
-            rows.append(bench_gateway(settings, tools, graph, gateway, supergraph, subgraphs, log_dir, body_paths))
+        for gateway in gateways:
+            rows.append(bench_gateway(settings, tools, graph, gateway, supergraph, subgraphs, log_dir, body_paths,
+                                      checkout))
     finally:
         for sub in subgraphs:
             sub.stop()
@@ -231,7 +231,7 @@ def run(settings: Settings) -> list[GraphResult]:
 
 def parse_args(argv: list[str]) -> Settings:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--graphs", default="benchmark,commerce", help=f"comma-separated, from {', '.join(GRAPHS)}")
+    parser.add_argument("--graphs", default="benchmark,commerce,commerce-baseline", help=f"comma-separated, from {', '.join(GRAPHS)}")
     parser.add_argument("--gateways", default="graft,graft-plain,graft-traced,graft-2,apollo,hive,hive-rust",
                         help=f"comma-separated, from {', '.join(GATEWAYS)}")
     parser.add_argument("--concurrency", type=int, default=50)

@@ -24,6 +24,7 @@ class SequentialResult:
     p95_ms: float
     gateway_cpu: float  # seconds of user + system time during the run
     subgraph_cpu: dict[str, float]
+    statements_per_request: float | None = None  # SQL the subgraphs ran, where they count it
 
     @property
     def rps(self) -> float:
@@ -65,16 +66,21 @@ def run_sequential(service: BenchProcess, subgraphs: list[BenchProcess], bodies:
     client = KeepAlive()
     try:
         _timed_loop(client, service, bodies, min(1.0, seconds))
+        statements_before = processes.total_statements(subgraphs)
         before = [processes.cpu_seconds(p.process.pid) for p in (service, *subgraphs)]
         started = time.perf_counter()
         latencies = _timed_loop(client, service, bodies, seconds)
         elapsed = time.perf_counter() - started
         after = [processes.cpu_seconds(p.process.pid) for p in (service, *subgraphs)]
+        statements_after = processes.total_statements(subgraphs)
     finally:
         client.close()
     cpu = [b - a for a, b in zip(before, after)]
+    statements = None
+    if statements_before is not None and statements_after is not None:  # less the later /health reads
+        statements = (statements_after - statements_before - len(subgraphs)) / len(latencies)
     return SequentialResult(len(latencies), elapsed, statistics.median(latencies), _percentile(latencies, 95),
-                            cpu[0], {s.name: c for s, c in zip(subgraphs, cpu[1:])})
+                            cpu[0], {s.name: c for s, c in zip(subgraphs, cpu[1:])}, statements)
 
 
 def subgraph_floor(subgraph: BenchProcess, rounds: int = 1000) -> SubgraphFloor:

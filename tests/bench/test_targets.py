@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from bench.baseline import CURRENT, Checkout, baseline
 from bench.gateways import GATEWAYS
 from bench.graphs import GRAPHS
 from bench.load import LoadResult
 from bench.probes import Overhead
 from bench.report import GatewayRow, GraphResult
-from bench.targets import heavy_query, targets_lines
+from bench.sequential import SequentialResult
+from bench.targets import commerce, heavy_query, targets_lines
 
 
 def row(name: str, rps: float, cpu_ms: float, overhead: Overhead | None = None) -> GatewayRow:
@@ -36,3 +40,40 @@ def test_a_run_without_a_peer_says_so_instead_of_judging() -> None:
     lines = targets_lines([result])
     assert lines[0] == "## Targets (issue 18)"
     assert all("| n/a |" in line for line in lines[4:-1])
+
+
+def one_client(p50_ms: float, statements: float | None) -> SequentialResult:
+    return SequentialResult(1000, 10.0, p50_ms, p50_ms * 1.5, 3.0, {}, statements)
+
+
+def commerce_row(p50_ms: float, statements: float | None) -> GatewayRow:
+    graft = row("graft", 600, 1.2)
+    return GatewayRow(graft.gateway, graft.load, graft.cpu_seconds, {}, 0, None, 0.1,
+                      one_client(p50_ms, statements))
+
+
+def test_the_commerce_targets_are_judged_against_the_baseline_measured_in_the_same_run() -> None:
+    def verdicts(now: GatewayRow, then: GatewayRow) -> list[tuple[str, bool | None]]:
+        results = [GraphResult(GRAPHS["commerce"], [now], None),
+                   GraphResult(GRAPHS["commerce-baseline"], [then], None)]
+        return [(t.measured, t.met) for t in commerce(results[0], results[1])[:2]]
+
+    assert verdicts(commerce_row(12.0, 1.67), commerce_row(26.0, 1.67)) == [
+        ("12.00 vs 26.00 ms: 0.46×", True), ("1.67 vs 1.67", True)]
+    assert verdicts(commerce_row(14.0, 2.0), commerce_row(26.0, 1.67)) == [
+        ("14.00 vs 26.00 ms: 0.54×", False), ("2.00 vs 1.67", False)]
+    assert verdicts(commerce_row(12.0, None), commerce_row(26.0, 1.67))[1] == ("not counted", None)
+
+
+def test_without_the_baseline_graph_the_commerce_comparisons_say_so() -> None:
+    lines = targets_lines([GraphResult(GRAPHS["commerce"], [commerce_row(12.0, 1.67)], None)])
+    judged = [line for line in lines if "commerce-baseline" in line]
+    assert len(judged) == 2 and all(line.endswith("| not in this run | n/a |") for line in judged), lines
+
+
+def test_the_baseline_graph_runs_graft_only_from_the_baseline_checkout() -> None:
+    graph = GRAPHS["commerce-baseline"]
+    assert graph.gateways == ("graft",) and graph.checkout is baseline
+    assert GRAPHS["commerce"].gateways is None and GRAPHS["commerce"].checkout() == CURRENT
+    argv = graph.subgraph_argv(Checkout(Path("/then"), "/then/.venv/bin/python"), "catalog", 4101)
+    assert argv == ["/then/.venv/bin/python", "-m", "router", "subgraph", "catalog", "--port", "4101"]
