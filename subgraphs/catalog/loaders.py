@@ -16,6 +16,8 @@ from subgraphs.common.loaders import DataLoader, one_per_key
 
 # (category id, id after which the page starts, page size)
 PageKey = tuple[int, int, int]
+# the SQL behind a product lookup: a row (or None) per key
+ProductLoad = Callable[[list[Any]], Awaitable[Sequence[ProductRow | None]]]
 
 # Built once: each batch only binds its keys (building and hashing a statement costs more than
 # running it on SQLite).
@@ -56,8 +58,7 @@ class Loaders:
     async def _products_by_sku(self, skus: list[str]) -> Sequence[ProductRow | None]:
         return await self._cached("sku", skus, self._sql_products_by_sku)
 
-    async def _cached(self, field: str, keys: list[Any],
-                      load: Callable[[list[Any]], Awaitable[Sequence[ProductRow | None]]]) -> Sequence[ProductRow | None]:
+    async def _cached(self, field: str, keys: list[Any], load: ProductLoad) -> Sequence[ProductRow | None]:
         """One MGET for the batch; only the misses go to SQL, and are written back."""
         if self.cache is None:
             return await load(keys)
