@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from bench.report import GatewayRow, GraphResult
@@ -30,17 +31,25 @@ def _compare(result: GraphResult, asked: str, peer: str,
     return Target(asked, measured, met)
 
 
+def _toward_miss(ratio: float, places: int, higher_is_better: bool = True) -> str:
+    """A ratio cut to `places` decimals on the side of missing: 1.4962 (≥ 1.5 asked) reads 1.49,
+    never the 1.50 it missed; 0.5004 (≤ 0.5 asked) reads 0.501."""
+    scale = 10 ** places
+    cut = math.floor(ratio * scale) if higher_is_better else math.ceil(ratio * scale)
+    return f"{cut / scale:.{places}f}"
+
+
 def _cpu_share(limit: int) -> Callable[[GatewayRow, GatewayRow], tuple[str, bool]]:
     def check(graft: GatewayRow, other: GatewayRow) -> tuple[str, bool]:
         ours, theirs = graft.cpu_ms, other.cpu_ms
-        return f"{ours:.2f} vs {theirs:.2f} ms: 1/{theirs / ours:.1f}", ours * limit <= theirs
+        return f"{ours:.2f} vs {theirs:.2f} ms: 1/{_toward_miss(theirs / ours, 1)}", ours * limit <= theirs
     return check
 
 
 def _throughput(factor: float) -> Callable[[GatewayRow, GatewayRow], tuple[str, bool]]:
     def check(graft: GatewayRow, other: GatewayRow) -> tuple[str, bool]:
         ours, theirs = graft.rps, other.rps
-        return f"{ours:.0f} vs {theirs:.0f} req/s: {ours / theirs:.2f}×", ours >= factor * theirs
+        return f"{ours:.0f} vs {theirs:.0f} req/s: {_toward_miss(ours / theirs, 2)}×", ours >= factor * theirs
     return check
 
 
@@ -75,7 +84,8 @@ def _against_baseline(result: GraphResult, baseline: GraphResult | None) -> list
     statements = (None if now.statements_per_request is None or then.statements_per_request is None
                   else (now.statements_per_request, then.statements_per_request))
     return [
-        Target(latency, f"{now.p50_ms:.2f} vs {then.p50_ms:.2f} ms: {now.p50_ms / then.p50_ms:.2f}×",
+        Target(latency, f"{now.p50_ms:.2f} vs {then.p50_ms:.2f} ms: "
+                        f"{_toward_miss(now.p50_ms / then.p50_ms, 3, higher_is_better=False)}×",
                2 * now.p50_ms <= then.p50_ms),
         Target(sql, "not counted" if statements is None else f"{statements[0]:.2f} vs {statements[1]:.2f}",
                None if statements is None else statements[0] <= statements[1]),
