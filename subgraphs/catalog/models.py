@@ -42,8 +42,8 @@ class Product(Base):
 # names as the mapped object, so answers are built from either.
 CATEGORIES = Category.__table__
 PRODUCTS = Product.__table__
-CategoryRow: TypeAlias = "Category | Row[Any]"
-ProductRow: TypeAlias = "Product | Row[Any]"
+CategoryRow: TypeAlias = Category | Row[Any]
+ProductRow: TypeAlias = Product | Row[Any]
 
 
 class Reservation(Base):
