@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import BindParameter, Row, bindparam, func, select
 
 from subgraphs.catalog.cache import ProductCache
-from subgraphs.catalog.models import CATEGORIES, PRODUCTS, ProductRow
+from subgraphs.catalog.models import CATEGORIES, PRODUCTS, CategoryFields, ProductRow
 from subgraphs.common.db import Database
 from subgraphs.common.loaders import DataLoader, one_per_key
 
@@ -22,8 +22,11 @@ ProductLoad = Callable[[list[Any]], Awaitable[Sequence[ProductRow | None]]]
 # Built once: each batch only binds its keys (building and hashing a statement costs more than
 # running it on SQLite).
 KEYS: BindParameter[Any] = bindparam("keys", expanding=True)
-PRODUCTS_BY_ID = select(PRODUCTS).where(PRODUCTS.c.id.in_(KEYS))
-PRODUCTS_BY_SKU = select(PRODUCTS).where(PRODUCTS.c.sku.in_(KEYS))
+# a product page shows the product's category: it comes in the same statement
+_WITH_CATEGORY = (select(PRODUCTS, CATEGORIES.c.name.label("category_name"), CATEGORIES.c.slug.label("category_slug"))
+                  .join(CATEGORIES, CATEGORIES.c.id == PRODUCTS.c.category_id))
+PRODUCTS_BY_ID = _WITH_CATEGORY.where(PRODUCTS.c.id.in_(KEYS))
+PRODUCTS_BY_SKU = _WITH_CATEGORY.where(PRODUCTS.c.sku.in_(KEYS))
 CATEGORIES_BY_ID = select(CATEGORIES).where(CATEGORIES.c.id.in_(KEYS))
 PRODUCT_COUNTS = (select(PRODUCTS.c.category_id, func.count().label("products"))
                   .where(PRODUCTS.c.category_id.in_(KEYS)).group_by(PRODUCTS.c.category_id))
@@ -69,10 +72,19 @@ class Loaders:
         return [row if row is not None else loaded.get(key) for key, row in zip(keys, cached)]
 
     async def _sql_products_by_id(self, ids: list[int]) -> list[Row[Any] | None]:
-        return one_per_key(await self.db.rows(PRODUCTS_BY_ID, {"keys": ids}), ids, lambda p: p.id)
+        return one_per_key(self._with_categories(await self.db.rows(PRODUCTS_BY_ID, {"keys": ids})), ids,
+                           lambda p: p.id)
 
     async def _sql_products_by_sku(self, skus: list[str]) -> list[Row[Any] | None]:
-        return one_per_key(await self.db.rows(PRODUCTS_BY_SKU, {"keys": skus}), skus, lambda p: p.sku)
+        return one_per_key(self._with_categories(await self.db.rows(PRODUCTS_BY_SKU, {"keys": skus})), skus,
+                           lambda p: p.sku)
+
+    def _with_categories(self, rows: Sequence[Row[Any]]) -> Sequence[Row[Any]]:
+        """The categories read beside the products go into their loader: `category` asks no SQL."""
+        for row in rows:
+            self.category_by_id.prime(row.category_id, CategoryFields(row.category_id, row.category_name,
+                                                                      row.category_slug))
+        return rows
 
     async def _categories_by_id(self, ids: list[int]) -> list[Row[Any] | None]:
         return one_per_key(await self.db.rows(CATEGORIES_BY_ID, {"keys": ids}), ids, lambda c: c.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, TypeAlias
 
@@ -38,11 +39,20 @@ class Product(Base):
     stock: Mapped[int] = mapped_column(Integer, default=0)
 
 
+@dataclass(frozen=True)
+class CategoryFields:
+    """A product's category, read in the same statement as the product (the loaders' lookups)."""
+
+    id: int
+    name: str
+    slug: str
+
+
 # The hot read paths select the tables with Core (Database.rows); a Row has the same attribute
 # names as the mapped object, so answers are built from either.
 CATEGORIES = Category.__table__
 PRODUCTS = Product.__table__
-CategoryRow: TypeAlias = Category | Row[Any]
+CategoryRow: TypeAlias = Category | Row[Any] | CategoryFields
 ProductRow: TypeAlias = Product | Row[Any]
 
 
