@@ -64,6 +64,15 @@ def total_statements(subgraphs: list[BenchProcess]) -> int | None:
     return None if any(c is None for c in counts) else sum(c for c in counts if c is not None)
 
 
+def statements_per_request(before: int | None, after: int | None, subgraphs: list[BenchProcess],
+                           requests: int) -> float | None:
+    """SQL statements per request between two `total_statements` reads, less the later read's own
+    `SELECT 1`s; None where a subgraph counts none or no request ran."""
+    if before is None or after is None or not requests:
+        return None
+    return (after - before - len(subgraphs)) / requests
+
+
 @dataclass
 class BenchProcess:
     """A server the bench started (a subgraph or a gateway under test): it leads its own process group."""

@@ -133,10 +133,7 @@ def bench_gateway(
             print(f"bench: {graph.name}: {gateway.name}: {exported_spans(sink)} spans exported", flush=True)
             sink.stop()
     cpu = [b - a for a, b in zip(before, after)]
-    statements = None
-    if statements_before is not None and statements_after is not None and load.requests:
-        # each /health read runs one `SELECT 1` per subgraph: take the later read's out
-        statements = (statements_after - statements_before - len(subgraphs)) / load.requests
+    statements = processes.statements_per_request(statements_before, statements_after, subgraphs, load.requests)
     return GatewayRow(gateway, load, cpu[0], dict(zip((s.name for s in subgraphs), cpu[1:])), rss.peak, overhead,
                       statements, sequential)
 

@@ -76,9 +76,7 @@ def run_sequential(service: BenchProcess, subgraphs: list[BenchProcess], bodies:
     finally:
         client.close()
     cpu = [b - a for a, b in zip(before, after)]
-    statements = None
-    if statements_before is not None and statements_after is not None:  # less the later /health reads
-        statements = (statements_after - statements_before - len(subgraphs)) / len(latencies)
+    statements = processes.statements_per_request(statements_before, statements_after, subgraphs, len(latencies))
     return SequentialResult(len(latencies), elapsed, statistics.median(latencies), _percentile(latencies, 95),
                             cpu[0], {s.name: c for s, c in zip(subgraphs, cpu[1:])}, statements)
 
