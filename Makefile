@@ -40,8 +40,11 @@ $(GRAPHIQL): $(STAMP) router/server/graphiql_assets.py
 run: install
 	$(BIN)/graft dev
 
+# Test files spread over TEST_WORKERS processes (pytest-xdist; each file's tests stay in one, so
+# a module's stack starts once): most tests wait on real processes, so two share two cores well.
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The fuzz test long: FUZZ_EXAMPLES generated requests (random seed) against a real router.
 FUZZ_EXAMPLES ?= 3000
