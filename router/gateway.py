@@ -126,12 +126,14 @@ class Gateway:
             raise RequestError(str(exc), status=None, code="QUERY_PLANNING_FAILED") from exc
 
     async def execute_stage(self, request: RouterRequest) -> None:
-        prepared, plan = request.prepared(), request.planned()
+        prepared, plan, later = request.prepared(), request.planned(), self._streamed(request)
+        # answers shared with de-duplicated callers, unless deferred parts are shaped from this data later
         state = ExecutionState(self.caches.subgraphs, request.graphql.variables, _forwarded(request.headers),
                                conditions=prepared.variables, error_policy=self.error_policy,
-                               request_id=request.request_id, deadline=_fetch_deadline(request.deadline))
+                               request_id=request.request_id, deadline=_fetch_deadline(request.deadline),
+                               owned=None if later else {})
         await execute_node(plan.node, state)
-        await run_inline(plan, self._streamed(request), state)
+        await run_inline(plan, later, state)
         part = introspection_part(prepared.document, prepared.operation)
         if part is not None:
             _introspect(self.api_schema, part, request.graphql.variables, state)

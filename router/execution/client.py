@@ -55,6 +55,8 @@ class SubgraphRequest:
     entity_fields: EntityFields = ()
     deadline: float | None = None  # time.monotonic() by which the client's request must be answered
     retryable: bool = False  # reads only (queries, entity fetches): safe to send again
+    # the caller never writes into the answer, so callers of one de-duplicated fetch get one parse
+    shared_answer: bool = False
 
 
 class Subgraphs(Protocol):
@@ -73,7 +75,7 @@ class SubgraphClient:
     queue_timeout: float = 5.0  # seconds to wait for a free slot
     _gates: dict[str, asyncio.Semaphore] = field(default_factory=dict)
     _session: aiohttp.ClientSession | None = None
-    _in_flight: dict[bytes, asyncio.Future] = field(default_factory=dict)
+    _in_flight: dict[bytes, asyncio.Future[Received]] = field(default_factory=dict)
     _parsed: dict[str, URL] = field(default_factory=dict)
     deduplicated: int = 0  # requests answered by a fetch already in flight
     deduplicate: bool = True  # off (traffic.deduplicate): every request is sent, `dedupe` or not
@@ -97,12 +99,15 @@ class SubgraphClient:
         key = b"\0".join((service.encode(), body, orjson.dumps(sorted(headers.items()))))
         pending = self._in_flight.get(key)
         if pending is None:
-            pending = self._in_flight[key] = asyncio.ensure_future(self._post(service, body, headers, deadline))
+            pending = self._in_flight[key] = asyncio.ensure_future(self._received(service, body, headers, deadline))
             pending.add_done_callback(lambda _: self._in_flight.pop(key, None))
         else:
             self.deduplicated += 1
-        # each caller parses its own copy: the executor merges answers into its response in place
-        return _parse(service, *await asyncio.shield(pending))
+        return (await asyncio.shield(pending)).response(service, request.shared_answer)
+
+    async def _received(self, service: str, body: bytes, headers: dict[str, str] | None,
+                        deadline: float | None) -> Received:
+        return Received(*await self._post(service, body, headers, deadline))
 
     async def _post(self, service: str, body: bytes, headers: dict[str, str] | None,
                     deadline: float | None = None) -> tuple[int, bytes, str | None]:
@@ -162,6 +167,24 @@ class SubgraphClient:
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+@dataclass
+class Received:
+    """A de-duplicated fetch's answer as it came: parsed once for all the callers that take a shared
+    answer, else once per caller."""
+
+    status: int
+    raw: bytes
+    cache_control: str | None
+    parsed: SubgraphResponse | None = None
+
+    def response(self, service: str, shared: bool) -> SubgraphResponse:
+        if not shared:
+            return _parse(service, self.status, self.raw, self.cache_control)
+        if self.parsed is None:
+            self.parsed = _parse(service, self.status, self.raw, self.cache_control)
+        return self.parsed
 
 
 def _left(service: str, deadline: float | None) -> float:

@@ -43,6 +43,15 @@ class ExecutionState:
     request_id: str = ""
     fetches: int = 0  # requests sent to subgraphs (a cache layer may answer some): the request log's count
     deadline: float | None = None  # time.monotonic() by which the client's request must be answered
+    # Copy-on-write: the answers may be shared with other callers (SubgraphRequest.shared_answer),
+    # so only containers listed here (id → container, kept alive so no id is reused) are written
+    # into; any other is copied first. None: every answer is this state's own, written in place
+    # (incremental delivery keeps the objects its deferred parts were shaped from).
+    owned: dict[int, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.owned is not None:
+            self.owned[id(self.data)] = self.data
 
 
 async def execute_node(node: PlanNode | None, state: ExecutionState) -> None:
@@ -71,7 +80,7 @@ def _variables(fetch: FetchNode | BatchFetchNode, state: ExecutionState) -> dict
 async def _root_fetch(fetch: FetchNode, state: ExecutionState) -> None:
     request = SubgraphRequest(fetch.service_name, fetch.operation, _variables(fetch, state), state.headers,
                               dedupe=fetch.operation_kind == "query", deadline=state.deadline,
-                              retryable=fetch.operation_kind == "query")
+                              retryable=fetch.operation_kind == "query", shared_answer=state.owned is not None)
     try:
         state.fetches += 1
         result = (await state.subgraphs.send(request)).result
@@ -79,20 +88,20 @@ async def _root_fetch(fetch: FetchNode, state: ExecutionState) -> None:
         state.errors.append(_fetch_error(exc, fetch, state))
         return
     if isinstance(result.get("data"), dict):
-        merge(state.data, unrename(result["data"]) if fetch.renames else result["data"])
+        merge(state.data, unrename(result["data"]) if fetch.renames else result["data"], state.owned)
     for error in result.get("errors") or ():
         state.errors.append(_subgraph_error(error, fetch, error.get("path"), state))
 
 
 async def _entity_fetch(node: FlattenNode, state: ExecutionState) -> None:
     fetch = node.node
-    representations, targets = _collect(state.data, (node.path,), fetch.requires or ())
+    representations, targets = _collect(state.data, (node.path,), fetch.requires or (), state.owned)
     if not representations:
         return
     variables = {**_variables(fetch, state), "representations": representations}
     result = await _send(fetch, variables, state)
     if result is not None:
-        _merge_entities(result, "_entities", targets, fetch)
+        _merge_entities(result, "_entities", targets, fetch, state.owned)
         _entity_errors(result, {"_entities": targets}, fetch, state)
 
 
@@ -101,14 +110,14 @@ async def _batch_fetch(node: BatchFetchNode, state: ExecutionState) -> None:
     variables = _variables(node, state)
     collected = []
     for entry in node.entries:
-        variables[entry.variable], targets = _collect(state.data, entry.paths, entry.requires)
+        variables[entry.variable], targets = _collect(state.data, entry.paths, entry.requires, state.owned)
         collected.append((entry.alias, targets))
     if not any(targets for _, targets in collected):
         return
     result = await _send(node, variables, state)
     if result is not None:
         for alias, targets in collected:
-            _merge_entities(result, alias, targets, node)
+            _merge_entities(result, alias, targets, node, state.owned)
         _entity_errors(result, dict(collected), node, state)
 
 
@@ -135,8 +144,10 @@ class Targets:
         return None
 
 
-def _collect(data: dict, paths: tuple[tuple[str, ...], ...], requires: tuple) -> tuple[list[dict], Targets]:
-    """Representations of the objects at `paths`, each sent once; per representation its objects.
+def _collect(data: dict, paths: tuple[tuple[str, ...], ...], requires: tuple,
+             owned: dict[int, Any] | None = None) -> tuple[list[dict], Targets]:
+    """Representations of the objects at `paths`, each sent once; per representation its objects
+    (the state's own, copied from a shared answer first: the entities merge into them).
     Most objects repeat one already met (the same author under many reviews), so the usual key
     (plain fields) is read as one tuple and a representation is built only for a new one."""
     by_type = {typename: (fields, _getter(fields), [f.name for f in fields]) for typename, fields in requires}
@@ -144,7 +155,7 @@ def _collect(data: dict, paths: tuple[tuple[str, ...], ...], requires: tuple) ->
     representations: list[dict] = []
     seen: dict[Any, int] = {}
     for path in paths:
-        for obj in _objects(data, path):
+        for obj in (_objects(data, path) if owned is None else _owned_objects(data, path, owned)):
             found = by_type.get(obj.get("__typename"))
             if found is None:
                 continue
@@ -178,7 +189,8 @@ def _collect(data: dict, paths: tuple[tuple[str, ...], ...], requires: tuple) ->
 
 async def _send(fetch: FetchNode | BatchFetchNode, variables: dict[str, Any], state: ExecutionState) -> dict | None:
     request = SubgraphRequest(fetch.service_name, fetch.operation, variables, state.headers, dedupe=True,
-                              entity_fields=_entity_fields(fetch), deadline=state.deadline, retryable=True)
+                              entity_fields=_entity_fields(fetch), deadline=state.deadline, retryable=True,
+                              shared_answer=state.owned is not None)
     try:
         state.fetches += 1
         return (await state.subgraphs.send(request)).result
@@ -194,7 +206,8 @@ def _entity_fields(fetch: FetchNode | BatchFetchNode) -> EntityFields:
     return (("_entities", "representations"),)
 
 
-def _merge_entities(result: dict, alias: str, targets: Targets, fetch: FetchNode | BatchFetchNode) -> None:
+def _merge_entities(result: dict, alias: str, targets: Targets, fetch: FetchNode | BatchFetchNode,
+                    owned: dict[int, Any] | None) -> None:
     entities = (result.get("data") or {}).get(alias)
     if fetch.renames:
         entities = unrename(entities)
@@ -202,7 +215,7 @@ def _merge_entities(result: dict, alias: str, targets: Targets, fetch: FetchNode
         for entity, objects in zip(entities, targets.objects):
             if isinstance(entity, dict):
                 for obj in objects:
-                    merge(obj, entity)
+                    merge(obj, entity, owned)
 
 
 def _entity_errors(result: dict, targets: dict[str, Targets], fetch: FetchNode | BatchFetchNode,
@@ -271,6 +284,38 @@ def _objects(data: Any, path: tuple[str, ...]) -> list[dict]:
     return [value for value in current if isinstance(value, dict)]
 
 
+def _owned_objects(data: dict, path: tuple[str, ...], owned: dict[int, Any]) -> list[dict]:
+    """Like _objects, each container on the way made the state's own (copied, and the copy put in
+    its parent's place) unless it is already."""
+    current: list[Any] = [data]
+    for segment in path:
+        step: list[Any] = []
+        for value in current:
+            if segment == "@":
+                if isinstance(value, list):
+                    for i, item in enumerate(value):
+                        if isinstance(item, (dict, list)) and id(item) not in owned:
+                            item = value[i] = _own(item, owned)
+                        step.append(item)
+            elif isinstance(value, dict):
+                found = value.get(segment)
+                if isinstance(found, (dict, list)):
+                    if id(found) not in owned:
+                        found = value[segment] = _own(found, owned)
+                    step.append(found)
+                elif found is not None:
+                    step.append(found)
+        current = step
+    return [value for value in current if isinstance(value, dict)]
+
+
+def _own(container: Any, owned: dict[int, Any]) -> Any:
+    """A shallow copy the state may write into."""
+    copied = container.copy()
+    owned[id(copied)] = copied
+    return copied
+
+
 def objects_at(data: Any, path: tuple[str, ...]) -> list[tuple[dict, Path]]:
     """Like _objects, with each object's client path (for errors)."""
     current: list[tuple[Any, Path]] = [(data, [])]
@@ -300,9 +345,10 @@ def unrename(value: Any) -> Any:
     return out
 
 
-def merge(target: dict, source: dict) -> None:
+def merge(target: dict, source: dict, owned: dict[int, Any] | None = None) -> None:
     """`source` into `target` in place: objects merged key by key, lists of equal length item by
-    item, a null never replacing a value."""
+    item, a null never replacing a value. With `owned` (copy-on-write), `target` is owned and a
+    container of it not owned is copied before anything is merged into it; `source` is only read."""
     for key, value in source.items():
         existing = target.get(key)
         if existing is None:  # most keys: new to the target
@@ -310,13 +356,19 @@ def merge(target: dict, source: dict) -> None:
                 target[key] = value
         elif isinstance(existing, dict):
             if isinstance(value, dict):
-                merge(existing, value)
+                if owned is not None and id(existing) not in owned:
+                    existing = target[key] = _own(existing, owned)
+                merge(existing, value, owned)
             elif value is not None:
                 target[key] = value
         elif isinstance(existing, list) and isinstance(value, list) and len(existing) == len(value):
+            if owned is not None and id(existing) not in owned:
+                existing = target[key] = _own(existing, owned)
             for i, (old, new) in enumerate(zip(existing, value)):
                 if isinstance(old, dict) and isinstance(new, dict):
-                    merge(old, new)
+                    if owned is not None and id(old) not in owned:
+                        old = existing[i] = _own(old, owned)
+                    merge(old, new, owned)
                 elif new is not None or old is None:
                     existing[i] = new
         elif value is not None:

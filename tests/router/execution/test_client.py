@@ -37,8 +37,18 @@ async def test_identical_queries_in_flight_share_one_fetch(counting_subgraph):
     results = await asyncio.gather(*(fetch(client, "s", "{ n }", {"a": 1}, dedupe=True) for _ in range(5)))
     assert len(seen) == 1 and client.deduplicated == 4
     assert all(r == results[0] for r in results)
-    results[0]["data"]["items"][0]["id"] = 99  # the executor merges in place: copies must be separate
+    results[0]["data"]["items"][0]["id"] = 99  # a caller that writes into its answer has its own copy
     assert results[1]["data"]["items"][0]["id"] == 1
+
+
+async def test_callers_taking_shared_answers_get_one_parse_the_others_their_own(counting_subgraph):
+    client, seen = counting_subgraph
+    responses = await asyncio.gather(*(client.send(SubgraphRequest("s", "{ n }", {}, dedupe=True, shared_answer=shared))
+                                       for shared in (True, False, True, True, False)))
+    assert len(seen) == 1 and client.deduplicated == 4
+    shared, private = [responses[i].result for i in (0, 2, 3)], [responses[i].result for i in (1, 4)]
+    assert shared[0] is shared[1] is shared[2]
+    assert private[0] is not private[1] and all(p is not shared[0] and p == shared[0] for p in private)
 
 
 async def test_with_deduplication_off_every_identical_query_is_sent(counting_subgraph):
