@@ -131,7 +131,7 @@ class Gateway:
         state = ExecutionState(self.caches.subgraphs, request.graphql.variables, _forwarded(request.headers),
                                conditions=prepared.variables, error_policy=self.error_policy,
                                request_id=request.request_id, deadline=_fetch_deadline(request.deadline),
-                               owned=None if later else {})
+                               copy_on_write=not later)
         await execute_node(plan.node, state)
         await run_inline(plan, later, state)
         part = introspection_part(prepared.document, prepared.operation)

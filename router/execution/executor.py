@@ -13,6 +13,7 @@ import orjson
 
 from router.execution.client import EntityFields, SubgraphError, SubgraphRequest, Subgraphs
 from router.execution.errors import Path, SubgraphErrorPolicy, fetch_error, subgraph_error
+from router.execution.owned import OwnedDict, OwnedList, own
 from router.planning.selections import RENAMED_MARK
 from router.planning.plan import (
     BatchFetchNode,
@@ -44,14 +45,14 @@ class ExecutionState:
     fetches: int = 0  # requests sent to subgraphs (a cache layer may answer some): the request log's count
     deadline: float | None = None  # time.monotonic() by which the client's request must be answered
     # Copy-on-write: the answers may be shared with other callers (SubgraphRequest.shared_answer),
-    # so only containers listed here (id → container, kept alive so no id is reused) are written
-    # into; any other is copied first. None: every answer is this state's own, written in place
-    # (incremental delivery keeps the objects its deferred parts were shaped from).
-    owned: dict[int, Any] | None = None
+    # so only the state's own containers (router/execution/owned.py) are written into; any other
+    # is copied first. False: every answer is this state's own, written in place (incremental
+    # delivery keeps the objects its deferred parts were shaped from).
+    copy_on_write: bool = False
 
     def __post_init__(self) -> None:
-        if self.owned is not None:
-            self.owned[id(self.data)] = self.data
+        if self.copy_on_write and type(self.data) is not OwnedDict:
+            self.data = OwnedDict(self.data)
 
 
 async def execute_node(node: PlanNode | None, state: ExecutionState) -> None:
@@ -80,7 +81,7 @@ def _variables(fetch: FetchNode | BatchFetchNode, state: ExecutionState) -> dict
 async def _root_fetch(fetch: FetchNode, state: ExecutionState) -> None:
     request = SubgraphRequest(fetch.service_name, fetch.operation, _variables(fetch, state), state.headers,
                               dedupe=fetch.operation_kind == "query", deadline=state.deadline,
-                              retryable=fetch.operation_kind == "query", shared_answer=state.owned is not None)
+                              retryable=fetch.operation_kind == "query", shared_answer=state.copy_on_write)
     try:
         state.fetches += 1
         result = (await state.subgraphs.send(request)).result
@@ -88,20 +89,20 @@ async def _root_fetch(fetch: FetchNode, state: ExecutionState) -> None:
         state.errors.append(_fetch_error(exc, fetch, state))
         return
     if isinstance(result.get("data"), dict):
-        merge(state.data, unrename(result["data"]) if fetch.renames else result["data"], state.owned)
+        merge(state.data, unrename(result["data"]) if fetch.renames else result["data"], state.copy_on_write)
     for error in result.get("errors") or ():
         state.errors.append(_subgraph_error(error, fetch, error.get("path"), state))
 
 
 async def _entity_fetch(node: FlattenNode, state: ExecutionState) -> None:
     fetch = node.node
-    representations, targets = _collect(state.data, (node.path,), fetch.requires or (), state.owned)
+    representations, targets = _collect(state.data, (node.path,), fetch.requires or (), state.copy_on_write)
     if not representations:
         return
     variables = {**_variables(fetch, state), "representations": representations}
     result = await _send(fetch, variables, state)
     if result is not None:
-        _merge_entities(result, "_entities", targets, fetch, state.owned)
+        _merge_entities(result, "_entities", targets, fetch, state.copy_on_write)
         _entity_errors(result, {"_entities": targets}, fetch, state)
 
 
@@ -110,14 +111,14 @@ async def _batch_fetch(node: BatchFetchNode, state: ExecutionState) -> None:
     variables = _variables(node, state)
     collected = []
     for entry in node.entries:
-        variables[entry.variable], targets = _collect(state.data, entry.paths, entry.requires, state.owned)
+        variables[entry.variable], targets = _collect(state.data, entry.paths, entry.requires, state.copy_on_write)
         collected.append((entry.alias, targets))
     if not any(targets for _, targets in collected):
         return
     result = await _send(node, variables, state)
     if result is not None:
         for alias, targets in collected:
-            _merge_entities(result, alias, targets, node, state.owned)
+            _merge_entities(result, alias, targets, node, state.copy_on_write)
         _entity_errors(result, dict(collected), node, state)
 
 
@@ -145,7 +146,7 @@ class Targets:
 
 
 def _collect(data: dict, paths: tuple[tuple[str, ...], ...], requires: tuple,
-             owned: dict[int, Any] | None = None) -> tuple[list[dict], Targets]:
+             copy_on_write: bool = False) -> tuple[list[dict], Targets]:
     """Representations of the objects at `paths`, each sent once; per representation its objects
     (the state's own, copied from a shared answer first: the entities merge into them).
     Most objects repeat one already met (the same author under many reviews), so the usual key
@@ -155,7 +156,7 @@ def _collect(data: dict, paths: tuple[tuple[str, ...], ...], requires: tuple,
     representations: list[dict] = []
     seen: dict[Any, int] = {}
     for path in paths:
-        for obj in (_objects(data, path) if owned is None else _owned_objects(data, path, owned)):
+        for obj in (_owned_objects(data, path) if copy_on_write else _objects(data, path)):
             found = by_type.get(obj.get("__typename"))
             if found is None:
                 continue
@@ -190,7 +191,7 @@ def _collect(data: dict, paths: tuple[tuple[str, ...], ...], requires: tuple,
 async def _send(fetch: FetchNode | BatchFetchNode, variables: dict[str, Any], state: ExecutionState) -> dict | None:
     request = SubgraphRequest(fetch.service_name, fetch.operation, variables, state.headers, dedupe=True,
                               entity_fields=_entity_fields(fetch), deadline=state.deadline, retryable=True,
-                              shared_answer=state.owned is not None)
+                              shared_answer=state.copy_on_write)
     try:
         state.fetches += 1
         return (await state.subgraphs.send(request)).result
@@ -207,7 +208,7 @@ def _entity_fields(fetch: FetchNode | BatchFetchNode) -> EntityFields:
 
 
 def _merge_entities(result: dict, alias: str, targets: Targets, fetch: FetchNode | BatchFetchNode,
-                    owned: dict[int, Any] | None) -> None:
+                    copy_on_write: bool) -> None:
     entities = (result.get("data") or {}).get(alias)
     if fetch.renames:
         entities = unrename(entities)
@@ -215,7 +216,7 @@ def _merge_entities(result: dict, alias: str, targets: Targets, fetch: FetchNode
         for entity, objects in zip(entities, targets.objects):
             if isinstance(entity, dict):
                 for obj in objects:
-                    merge(obj, entity, owned)
+                    merge(obj, entity, copy_on_write)
 
 
 def _entity_errors(result: dict, targets: dict[str, Targets], fetch: FetchNode | BatchFetchNode,
@@ -284,7 +285,7 @@ def _objects(data: Any, path: tuple[str, ...]) -> list[dict]:
     return [value for value in current if isinstance(value, dict)]
 
 
-def _owned_objects(data: dict, path: tuple[str, ...], owned: dict[int, Any]) -> list[dict]:
+def _owned_objects(data: dict, path: tuple[str, ...]) -> list[dict]:
     """Like _objects, each container on the way made the state's own (copied, and the copy put in
     its parent's place) unless it is already."""
     current: list[Any] = [data]
@@ -294,26 +295,20 @@ def _owned_objects(data: dict, path: tuple[str, ...], owned: dict[int, Any]) -> 
             if segment == "@":
                 if isinstance(value, list):
                     for i, item in enumerate(value):
-                        if isinstance(item, (dict, list)) and id(item) not in owned:
-                            item = value[i] = _own(item, owned)
+                        if isinstance(item, (dict, list)) and type(item) is not OwnedDict \
+                                and type(item) is not OwnedList:
+                            item = value[i] = own(item)
                         step.append(item)
             elif isinstance(value, dict):
                 found = value.get(segment)
                 if isinstance(found, (dict, list)):
-                    if id(found) not in owned:
-                        found = value[segment] = _own(found, owned)
+                    if type(found) is not OwnedDict and type(found) is not OwnedList:
+                        found = value[segment] = own(found)
                     step.append(found)
                 elif found is not None:
                     step.append(found)
         current = step
     return [value for value in current if isinstance(value, dict)]
-
-
-def _own(container: Any, owned: dict[int, Any]) -> Any:
-    """A shallow copy the state may write into."""
-    copied = container.copy()
-    owned[id(copied)] = copied
-    return copied
 
 
 def objects_at(data: Any, path: tuple[str, ...]) -> list[tuple[dict, Path]]:
@@ -345,10 +340,10 @@ def unrename(value: Any) -> Any:
     return out
 
 
-def merge(target: dict, source: dict, owned: dict[int, Any] | None = None) -> None:
+def merge(target: dict, source: dict, copy_on_write: bool = False) -> None:
     """`source` into `target` in place: objects merged key by key, lists of equal length item by
-    item, a null never replacing a value. With `owned` (copy-on-write), `target` is owned and a
-    container of it not owned is copied before anything is merged into it; `source` is only read."""
+    item, a null never replacing a value. Copy-on-write: `target` is owned, and a container of it
+    that is not is copied before anything is merged into it; `source` is only read."""
     for key, value in source.items():
         existing = target.get(key)
         if existing is None:  # most keys: new to the target
@@ -356,19 +351,19 @@ def merge(target: dict, source: dict, owned: dict[int, Any] | None = None) -> No
                 target[key] = value
         elif isinstance(existing, dict):
             if isinstance(value, dict):
-                if owned is not None and id(existing) not in owned:
-                    existing = target[key] = _own(existing, owned)
-                merge(existing, value, owned)
+                if copy_on_write and type(existing) is not OwnedDict:
+                    existing = target[key] = OwnedDict(existing)
+                merge(existing, value, copy_on_write)
             elif value is not None:
                 target[key] = value
         elif isinstance(existing, list) and isinstance(value, list) and len(existing) == len(value):
-            if owned is not None and id(existing) not in owned:
-                existing = target[key] = _own(existing, owned)
+            if copy_on_write and type(existing) is not OwnedList:
+                existing = target[key] = OwnedList(existing)
             for i, (old, new) in enumerate(zip(existing, value)):
                 if isinstance(old, dict) and isinstance(new, dict):
-                    if owned is not None and id(old) not in owned:
-                        old = existing[i] = _own(old, owned)
-                    merge(old, new, owned)
+                    if copy_on_write and type(old) is not OwnedDict:
+                        old = existing[i] = OwnedDict(old)
+                    merge(old, new, copy_on_write)
                 elif new is not None or old is None:
                     existing[i] = new
         elif value is not None:
