@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 from tests.support import services
+from tests.support.installing import exclusively, place
 from tests.support.processes import ROOT
 
 SOURCE = ROOT / "tests" / "router" / "apollo_client"
@@ -17,19 +18,20 @@ CACHE = ROOT / ".cache" / "apollo-client"
 
 def install() -> Path:
     """The directory holding the script next to its node_modules (ESM resolves packages there)."""
-    wanted = [(SOURCE / name).read_text() for name in ("package.json", "package-lock.json")]
-    have = [(CACHE / name).read_text() if (CACHE / name).exists() else None
-            for name in ("package.json", "package-lock.json")]
-    if not (CACHE / "node_modules" / "@apollo" / "client").exists() or have != wanted:
-        npm = shutil.which("npm")
-        if npm is None:
-            services.unavailable("npm (to install @apollo/client)")
-        CACHE.mkdir(parents=True, exist_ok=True)
-        for name, text in zip(("package.json", "package-lock.json"), wanted):
-            (CACHE / name).write_text(text)
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=CACHE,
-                       check=True, capture_output=True, timeout=600)
-    shutil.copyfile(SOURCE / "defer_client.mjs", CACHE / "defer_client.mjs")
+    with exclusively("apollo-client"):
+        wanted = [(SOURCE / name).read_text() for name in ("package.json", "package-lock.json")]
+        have = [(CACHE / name).read_text() if (CACHE / name).exists() else None
+                for name in ("package.json", "package-lock.json")]
+        if not (CACHE / "node_modules" / "@apollo" / "client").exists() or have != wanted:
+            npm = shutil.which("npm")
+            if npm is None:
+                services.unavailable("npm (to install @apollo/client)")
+            CACHE.mkdir(parents=True, exist_ok=True)
+            for name, text in zip(("package.json", "package-lock.json"), wanted):
+                (CACHE / name).write_text(text)
+            subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=CACHE,
+                           check=True, capture_output=True, timeout=600)
+        place(SOURCE / "defer_client.mjs", CACHE / "defer_client.mjs")
     return CACHE
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support import services
+from tests.support.installing import exclusively
 from tests.support.processes import ROOT
 
 NODE_DIR = ROOT / "tests" / "node"
@@ -22,9 +23,10 @@ def install() -> Path:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         services.unavailable("Node.js and npm (for graphql-ws and graphql-sse)")
-    if not (NODE_DIR / "node_modules" / "graphql-sse").exists():
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True, capture_output=True,
-                       timeout=600)
+    with exclusively("node-clients"):
+        if not (NODE_DIR / "node_modules" / "graphql-sse").exists():
+            subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True, capture_output=True,
+                           timeout=600)
     return Path(node)
 
 

