@@ -127,11 +127,12 @@ class Gateway:
 
     async def execute_stage(self, request: RouterRequest) -> None:
         prepared, plan, later = request.prepared(), request.planned(), self._streamed(request)
-        # answers shared with de-duplicated callers, unless deferred parts are shaped from this data later
+        # answers shared with de-duplicated callers (so merged copy-on-write), unless there is no
+        # de-duplication or deferred parts are shaped from this data later
         state = ExecutionState(self.caches.subgraphs, request.graphql.variables, _forwarded(request.headers),
                                conditions=prepared.variables, error_policy=self.error_policy,
                                request_id=request.request_id, deadline=_fetch_deadline(request.deadline),
-                               copy_on_write=not later)
+                               copy_on_write=self.client.deduplicate and not later)
         await execute_node(plan.node, state)
         await run_inline(plan, later, state)
         part = introspection_part(prepared.document, prepared.operation)

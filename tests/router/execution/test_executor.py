@@ -70,3 +70,17 @@ async def test_callers_sharing_answers_get_the_answers_of_callers_that_do_not(fi
     assert [p["name"] for p in top] == [p["upc"] for p in top] == ["1", "2"]
     assert [[r["body"] for r in p["reviews"]] for p in top] == [[5, 2], [None]]
     assert await _answers(fixture_server, queries, share=True) == private
+
+
+async def test_without_deduplication_no_request_takes_shared_answers(fixture_server):
+    """Nothing is shared, so nothing is merged copy-on-write (its copies cost CPU for nothing)."""
+    gateway = Gateway.from_sdl(supergraph_sdl("batch", fixture_server.url))
+    gateway.client.deduplicate = False  # traffic.deduplicate: false
+    shared = SharedAnswers(gateway.caches.subgraphs)
+    gateway.caches.subgraphs = shared
+    try:
+        for _ in range(2):
+            assert "users" in (await gateway.execute_query(QUERY))["data"]
+    finally:
+        await gateway.close()
+    assert shared.answers == {} and shared.shared == 0
