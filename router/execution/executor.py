@@ -45,14 +45,10 @@ class ExecutionState:
     fetches: int = 0  # requests sent to subgraphs (a cache layer may answer some): the request log's count
     deadline: float | None = None  # time.monotonic() by which the client's request must be answered
     # Copy-on-write: the answers may be shared with other callers (SubgraphRequest.shared_answer),
-    # so only the state's own containers (router/execution/owned.py) are written into; any other
-    # is copied first. False: every answer is this state's own, written in place (incremental
-    # delivery keeps the objects its deferred parts were shaped from).
+    # so only `data` itself and the state's own containers (router/execution/owned.py) are written
+    # into; any other is copied first. False: every answer is this state's own, written in place
+    # (incremental delivery keeps the objects its deferred parts were shaped from).
     copy_on_write: bool = False
-
-    def __post_init__(self) -> None:
-        if self.copy_on_write and type(self.data) is not OwnedDict:
-            self.data = OwnedDict(self.data)
 
 
 async def execute_node(node: PlanNode | None, state: ExecutionState) -> None:
@@ -295,20 +291,24 @@ def _owned_objects(data: dict, path: tuple[str, ...]) -> list[dict]:
             if segment == "@":
                 if isinstance(value, list):
                     for i, item in enumerate(value):
-                        if isinstance(item, (dict, list)) and type(item) is not OwnedDict \
-                                and type(item) is not OwnedList:
-                            item = value[i] = own(item)
+                        if isinstance(item, (dict, list)):
+                            item = value[i] = _writable(item)
                         step.append(item)
             elif isinstance(value, dict):
                 found = value.get(segment)
                 if isinstance(found, (dict, list)):
-                    if type(found) is not OwnedDict and type(found) is not OwnedList:
-                        found = value[segment] = own(found)
-                    step.append(found)
-                elif found is not None:
+                    found = value[segment] = _writable(found)
+                if found is not None:
                     step.append(found)
         current = step
     return [value for value in current if isinstance(value, dict)]
+
+
+def _writable(container: dict | list) -> dict | list:
+    """The container itself when the state owns it, else its copy."""
+    if type(container) is OwnedDict or type(container) is OwnedList:
+        return container
+    return own(container)
 
 
 def objects_at(data: Any, path: tuple[str, ...]) -> list[tuple[dict, Path]]:
