@@ -340,9 +340,9 @@ class OperationLimitSettings(_Section):
 
     def for_tier(self, tier: str) -> dict[str, int]:
         """The maximums that hold for one tier: its own where set, else the defaults."""
-        own = self.tiers.get(tier) or TierLimits()
+        own = self.tiers.get(tier)  # not `or TierLimits()`: building a model on every request costs
         names = ("max_depth", "max_aliases", "max_root_fields", "max_tokens", "max_cost")
-        return {n: v if (v := getattr(own, n)) is not None else getattr(self, n) for n in names}
+        return {n: v if own is not None and (v := getattr(own, n)) is not None else getattr(self, n) for n in names}
 
 
 class PersistedQuerySettings(_Section):

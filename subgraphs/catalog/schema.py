@@ -210,9 +210,9 @@ class Query:
         count, page = product_listing(category is not None, bool(search))
         params = {"category": category, "pattern": like_pattern(search) if search else None,
                   "after": after_id, "limit": size + 1}
-        async with info.context.db.connect() as conn:
-            total = await conn.scalar(count, params)
-            rows = (await conn.execute(page, params)).all()
+        db = info.context.db
+        total = await db.scalar(count, params)
+        rows = await db.rows(page, params)
         return connection("product", rows, size, after, total or 0, product_from_row)
 
     @strawberry.field(directives=[ListSize(assumed_size=12, slicing_arguments=UNSET, sized_fields=UNSET)])

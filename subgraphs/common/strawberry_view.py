@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import orjson
 import strawberry
@@ -39,6 +39,12 @@ class SubgraphView(GraphQLView):
         # subscriptions over WebSocket on GET /graphql, graphql-transport-ws only (graphql-ws is obsolete)
         super().__init__(schema=schema, graphql_ide=None, subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL])
         self.make_context = make_context
+
+    def is_websocket_request(self, request: web.Request) -> TypeGuard[web.Request]:
+        """Only a GET asking to upgrade can be one: strawberry's own check builds a
+        WebSocketResponse and tries its handshake (twice) for every POST."""
+        return (request.method == "GET" and "websocket" in request.headers.get("Upgrade", "").lower()
+                and super().is_websocket_request(request))
 
     def decode_json(self, data: str | bytes) -> object:
         """orjson both ways: the stdlib's json is several times slower on entity batches. Its

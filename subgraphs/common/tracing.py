@@ -74,7 +74,8 @@ def trace_app(app: web.Application, service: str, database: Database) -> None:
     # the engine's own tracer: SQLAlchemyInstrumentor refuses SQLAlchemy 2.1 by its version range,
     # while the engine events it listens to are the same (no meter provider: the usage counter is a no-op)
     usage = get_meter("graft.subgraph.sql").create_up_down_counter("db.client.connections.usage")
-    EngineTracer(provider.get_tracer("graft.subgraph.sql"), database.engine.sync_engine, usage)
+    for engine in database.engines:
+        EngineTracer(provider.get_tracer("graft.subgraph.sql"), engine, usage)
 
     async def flush(_: web.Application) -> None:
         provider.force_flush()
