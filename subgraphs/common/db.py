@@ -120,6 +120,14 @@ class Database:
         async with self.connect() as conn:
             return (await conn.execute(query, params)).all()
 
+    async def objects(self, query: Executable) -> Sequence[Any]:
+        """A read's ORM objects (the first entity of each row), detached; inline like `rows`."""
+        if self.inline is not None:
+            with self.session_class(self.inline, expire_on_commit=False) as session:
+                return session.scalars(query).all()
+        async with self.session() as session:
+            return (await session.scalars(query)).all()
+
     async def scalar(self, query: Executable, params: dict[str, Any] | None = None) -> Any:
         """The first column of a read's first row, or None."""
         found = await self.rows(query, params)

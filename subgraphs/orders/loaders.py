@@ -31,34 +31,27 @@ class Loaders:
         self.order_count_by_buyer = DataLoader(self._counts)
 
     async def _orders(self, ids: list[int]) -> list[Order | None]:
-        async with self.db.session() as session:
-            return one_per_key(await session.scalars(select(Order).where(Order.id.in_(ids))), ids, lambda o: o.id)
+        return one_per_key(await self.db.objects(select(Order).where(Order.id.in_(ids))), ids, lambda o: o.id)
 
     async def _items(self, order_ids: list[int]) -> list[list[OrderItem]]:
-        async with self.db.session() as session:
-            rows = await session.scalars(
-                select(OrderItem).where(OrderItem.order_id.in_(order_ids)).order_by(OrderItem.id)
-            )
-            return many_per_key(rows, order_ids, lambda i: i.order_id)
+        rows = await self.db.objects(select(OrderItem).where(OrderItem.order_id.in_(order_ids)).order_by(OrderItem.id))
+        return many_per_key(rows, order_ids, lambda i: i.order_id)
 
     async def _pages(self, keys: list[PageKey]) -> list[list[Order]]:
         by_shape: dict[tuple[int, int], list[int]] = defaultdict(list)
         for buyer_id, before, size in keys:
             by_shape[(before, size)].append(buyer_id)
         pages: dict[PageKey, list[Order]] = defaultdict(list)
-        async with self.db.session() as session:
-            for (before, size), buyers in by_shape.items():
-                rank = func.row_number().over(partition_by=Order.buyer_id, order_by=Order.id.desc()).label("rank")
-                inner = select(Order.id, rank).where(Order.buyer_id.in_(buyers), Order.id < before).subquery()
-                query = select(Order).join(inner, inner.c.id == Order.id).where(inner.c.rank <= size)
-                for order in await session.scalars(query.order_by(Order.id.desc())):
-                    pages[(order.buyer_id, before, size)].append(order)
+        for (before, size), buyers in by_shape.items():
+            rank = func.row_number().over(partition_by=Order.buyer_id, order_by=Order.id.desc()).label("rank")
+            inner = select(Order.id, rank).where(Order.buyer_id.in_(buyers), Order.id < before).subquery()
+            query = select(Order).join(inner, inner.c.id == Order.id).where(inner.c.rank <= size)
+            for order in await self.db.objects(query.order_by(Order.id.desc())):
+                pages[(order.buyer_id, before, size)].append(order)
         return [pages.get(key, []) for key in keys]
 
     async def _counts(self, buyers: list[int]) -> list[int]:
-        async with self.db.session() as session:
-            rows = await session.execute(
-                select(Order.buyer_id, func.count()).where(Order.buyer_id.in_(buyers)).group_by(Order.buyer_id)
-            )
-            counts = {buyer: count for buyer, count in rows}
+        counted = func.count().label("orders")
+        rows = await self.db.rows(select(Order.buyer_id, counted).where(Order.buyer_id.in_(buyers)).group_by(Order.buyer_id))
+        counts = {row.buyer_id: row.orders for row in rows}
         return [counts.get(b, 0) for b in buyers]

@@ -24,15 +24,12 @@ class Loaders:
         self.refunds_by_payment = DataLoader(self._refunds)
 
     async def _payments(self, ids: list[int]) -> list[Payment | None]:
-        async with self.db.session() as session:
-            return one_per_key(await session.scalars(select(Payment).where(Payment.id.in_(ids))), ids, lambda p: p.id)
+        return one_per_key(await self.db.objects(select(Payment).where(Payment.id.in_(ids))), ids, lambda p: p.id)
 
     async def _by_order(self, order_ids: list[int]) -> list[list[Payment]]:
-        async with self.db.session() as session:
-            rows = await session.scalars(select(Payment).where(Payment.order_id.in_(order_ids)).order_by(Payment.id))
-            return many_per_key(rows, order_ids, lambda p: p.order_id)
+        rows = await self.db.objects(select(Payment).where(Payment.order_id.in_(order_ids)).order_by(Payment.id))
+        return many_per_key(rows, order_ids, lambda p: p.order_id)
 
     async def _refunds(self, payment_ids: list[int]) -> list[list[Refund]]:
-        async with self.db.session() as session:
-            rows = await session.scalars(select(Refund).where(Refund.payment_id.in_(payment_ids)).order_by(Refund.id))
-            return many_per_key(rows, payment_ids, lambda r: r.payment_id)
+        rows = await self.db.objects(select(Refund).where(Refund.payment_id.in_(payment_ids)).order_by(Refund.id))
+        return many_per_key(rows, payment_ids, lambda r: r.payment_id)

@@ -22,10 +22,8 @@ class Loaders:
         self.addresses_by_user = DataLoader(self._addresses)
 
     async def _users(self, ids: list[int]) -> list[User | None]:
-        async with self.db.session() as session:
-            return one_per_key(await session.scalars(select(User).where(User.id.in_(ids))), ids, lambda u: u.id)
+        return one_per_key(await self.db.objects(select(User).where(User.id.in_(ids))), ids, lambda u: u.id)
 
     async def _addresses(self, user_ids: list[int]) -> list[list[Address]]:
-        async with self.db.session() as session:
-            rows = await session.scalars(select(Address).where(Address.user_id.in_(user_ids)).order_by(Address.id))
-            return many_per_key(rows, user_ids, lambda a: a.user_id)
+        rows = await self.db.objects(select(Address).where(Address.user_id.in_(user_ids)).order_by(Address.id))
+        return many_per_key(rows, user_ids, lambda a: a.user_id)

@@ -67,9 +67,10 @@ async def test_reads_of_a_sqlite_file_run_on_the_loop_thread_and_see_every_commi
         handed_off.clear()
         before = db.statement_count
         rows = await db.rows(select(Thing.name).order_by(Thing.id))
-        assert [row.name for row in rows] == ["one", "two"][:number]
+        things = await db.objects(select(Thing).order_by(Thing.id))  # ORM objects, detached
+        assert [row.name for row in rows] == [thing.name for thing in things] == ["one", "two"][:number]
         assert handed_off == []
-        assert db.statement_count == before + 1
+        assert db.statement_count == before + 2
     await db.dispose()
 
 
@@ -80,4 +81,5 @@ async def test_reads_of_an_in_memory_sqlite_database_see_its_tables():
     async with db.session() as session, session.begin():
         session.add(Thing(id=1, name="one"))
     assert [row.name for row in await db.rows(select(Thing.name))] == ["one"]
+    assert [thing.name for thing in await db.objects(select(Thing))] == ["one"]
     await db.dispose()
