@@ -34,13 +34,19 @@ async def test_racing_moves_one_wins_and_only_its_event_is_published(payments):
             return await states.move(session, await session.get_one(Payment, payment.id), target,
                                      {"failure_message": "declined"} if target is Status.FAILED else None)
 
-    results = await asyncio.gather(move(Status.SUCCEEDED), move(Status.FAILED), move(Status.CANCELED))
-    assert sorted(results) == [False, False, True]
+    targets = (Status.SUCCEEDED, Status.FAILED, Status.CANCELED)
+    results = await asyncio.gather(*(move(target) for target in targets))
+    won = [target for target, moved in zip(targets, results) if moved]
     row = await payment_row(payments.db, payment.id)
+    # One of them wins from REQUIRES_ACTION; only a success may follow, from FAILED or CANCELED (a
+    # late success), which one is first being up to the database's write lock.
+    assert len(won) == 1 or (len(won) == 2 and Status.SUCCEEDED in won), won
+    assert row.status == (Status.SUCCEEDED if Status.SUCCEEDED in won else won[0]).value
     published = [t for t, _ in await outbox(payments.db)]
-    expected = {"SUCCEEDED": ["payment.succeeded"], "FAILED": ["payment.failed"], "CANCELED": []}[row.status]
-    assert published == expected
-    assert (row.live_order_id is None) == (row.status != "SUCCEEDED")
+    events = {Status.SUCCEEDED: ["payment.succeeded"], Status.FAILED: ["payment.failed"], Status.CANCELED: []}
+    assert sorted(published) == sorted(event for target in won for event in events[target])
+    # a late success does not take back the order's live slot (outcomes.record refunds it)
+    assert (row.live_order_id is not None) == (won == [Status.SUCCEEDED])
 
 
 async def test_a_move_the_status_does_not_allow_changes_nothing(payments):
