@@ -17,7 +17,7 @@ from bench.gateways import GatewayUnderTest
 from bench.graphs import BenchGraph
 from bench.load import LoadResult
 from bench.probes import Overhead
-from bench.sequential import SequentialResult, SubgraphFloor
+from bench.sequential import Paired, SequentialResult, SubgraphFloor
 from bench.settings import Settings
 
 if TYPE_CHECKING:
@@ -86,6 +86,18 @@ class GatewayRow:
         statements = "n/a" if one.statements_per_request is None else f"{one.statements_per_request:.2f}"
         return [self.gateway.label, f"{one.rps:.0f}", f"{one.p50_ms:.2f}", f"{one.p95_ms:.2f}",
                 f"{one.ms_per_request(one.gateway_cpu):.2f}", subs, statements]
+
+
+def paired_line(paired: Paired) -> str:
+    """The commerce mix through this code and the baseline's, taking turns (bench.sequential)."""
+    def side(one: SequentialResult) -> str:
+        subs = ", ".join(f"{name} {one.ms_per_request(cpu):.2f}" for name, cpu in one.subgraph_cpu.items())
+        statements = "n/a" if one.statements_per_request is None else f"{one.statements_per_request:.2f}"
+        return (f"p50 {one.p50_ms:.2f} ms, p95 {one.p95_ms:.2f} ms, {one.requests} requests; router "
+                f"{one.ms_per_request(one.gateway_cpu):.2f} ms CPU per request, {subs}; {statements} SQL statements")
+    return (f"Taking turns ({paired.rounds} turns of {paired.seconds:g} s each, one client each): this code "
+            f"{side(paired.now)}. The baseline {side(paired.then)}. Ratio of the p50s "
+            f"{paired.now.p50_ms / paired.then.p50_ms:.3f}")
 
 
 def floors_line(floors: list[SubgraphFloor]) -> str:
@@ -192,6 +204,14 @@ def _graph_section(result: GraphResult) -> list[str]:
     ]
 
 
+def _paired_section(paired: Paired) -> list[str]:
+    return ["## Commerce and its baseline, taking turns", "",
+            "Both stacks up at once (this code's subgraphs and router; the baseline's), one keep-alive client",
+            "each, sending the storefront mix in turns, so that the machine's drift (here as much as 2× within",
+            "minutes) weighs on both alike; CPU is per request, per process.", "",
+            paired_line(paired) + ".", ""]
+
+
 def _sequential_section(result: GraphResult) -> list[str]:
     if not any(row.sequential is not None for row in result.rows):
         return []
@@ -199,7 +219,8 @@ def _sequential_section(result: GraphResult) -> list[str]:
             "waits, and the CPU each request costs.", "", _markdown_table(result.rows, sequential=True), ""]
 
 
-def render_markdown(results: list[GraphResult], settings: Settings, tools: Tools, targets: list[str]) -> str:
+def render_markdown(results: list[GraphResult], settings: Settings, tools: Tools, targets: list[str],
+                    paired: Paired | None = None) -> str:
     """`targets`: bench.targets' table for these results (it reads this module's rows)."""
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     sections = [line for result in results for line in _graph_section(result)]
@@ -213,6 +234,7 @@ def render_markdown(results: list[GraphResult], settings: Settings, tools: Tools
         *(["", SHORT_RUN] if settings.seconds < 10 else []),
         "",
         *sections,
+        *(_paired_section(paired) if paired is not None else []),
         *targets,
         "How to read the table:",
         "",

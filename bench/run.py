@@ -21,8 +21,9 @@ from bench.gateways import GATEWAYS, GatewayUnderTest, graft_can_serve
 from bench.graphs import GRAPHS, BenchGraph
 from bench.load import run_mix
 from bench.probes import check_answer, measure_overhead, post
-from bench.report import GatewayRow, GraphResult, floors_line, planning_line, render_markdown, render_table
-from bench.sequential import run_sequential, subgraph_floor
+from bench.report import (GatewayRow, GraphResult, floors_line, paired_line, planning_line, render_markdown,
+                          render_table)
+from bench.sequential import Paired, Stack, run_alternating, run_sequential, subgraph_floor
 from bench.settings import Settings
 from bench.targets import targets_lines
 from bench.tools import CACHE, ROOT, Tools, ensure_all
@@ -212,7 +213,48 @@ def run_graph(settings: Settings, tools: Tools, graph: BenchGraph, run_dir: Path
     return GraphResult(graph, rows, planning, floors)
 
 
-def run(settings: Settings) -> list[GraphResult]:
+PAIRED = ("commerce", "commerce-baseline")
+
+
+def run_paired(settings: Settings, tools: Tools, run_dir: Path,
+               pair: tuple[BenchGraph, BenchGraph] | None = None) -> Paired | None:
+    """The commerce latency target's measurement: this code's stack and the baseline's (`PAIRED`,
+    unless another `pair` is given), both up, one client each, taking turns (`run_alternating`)."""
+    graphs = {graph.name: graph for graph in settings.graphs}
+    graft = GATEWAYS["graft"]
+    if pair is None and set(PAIRED) <= set(graphs):
+        pair = (graphs[PAIRED[0]], graphs[PAIRED[1]])
+    if settings.paired_rounds <= 0 or graft not in settings.gateways or pair is None:
+        return None
+    started: list[processes.BenchProcess] = []
+    stacks = []
+    try:
+        for index, graph in enumerate(pair):
+            log_dir = run_dir / f"paired-{index}-{graph.name}"
+            log_dir.mkdir()
+            checkout = graph.checkout()
+            subgraphs = start_subgraphs(graph, checkout, log_dir)
+            started += subgraphs
+            supergraph = compose(tools, subgraphs, log_dir / "supergraph.graphql")
+            gateway = start_gateway(tools, graft, supergraph, None, log_dir, checkout)
+            started.append(gateway)
+            check_answers(gateway, graph)
+            stacks.append(Stack(gateway, subgraphs))
+        print(f"bench: {' and '.join(g.name for g in pair)}: one client each, {settings.paired_rounds} turns of "
+              f"{settings.paired_seconds:g}s", flush=True)
+        bodies = [operation.body for operation in pair[0].operations]
+        now, then = run_alternating(stacks, bodies, settings.paired_rounds, settings.paired_seconds)
+        for stack, graph in zip(stacks, pair):
+            check_answers(stack.gateway, graph)
+    finally:
+        for process in started:
+            process.stop()
+    paired = Paired(now, then, settings.paired_rounds, settings.paired_seconds)
+    print(paired_line(paired), flush=True)
+    return paired
+
+
+def run(settings: Settings) -> tuple[list[GraphResult], Paired | None]:
     if any(g.name.startswith("graft") for g in settings.gateways) and not graft_can_serve():
         raise RuntimeError("`graft serve` is not available in this checkout yet (the router lands from branch core)")
     tools = ensure_all(with_peers=any(g.needs_peers for g in settings.gateways))
@@ -220,10 +262,12 @@ def run(settings: Settings) -> list[GraphResult]:
     run_dir = Path(tempfile.mkdtemp(prefix="run-", dir=CACHE))
     print(f"bench: logs in {run_dir}", flush=True)
     results = [run_graph(settings, tools, graph, run_dir) for graph in settings.graphs]
+    paired = run_paired(settings, tools, run_dir)
     if settings.output is not None:
-        settings.output.write_text(render_markdown(results, settings, tools, targets_lines(results)))
+        settings.output.write_text(render_markdown(results, settings, tools, targets_lines(results, paired),
+                                                   paired))
         print(f"bench: wrote {settings.output}")
-    return results
+    return results, paired
 
 
 def parse_args(argv: list[str]) -> Settings:
@@ -236,6 +280,9 @@ def parse_args(argv: list[str]) -> Settings:
     parser.add_argument("--warmup", type=float, default=10.0)
     parser.add_argument("--sequential-seconds", type=float, default=10.0,
                         help="per gateway, one client sending the operations in turn (0: skip)")
+    parser.add_argument("--paired-rounds", type=int, default=15,
+                        help="commerce and commerce-baseline taking turns with one client each (0: skip)")
+    parser.add_argument("--paired-seconds", type=float, default=1.0, help="each stack's turn")
     parser.add_argument("--output", type=Path, default=None, help="write the markdown report here")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.gateways.split(",") if n.strip()]
@@ -245,10 +292,13 @@ def parse_args(argv: list[str]) -> Settings:
     graphs = [n.strip() for n in args.graphs.split(",") if n.strip()]
     if not graphs or any(n not in GRAPHS for n in graphs):
         parser.error(f"--graphs {args.graphs!r}: choose from {', '.join(GRAPHS)}")
-    if args.concurrency < 1 or args.seconds <= 0 or args.warmup <= 0 or args.sequential_seconds < 0:
-        parser.error("--concurrency must be >= 1, --seconds, --warmup > 0 and --sequential-seconds >= 0")
+    if args.concurrency < 1 or args.seconds <= 0 or args.warmup <= 0 or args.sequential_seconds < 0 \
+            or args.paired_rounds < 0 or args.paired_seconds <= 0:
+        parser.error("--concurrency must be >= 1, --seconds, --warmup, --paired-seconds > 0 and "
+                     "--sequential-seconds, --paired-rounds >= 0")
     return Settings([GRAPHS[n] for n in graphs], [GATEWAYS[n] for n in names], args.concurrency, args.seconds,
-                    args.warmup, args.output, shlex.join(["python", "-m", "bench", *argv]), args.sequential_seconds)
+                    args.warmup, args.output, shlex.join(["python", "-m", "bench", *argv]), args.sequential_seconds,
+                    args.paired_rounds, args.paired_seconds)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -97,3 +97,72 @@ def subgraph_floor(subgraph: BenchProcess, rounds: int = 1000) -> SubgraphFloor:
     finally:
         client.close()
     return SubgraphFloor(subgraph.name, statistics.median(latencies), cpu / rounds * 1000)
+
+
+@dataclass(frozen=True)
+class Paired:
+    """The commerce mix through this code's stack and the baseline's, one client each, taking turns."""
+
+    now: SequentialResult
+    then: SequentialResult
+    rounds: int
+    seconds: float  # each stack's turn
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A gateway and the subgraphs it serves, as one client reaches them."""
+
+    gateway: BenchProcess
+    subgraphs: list[BenchProcess]
+
+
+@dataclass
+class _Tally:
+    latencies: list[float]
+    seconds: float = 0.0
+    cpu: list[float] | None = None
+    statements: int | None = 0
+
+
+def _round(client: KeepAlive, stack: Stack, bodies: list[bytes], seconds: float, tally: _Tally) -> None:
+    measured = [stack.gateway, *stack.subgraphs]
+    statements_before = processes.total_statements(stack.subgraphs)
+    before = [processes.cpu_seconds(p.process.pid) for p in measured]
+    started = time.perf_counter()
+    latencies = _timed_loop(client, stack.gateway, bodies, seconds)
+    tally.seconds += time.perf_counter() - started
+    tally.latencies += latencies
+    spent = [processes.cpu_seconds(p.process.pid) - b for p, b in zip(measured, before)]
+    tally.cpu = spent if tally.cpu is None else [a + b for a, b in zip(tally.cpu, spent)]
+    per_request = processes.statements_per_request(statements_before, processes.total_statements(stack.subgraphs),
+                                                   stack.subgraphs, len(latencies))
+    if tally.statements is not None:  # summed as counts, so rounds of different lengths weigh right
+        tally.statements = None if per_request is None else tally.statements + round(per_request * len(latencies))
+
+
+def run_alternating(stacks: list[Stack], bodies: list[bytes], rounds: int, seconds: float) -> list[SequentialResult]:
+    """One client per stack, the stacks taking turns for `rounds` rounds of `seconds` each: this
+    machine's speed drifts by as much as 2x within minutes, and a comparison of two stacks measured
+    one after the other measures the drift as well; taking turns shares it out."""
+    clients = [KeepAlive() for _ in stacks]
+    tallies = [_Tally([]) for _ in stacks]
+    try:
+        for client, stack in zip(clients, stacks):
+            _timed_loop(client, stack.gateway, bodies, 1.0)
+        for _ in range(rounds):
+            for client, stack, tally in zip(clients, stacks, tallies):
+                _round(client, stack, bodies, seconds, tally)
+    finally:
+        for client in clients:
+            client.close()
+    return [_result(stack, tally) for stack, tally in zip(stacks, tallies)]
+
+
+def _result(stack: Stack, tally: _Tally) -> SequentialResult:
+    cpu = tally.cpu or [0.0] * (1 + len(stack.subgraphs))
+    requests = len(tally.latencies)
+    statements = tally.statements / requests if tally.statements is not None and requests else None
+    return SequentialResult(requests, tally.seconds, statistics.median(tally.latencies),
+                            _percentile(tally.latencies, 95), cpu[0],
+                            {s.name: c for s, c in zip(stack.subgraphs, cpu[1:])}, statements)

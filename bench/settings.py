@@ -19,3 +19,5 @@ class Settings:
     output: Path | None
     command: str
     sequential_seconds: float = 10.0  # one client, the mix in turn, per gateway; 0: skipped
+    paired_rounds: int = 15  # commerce against its baseline, taking turns (bench.sequential.run_alternating); 0: skipped
+    paired_seconds: float = 1.0  # each stack's turn

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from bench.report import GatewayRow, GraphResult
-from bench.sequential import SequentialResult
+from bench.sequential import Paired, SequentialResult
 
 
 @dataclass(frozen=True)
@@ -73,12 +73,14 @@ def _one_client(result: GraphResult | None) -> SequentialResult | None:
     return graft.sequential if graft is not None else None
 
 
-def _against_baseline(result: GraphResult, baseline: GraphResult | None) -> list[Target]:
+def _against_baseline(result: GraphResult, baseline: GraphResult | None, paired: Paired | None) -> list[Target]:
     """The issue's 8.3 ms was its machine's: the commerce targets are judged against the code of
-    that day (the commerce-baseline graph) measured here, in this run, with one client."""
-    latency = "one client, p50 ≤ half of the code's when the issue was filed (commerce-baseline)"
-    sql = "SQL statements per request (one client) no more than then (commerce-baseline)"
-    now, then = _one_client(result), _one_client(baseline)
+    that day (the commerce-baseline graph) measured here, in this run, with one client: the two
+    stacks taking turns where the run has them (`paired`), else their rows, one after the other."""
+    how = "taking turns" if paired is not None else "one after the other"
+    latency = f"one client, p50 ≤ half of the code's when the issue was filed (commerce-baseline, {how})"
+    sql = f"SQL statements per request (one client) no more than then (commerce-baseline, {how})"
+    now, then = (paired.now, paired.then) if paired is not None else (_one_client(result), _one_client(baseline))
     if now is None or then is None:
         return [Target(latency, "not in this run", None), Target(sql, "not in this run", None)]
     statements = (None if now.statements_per_request is None or then.statements_per_request is None
@@ -92,12 +94,12 @@ def _against_baseline(result: GraphResult, baseline: GraphResult | None) -> list
     ]
 
 
-def commerce(result: GraphResult, baseline: GraphResult | None = None) -> list[Target]:
+def commerce(result: GraphResult, baseline: GraphResult | None = None, paired: Paired | None = None) -> list[Target]:
     plain = _row(result, "graft-plain")
     statements = [f"{row.gateway.name} {row.statements_per_request:.2f}" for row in result.rows
                   if row.statements_per_request is not None]
     return [
-        *_against_baseline(result, baseline),
+        *_against_baseline(result, baseline, paired),
         Target("each subgraph's own overhead reported", f"{len(result.floors)} subgraphs (line above)",
                bool(result.floors)),
         Target("SQL statements per request reported, by gateway", ", ".join(statements) or "not in this run",
@@ -107,7 +109,7 @@ def commerce(result: GraphResult, baseline: GraphResult | None = None) -> list[T
     ]
 
 
-def targets_lines(results: list[GraphResult]) -> list[str]:
+def targets_lines(results: list[GraphResult], paired: Paired | None = None) -> list[str]:
     """A markdown table of every target the run's graphs allow checking."""
     found: list[Target] = []
     by_name = {result.graph.name: result for result in results}
@@ -116,7 +118,7 @@ def targets_lines(results: list[GraphResult]) -> list[str]:
             found += [Target(f"heavy query: {t.asked}", t.measured, t.met) for t in heavy_query(result)]
         elif result.graph.name == "commerce":
             found += [Target(f"commerce: {t.asked}", t.measured, t.met)
-                      for t in commerce(result, by_name.get("commerce-baseline"))]
+                      for t in commerce(result, by_name.get("commerce-baseline"), paired)]
     if not found:
         return []
     verdict = {True: "met", False: "missed", None: "n/a"}
