@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import BindParameter, Row, bindparam, func, select
@@ -40,20 +41,30 @@ PRODUCT_PAGES = (select(PRODUCTS).join(_RANKED, _RANKED.c.id == PRODUCTS.c.id)
 
 @dataclass
 class Loaders:
+    """Each loader is made on first use: most requests use one or two of them."""
+
     db: Database
     cache: ProductCache | None = None  # Redis in front of the product lookups, when configured
-    product_by_id: DataLoader = field(init=False)
-    product_by_sku: DataLoader = field(init=False)
-    category_by_id: DataLoader = field(init=False)
-    products_page_by_category: DataLoader = field(init=False)
-    product_count_by_category: DataLoader = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.product_by_id = DataLoader(self._products_by_id)
-        self.product_by_sku = DataLoader(self._products_by_sku)
-        self.category_by_id = DataLoader(self._categories_by_id)
-        self.products_page_by_category = DataLoader(self._product_pages)
-        self.product_count_by_category = DataLoader(self._product_counts)
+    @cached_property
+    def product_by_id(self) -> DataLoader:
+        return DataLoader(self._products_by_id)
+
+    @cached_property
+    def product_by_sku(self) -> DataLoader:
+        return DataLoader(self._products_by_sku)
+
+    @cached_property
+    def category_by_id(self) -> DataLoader:
+        return DataLoader(self._categories_by_id)
+
+    @cached_property
+    def products_page_by_category(self) -> DataLoader:
+        return DataLoader(self._product_pages)
+
+    @cached_property
+    def product_count_by_category(self) -> DataLoader:
+        return DataLoader(self._product_counts)
 
     async def _products_by_id(self, ids: list[int]) -> Sequence[ProductRow | None]:
         return await self._cached("id", ids, self._sql_products_by_id)

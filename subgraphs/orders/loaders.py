@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import func, select
 
@@ -18,17 +19,25 @@ NO_CURSOR = 2**31 - 1
 
 @dataclass
 class Loaders:
-    db: Database
-    order_by_id: DataLoader = field(init=False)
-    items_by_order: DataLoader = field(init=False)
-    orders_page_by_buyer: DataLoader = field(init=False)
-    order_count_by_buyer: DataLoader = field(init=False)
+    """Each loader is made on first use: most requests use one or two of them."""
 
-    def __post_init__(self) -> None:
-        self.order_by_id = DataLoader(self._orders)
-        self.items_by_order = DataLoader(self._items)
-        self.orders_page_by_buyer = DataLoader(self._pages)
-        self.order_count_by_buyer = DataLoader(self._counts)
+    db: Database
+
+    @cached_property
+    def order_by_id(self) -> DataLoader:
+        return DataLoader(self._orders)
+
+    @cached_property
+    def items_by_order(self) -> DataLoader:
+        return DataLoader(self._items)
+
+    @cached_property
+    def orders_page_by_buyer(self) -> DataLoader:
+        return DataLoader(self._pages)
+
+    @cached_property
+    def order_count_by_buyer(self) -> DataLoader:
+        return DataLoader(self._counts)
 
     async def _orders(self, ids: list[int]) -> list[Order | None]:
         return one_per_key(await self.db.objects(select(Order).where(Order.id.in_(ids))), ids, lambda o: o.id)

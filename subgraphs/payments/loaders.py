@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import select
 
@@ -13,15 +14,21 @@ from subgraphs.payments.models import Payment, Refund
 
 @dataclass
 class Loaders:
-    db: Database
-    payment_by_id: DataLoader = field(init=False)
-    payments_by_order: DataLoader = field(init=False)
-    refunds_by_payment: DataLoader = field(init=False)
+    """Each loader is made on first use: most requests use one or two of them."""
 
-    def __post_init__(self) -> None:
-        self.payment_by_id = DataLoader(self._payments)
-        self.payments_by_order = DataLoader(self._by_order)
-        self.refunds_by_payment = DataLoader(self._refunds)
+    db: Database
+
+    @cached_property
+    def payment_by_id(self) -> DataLoader:
+        return DataLoader(self._payments)
+
+    @cached_property
+    def payments_by_order(self) -> DataLoader:
+        return DataLoader(self._by_order)
+
+    @cached_property
+    def refunds_by_payment(self) -> DataLoader:
+        return DataLoader(self._refunds)
 
     async def _payments(self, ids: list[int]) -> list[Payment | None]:
         return one_per_key(await self.db.objects(select(Payment).where(Payment.id.in_(ids))), ids, lambda p: p.id)

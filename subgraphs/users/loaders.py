@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import select
 
@@ -13,13 +14,17 @@ from subgraphs.users.models import Address, User
 
 @dataclass
 class Loaders:
-    db: Database
-    user_by_id: DataLoader = field(init=False)
-    addresses_by_user: DataLoader = field(init=False)
+    """Each loader is made on first use: most requests use one or two of them."""
 
-    def __post_init__(self) -> None:
-        self.user_by_id = DataLoader(self._users)
-        self.addresses_by_user = DataLoader(self._addresses)
+    db: Database
+
+    @cached_property
+    def user_by_id(self) -> DataLoader:
+        return DataLoader(self._users)
+
+    @cached_property
+    def addresses_by_user(self) -> DataLoader:
+        return DataLoader(self._addresses)
 
     async def _users(self, ids: list[int]) -> list[User | None]:
         return one_per_key(await self.db.objects(select(User).where(User.id.in_(ids))), ids, lambda u: u.id)
