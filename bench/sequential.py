@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bench import processes
 from bench.probes import KeepAlive
@@ -63,22 +63,7 @@ def _timed_loop(client: KeepAlive, service: BenchProcess, bodies: list[bytes], s
 def run_sequential(service: BenchProcess, subgraphs: list[BenchProcess], bodies: list[bytes],
                    seconds: float) -> SequentialResult:
     """A short warm-up, then `seconds` of the mix with CPU measured around it."""
-    client = KeepAlive()
-    try:
-        _timed_loop(client, service, bodies, min(1.0, seconds))
-        statements_before = processes.total_statements(subgraphs)
-        before = [processes.cpu_seconds(p.process.pid) for p in (service, *subgraphs)]
-        started = time.perf_counter()
-        latencies = _timed_loop(client, service, bodies, seconds)
-        elapsed = time.perf_counter() - started
-        after = [processes.cpu_seconds(p.process.pid) for p in (service, *subgraphs)]
-        statements_after = processes.total_statements(subgraphs)
-    finally:
-        client.close()
-    cpu = [b - a for a, b in zip(before, after)]
-    statements = processes.statements_per_request(statements_before, statements_after, subgraphs, len(latencies))
-    return SequentialResult(len(latencies), elapsed, statistics.median(latencies), _percentile(latencies, 95),
-                            cpu[0], {s.name: c for s, c in zip(subgraphs, cpu[1:])}, statements)
+    return run_alternating([Stack(service, subgraphs)], bodies, 1, seconds)[0]
 
 
 def subgraph_floor(subgraph: BenchProcess, rounds: int = 1000) -> SubgraphFloor:
@@ -119,13 +104,15 @@ class Stack:
 
 @dataclass
 class _Tally:
-    latencies: list[float]
+    """One stack's turns so far."""
+
+    cpu: list[float]  # the gateway's, then each subgraph's
+    latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
-    cpu: list[float] | None = None
-    statements: int | None = 0
+    statements: float | None = 0.0  # None once a subgraph counts none
 
 
-def _round(client: KeepAlive, stack: Stack, bodies: list[bytes], seconds: float, tally: _Tally) -> None:
+def _turn(client: KeepAlive, stack: Stack, bodies: list[bytes], seconds: float, tally: _Tally) -> None:
     measured = [stack.gateway, *stack.subgraphs]
     statements_before = processes.total_statements(stack.subgraphs)
     before = [processes.cpu_seconds(p.process.pid) for p in measured]
@@ -133,26 +120,26 @@ def _round(client: KeepAlive, stack: Stack, bodies: list[bytes], seconds: float,
     latencies = _timed_loop(client, stack.gateway, bodies, seconds)
     tally.seconds += time.perf_counter() - started
     tally.latencies += latencies
-    spent = [processes.cpu_seconds(p.process.pid) - b for p, b in zip(measured, before)]
-    tally.cpu = spent if tally.cpu is None else [a + b for a, b in zip(tally.cpu, spent)]
+    tally.cpu = [total + processes.cpu_seconds(p.process.pid) - b for total, p, b in zip(tally.cpu, measured, before)]
     per_request = processes.statements_per_request(statements_before, processes.total_statements(stack.subgraphs),
                                                    stack.subgraphs, len(latencies))
-    if tally.statements is not None:  # summed as counts, so rounds of different lengths weigh right
-        tally.statements = None if per_request is None else tally.statements + round(per_request * len(latencies))
+    if tally.statements is not None:  # summed as counts, so turns of different lengths weigh right
+        tally.statements = None if per_request is None else tally.statements + per_request * len(latencies)
 
 
 def run_alternating(stacks: list[Stack], bodies: list[bytes], rounds: int, seconds: float) -> list[SequentialResult]:
-    """One client per stack, the stacks taking turns for `rounds` rounds of `seconds` each: this
-    machine's speed drifts by as much as 2x within minutes, and a comparison of two stacks measured
-    one after the other measures the drift as well; taking turns shares it out."""
+    """One client per stack, the stacks taking turns for `rounds` rounds of `seconds` each, after a
+    warm-up of up to a second each: this machine's speed drifts by as much as 2x within minutes, and
+    a comparison of two stacks measured one after the other measures the drift as well; taking
+    turns shares it out. One stack, one round: `run_sequential`."""
     clients = [KeepAlive() for _ in stacks]
-    tallies = [_Tally([]) for _ in stacks]
+    tallies = [_Tally([0.0] * (1 + len(stack.subgraphs))) for stack in stacks]
     try:
         for client, stack in zip(clients, stacks):
-            _timed_loop(client, stack.gateway, bodies, 1.0)
+            _timed_loop(client, stack.gateway, bodies, min(1.0, seconds))
         for _ in range(rounds):
             for client, stack, tally in zip(clients, stacks, tallies):
-                _round(client, stack, bodies, seconds, tally)
+                _turn(client, stack, bodies, seconds, tally)
     finally:
         for client in clients:
             client.close()
@@ -160,9 +147,8 @@ def run_alternating(stacks: list[Stack], bodies: list[bytes], rounds: int, secon
 
 
 def _result(stack: Stack, tally: _Tally) -> SequentialResult:
-    cpu = tally.cpu or [0.0] * (1 + len(stack.subgraphs))
     requests = len(tally.latencies)
     statements = tally.statements / requests if tally.statements is not None and requests else None
     return SequentialResult(requests, tally.seconds, statistics.median(tally.latencies),
-                            _percentile(tally.latencies, 95), cpu[0],
-                            {s.name: c for s, c in zip(stack.subgraphs, cpu[1:])}, statements)
+                            _percentile(tally.latencies, 95), tally.cpu[0],
+                            {s.name: c for s, c in zip(stack.subgraphs, tally.cpu[1:])}, statements)

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import CursorResult, Delete, Engine, Executable, MetaData, Row, Update, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 
 from subgraphs.common.metrics import SQL_STATEMENTS
@@ -57,7 +57,7 @@ class Database:
         return {"connect_args": {"timeout": 30}}
 
     def _inline_engine(self) -> Engine | None:
-        """For `rows` on a SQLite file: the stdlib driver on the loop thread. SQLite answers a
+        """For the reads (`rows`, `objects`) of a SQLite file: the stdlib driver on the loop thread. SQLite answers a
         keyed read in tens of microseconds; through aiosqlite the same read is five hand-offs to
         its worker thread, measured at 6-8 times the CPU. A read never waits for a writer in WAL
         mode (`create_all` and the migrations set it); writes and sessions keep the async engine,
@@ -107,17 +107,13 @@ class Database:
     def session(self) -> AsyncSession:
         return self.sessions()
 
-    def connect(self) -> AsyncConnection:
-        """A pooled connection for reads without the ORM: no session, no identity map, no
-        objects to build, for the hot read paths that only turn rows into answers."""
-        return self.engine.connect()
-
     async def rows(self, query: Executable, params: dict[str, Any] | None = None) -> Sequence[Row[Any]]:
-        """A read's rows; on a SQLite file answered inline (`_inline_engine`)."""
+        """A read's rows, without the ORM (no session, no objects to build): the hot read paths
+        that only turn rows into answers. On a SQLite file answered inline (`_inline_engine`)."""
         if self.inline is not None:
             with self.inline.connect() as conn:
                 return conn.execute(query, params).all()
-        async with self.connect() as conn:
+        async with self.engine.connect() as conn:
             return (await conn.execute(query, params)).all()
 
     async def objects(self, query: Executable) -> Sequence[Any]:

@@ -61,6 +61,7 @@ class Loaders:
 
     async def _counts(self, buyers: list[int]) -> list[int]:
         counted = func.count().label("orders")
-        rows = await self.db.rows(select(Order.buyer_id, counted).where(Order.buyer_id.in_(buyers)).group_by(Order.buyer_id))
+        rows = await self.db.rows(
+            select(Order.buyer_id, counted).where(Order.buyer_id.in_(buyers)).group_by(Order.buyer_id))
         counts = {row.buyer_id: row.orders for row in rows}
         return [counts.get(b, 0) for b in buyers]
