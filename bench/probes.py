@@ -9,6 +9,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -83,13 +84,18 @@ class KeepAlive:
             conn.close()
 
 
-def _median_ms(action: Any, rounds: int) -> float:
-    times = []
+def alternating_medians(gateway: Callable[[], object], direct: Callable[[], object], rounds: int,
+                        clock: Callable[[], float] = time.perf_counter) -> tuple[float, float]:
+    """Median milliseconds of each, the two taking turns round by round, so a drift of the machine's
+    speed (another process, a frequency change) falls on both alike rather than on whichever ran
+    second."""
+    times: tuple[list[float], list[float]] = ([], [])
     for _ in range(rounds):
-        start = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+        for action, kept in ((gateway, times[0]), (direct, times[1])):
+            start = clock()
+            action()
+            kept.append((clock() - start) * 1000)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def _stats(subgraph: BenchProcess, record: str) -> list[str]:
@@ -98,10 +104,10 @@ def _stats(subgraph: BenchProcess, record: str) -> list[str]:
 
 
 def measure_overhead(
-    gateway: BenchProcess, subgraphs: list[BenchProcess], body: bytes, rounds: int = 30,
+    gateway: BenchProcess, subgraphs: list[BenchProcess], body: bytes, rounds: int = 200,
 ) -> Overhead | None:
-    """Median latency through the gateway against the same subgraph fetches made one after another;
-    None for subgraphs that cannot record what they receive (only the bench's own subgraphs can)."""
+    """Median latency through the gateway against the same subgraph fetches made one after another,
+    the two taking turns; None for subgraphs that cannot record what they receive (only the bench's own subgraphs can)."""
     try:
         for sub in subgraphs:
             _stats(sub, "on")
@@ -113,8 +119,8 @@ def measure_overhead(
     fetches = [(sub, rec.encode()) for sub in subgraphs for rec in _stats(sub, "off")]
     client = KeepAlive()
     try:
-        gateway_ms = _median_ms(lambda: client.post(gateway, body), rounds)
-        direct_ms = _median_ms(lambda: [client.post(sub, rec) for sub, rec in fetches], rounds)
+        gateway_ms, direct_ms = alternating_medians(lambda: client.post(gateway, body),
+                                                    lambda: [client.post(sub, rec) for sub, rec in fetches], rounds)
     finally:
         client.close()
     return Overhead(gateway_ms, direct_ms, len(fetches))

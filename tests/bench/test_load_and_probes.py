@@ -1,7 +1,7 @@
 """hey's summary parses into counts and percentiles; wrong answers name the first differing path."""
 
 from bench.load import parse_hey
-from bench.probes import _first_difference
+from bench.probes import _first_difference, alternating_medians
 from bench.queries import expected_heavy
 from bench.run import parse_args
 import pytest
@@ -74,3 +74,23 @@ def test_peer_gateways_get_the_graph_without_security_features():
         assert parse(sdl)  # still a document
     kept = without_security('type Q { a: Int @requiresScopes(scopes: [["x"]]) @tag(name: "t") b: Int @authenticated }')
     assert kept == 'type Q { a: Int @tag(name: "t") b: Int }'
+
+
+def test_the_overhead_probe_takes_turns_so_a_slowdown_falls_on_both():
+    """A machine that slows down halfway (here: every action after the 10th takes 10 ms more) moves
+    both medians alike; run one after the other, only the second would pay it."""
+    calls: list[str] = []
+    now = [0.0]
+
+    def clock() -> float:
+        return now[0]
+
+    def act(name: str, seconds: float):
+        def action() -> None:
+            calls.append(name)
+            now[0] += seconds + (0.010 if len(calls) > 10 else 0.0)
+        return action
+
+    gateway_ms, direct_ms = alternating_medians(act("gateway", 0.003), act("direct", 0.002), 9, clock)
+    assert calls[:4] == ["gateway", "direct", "gateway", "direct"] and len(calls) == 18
+    assert gateway_ms - direct_ms == pytest.approx(1.0)
