@@ -8,13 +8,15 @@ import statistics
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from bench.processes import BenchProcess
+
+OVERHEAD_ROUNDS = 200  # gateway and direct turns the overhead probe takes
 
 
 class WrongAnswer(RuntimeError):
@@ -104,10 +106,11 @@ def _stats(subgraph: BenchProcess, record: str) -> list[str]:
 
 
 def measure_overhead(
-    gateway: BenchProcess, subgraphs: list[BenchProcess], body: bytes, rounds: int = 200,
+    gateway: BenchProcess, subgraphs: list[BenchProcess], body: bytes, rounds: int = OVERHEAD_ROUNDS,
 ) -> Overhead | None:
     """Median latency through the gateway against the same subgraph fetches made one after another,
-    the two taking turns; None for subgraphs that cannot record what they receive (only the bench's own subgraphs can)."""
+    the two taking turns; None for subgraphs that cannot record what they receive (only the bench's
+    own subgraphs can)."""
     try:
         for sub in subgraphs:
             _stats(sub, "on")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from bench.gateways import GatewayUnderTest
 from bench.graphs import BenchGraph
 from bench.load import LoadResult
-from bench.probes import Overhead
+from bench.probes import OVERHEAD_ROUNDS, Overhead
 from bench.sequential import Paired, SequentialResult, SubgraphFloor
 from bench.settings import Settings
 
@@ -244,7 +244,7 @@ def render_markdown(results: list[GraphResult], settings: Settings, tools: Tools
         "  resident set, sampled every 100 ms.",
         "- overhead: median latency of one request through the gateway minus the same subgraph fetches",
         "  (recorded from that gateway) made directly one after another, both over keep-alive connections,",
-        "  the two taking turns for 200 rounds;",
+        f"  the two taking turns for {OVERHEAD_ROUNDS} rounds;",
         "  n/a where the subgraphs cannot record (the commerce graph).",
         "- SQL statements/req: statements the subgraphs ran during the load, per request (commerce graph).",
         "- no in-flight de-duplication, no entity cache: Graft with `traffic.deduplicate` and `cache.entity`",
